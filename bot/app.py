@@ -1,0 +1,135 @@
+"""Wiring in one place: ``create_app`` builds every part from the config; nothing happens at import."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.cards import CardWriter
+from bot.config import Config
+from bot.digest import DigestBuilder
+from bot.i18n import Translator
+from bot.masking import DEFAULT_ORDER_PATTERNS, Masker
+from bot.outbox import DispatchReport, Dispatcher, RetryPolicy
+from bot.ports import Classifier, Clock, Sender
+from bot.reminders import ReminderSweep
+from bot.routing import Directory
+from bot.sla import SlaPolicy
+from bot.triage import TriageService
+from classifiers.model import Example
+from classifiers.training import load, train_default
+from storage.database import make_engine, make_session_factory
+from storage.migrate import is_current, upgrade
+from storage.outbox import SqlOutbox
+from storage.store import SqlStore
+
+log = logging.getLogger(__name__)
+
+
+class SchemaOutOfDate(RuntimeError):
+    """The PostgreSQL schema is behind the code; ``triage-bot db upgrade`` brings it up to date."""
+
+
+@dataclass
+class App:
+    config: Config
+    clock: Clock
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    store: SqlStore
+    outbox: SqlOutbox
+    translator: Translator
+    masker: Masker
+    directory: Directory
+    writer: CardWriter
+    classifier: Classifier
+    service: TriageService
+    sweep: ReminderSweep
+    digests: DigestBuilder
+    dispatcher: Dispatcher
+    senders: dict[str, Sender] = field(default_factory=dict)
+
+    def run_due_jobs(self, now: datetime | None = None) -> DispatchReport:
+        """Runs the scheduled jobs for ``now`` and delivers what they queued."""
+        moment = now or self.clock.now()
+        self.sweep.run(moment)
+        self.digests.send_weekly_digests(moment)
+        return self.dispatcher.drain()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def prepare_database(config: Config, engine: Engine) -> None:
+    """Migrates the embedded SQLite database; refuses to start on an out-of-date PostgreSQL schema,
+    which is migrated once by the release step (``triage-bot db upgrade``), not by every copy."""
+    if engine.dialect.name == "sqlite":
+        upgrade(engine)
+    elif not is_current(engine):
+        raise SchemaOutOfDate("the database schema is not current: run `triage-bot db upgrade`")
+
+
+def build_classifier(config: Config, session_factory: sessionmaker[Session]) -> Classifier:
+    if config.model_path:
+        return load(config.model_path)
+    store = SqlStore(session_factory)
+    with store.transaction() as uow:
+        corrections = uow.corrections(datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC))
+    examples = [Example(text, new) for _old, new, text in corrections if config.department(new)]
+    return train_default(config.department_keys, examples)
+
+
+def make_writer(config: Config) -> CardWriter:
+    """Texts in the configured language, with personal data masked by localized labels."""
+    translator = Translator(config.language)
+    masker = Masker(config.order_patterns or DEFAULT_ORDER_PATTERNS, label=lambda kind: translator(f"mask.{kind}"))
+    return CardWriter(config, translator, masker)
+
+
+def create_app(
+    config: Config,
+    *,
+    clock: Clock,
+    senders: Mapping[str, Sender],
+    engine: Engine | None = None,
+    classifier: Classifier | None = None,
+    platforms: Sequence[str] | None = None,
+) -> App:
+    """Builds the application. ``platforms`` defaults to the platforms that have a sender."""
+    engine = engine or make_engine(config.database_url)
+    try:
+        prepare_database(config, engine)
+    except Exception:
+        engine.dispose()
+        raise
+    session_factory = make_session_factory(engine)
+    store = SqlStore(session_factory)
+    outbox = SqlOutbox(session_factory)
+    writer = make_writer(config)
+    directory = Directory(config, platforms if platforms is not None else list(senders))
+    sla = SlaPolicy(hours=config.sla_hours)
+    classifier = classifier or build_classifier(config, session_factory)
+    policy = RetryPolicy(config.outbox_max_attempts, config.outbox_base_delay_seconds)
+    return App(
+        config=config,
+        clock=clock,
+        engine=engine,
+        session_factory=session_factory,
+        store=store,
+        outbox=outbox,
+        translator=writer.t,
+        masker=writer.masker,
+        directory=directory,
+        writer=writer,
+        classifier=classifier,
+        service=TriageService(config, store, classifier, clock, directory, writer, sla),
+        sweep=ReminderSweep(store, sla, directory, writer),
+        digests=DigestBuilder(config, store, directory, writer),
+        dispatcher=Dispatcher(outbox, senders, clock, policy),
+        senders=dict(senders),
+    )

@@ -1,0 +1,103 @@
+"""What the bot posts about a ticket: the card, the forwarder's reply, one-line summaries.
+
+Every text here is localized through :mod:`bot.i18n` and masked through :mod:`bot.masking`; the
+structured ``data`` carries the same masked values for platform renderers (Block Kit, Flex).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.config import Config
+from bot.domain import MAX_COMPLAINT_CHARS, Ticket
+from bot.i18n import Translator
+from bot.masking import Masker
+
+SUMMARY_CHARS = 60
+
+
+class CardWriter:
+    def __init__(self, config: Config, translator: Translator, masker: Masker) -> None:
+        self.config = config
+        self.t = translator
+        self.masker = masker
+
+    def department_name(self, key: str | None) -> str:
+        department = self.config.department(key) if key else None
+        return department.name(self.t.language) if department else self.t("department.none")
+
+    def masked(self, ticket: Ticket) -> str:
+        return self.masker.mask(ticket.text, names=[ticket.customer] if ticket.customer else [])
+
+    def summary(self, ticket: Ticket) -> str:
+        line = " ".join(self.masked(ticket).split())
+        return line if len(line) <= SUMMARY_CHARS else line[: SUMMARY_CHARS - 1] + "…"
+
+    def deadline(self, ticket: Ticket) -> str:
+        return self.t.moment(ticket.due_at, self.config.tz)
+
+    def reply(self, ticket: Ticket) -> str:
+        key = "reply.triage" if ticket.needs_triage else "reply.created"
+        text = self.t(
+            key,
+            ref=ticket.ref,
+            department=self.department_name(ticket.department),
+            confidence=self.t.percent(ticket.confidence),
+            deadline=self.deadline(ticket),
+        )
+        if "truncated" in ticket.flags:
+            text += "\n" + self.t("reply.truncated", limit=MAX_COMPLAINT_CHARS)
+        return text
+
+    def card(self, ticket: Ticket, now: datetime, change: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
+        """The card as plain text and as structured data; ``change`` is the latest action on it."""
+        department = self.department_name(ticket.department)
+        title = (
+            self.t("card.triage", ref=ticket.ref, department=department)
+            if ticket.needs_triage
+            else self.t("card.title", ref=ticket.ref, department=department)
+        )
+        left = self.t.time_left(ticket.due_at, now)
+        flags = [self.t(f"flag.{flag}") for flag in ticket.flags]
+        status = self.t(f"status.{ticket.status.value}")
+        masked = self.masked(ticket)
+        lines = [title]
+        if ticket.priority or flags:
+            lines.append(self.t("card.priority", flags="、".join(flags) if self.t.language == "ja" else ", ".join(flags)))
+        lines += [
+            self.t("card.status", status=status),
+            self.t("card.deadline", deadline=self.deadline(ticket), left=left),
+            self.t("card.forwarder", forwarder=ticket.forwarder, platform=ticket.platform),
+            masked,
+        ]
+        change_text = None
+        if change is not None:
+            change_text = self.t(
+                "card.last_change",
+                actor=change["actor"],
+                action=change["action_text"],
+                at=self.t.moment(change["at"], self.config.tz),
+            )
+            lines.append(change_text)
+        data = {
+            "ref": ticket.ref,
+            "title": title,
+            "department": ticket.department,
+            "department_name": department,
+            "confidence": round(ticket.confidence, 3),
+            "needs_triage": ticket.needs_triage,
+            "priority": ticket.priority,
+            "flags": flags,
+            "status": ticket.status.value,
+            "status_text": status,
+            "due_at": ticket.due_at.isoformat(),
+            "deadline": self.deadline(ticket),
+            "time_left": left,
+            "text": masked,
+            "forwarder": ticket.forwarder,
+            "platform": ticket.platform,
+            "change": change_text,
+            "departments": [[d.key, d.name(self.t.language)] for d in self.config.departments],
+        }
+        return "\n".join(lines), data

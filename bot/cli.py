@@ -1,0 +1,206 @@
+"""``triage-bot``: run | console | demo | classify | train | evaluate | digest | db."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import tempfile
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.config import Config, ConfigError, load_config
+
+log = logging.getLogger("bot")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=getattr(logging, args.log_level.upper()),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        config = load_config(args.config)
+    except ConfigError as error:
+        print(f"triage-bot: {error}", file=sys.stderr)
+        return 2
+    try:
+        result: int = args.handler(config, args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # the last line of defence: a clear message, the details in the log
+        from classifiers.training import ModelFileError
+
+        if isinstance(error, ModelFileError | RuntimeError | OSError):
+            print(f"triage-bot: {error}", file=sys.stderr)
+            return 1
+        raise
+    return result
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="triage-bot", description=__doc__)
+    parser.add_argument("--config", metavar="PATH", help="config file (default: $TRIAGE_CONFIG, else built-in)")
+    parser.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="run the bot (the console when no Slack or LINE credentials are set)")
+    run.set_defaults(handler=cmd_run)
+
+    console = commands.add_parser("console", help="chat with the bot in the terminal")
+    console.add_argument("--fake-clock", nargs="?", const="now", metavar="START",
+                         help="use a clock moved by /advance (optionally starting at an ISO time)")  # fmt: skip
+    console.set_defaults(handler=cmd_console)
+
+    demo = commands.add_parser("demo", help="replay a week of sample complaints on a temporary database")
+    demo.set_defaults(handler=cmd_demo)
+
+    classify = commands.add_parser("classify", help="show the department the classifier picks for a text")
+    classify.add_argument("text", nargs="+")
+    classify.set_defaults(handler=cmd_classify)
+
+    train = commands.add_parser("train", help="train the classifier (bundled examples + the team's corrections)")
+    train.add_argument("--out", metavar="PATH", help="where to save the model (default: classifier.model_path)")
+    train.set_defaults(handler=cmd_train)
+
+    evaluate = commands.add_parser("evaluate", help="score the classifier on the held-out evaluation set")
+    evaluate.set_defaults(handler=cmd_evaluate)
+
+    digest = commands.add_parser("digest", help="print a team's weekly digest")
+    digest.add_argument("--team", default="managers", help="department key, or managers (default)")
+    digest.add_argument("--week", help="ISO week such as 2026-W47 (default: the current week)")
+    digest.set_defaults(handler=cmd_digest)
+
+    db = commands.add_parser("db", help="database schema")
+    db.add_argument("action", choices=["upgrade", "current"])
+    db.set_defaults(handler=cmd_db)
+    return parser
+
+
+def cmd_run(config: Config, args: argparse.Namespace) -> int:
+    if config.has_slack or config.has_line:
+        print("triage-bot: Slack and LINE adapters are not part of this version yet; "
+              "unset SLACK_BOT_TOKEN and LINE_CHANNEL_SECRET to use the console", file=sys.stderr)  # fmt: skip
+        return 2
+    return cmd_console(config, argparse.Namespace(fake_clock=None))
+
+
+def cmd_console(config: Config, args: argparse.Namespace) -> int:
+    from bot.adapters.console import CONSOLE, ConsoleAdapter, ConsoleSender
+    from bot.app import create_app
+    from bot.clock import FakeClock, SystemClock
+    from bot.ports import Clock
+
+    clock: Clock = SystemClock()
+    if args.fake_clock:
+        start = datetime.now(UTC) if args.fake_clock == "now" else datetime.fromisoformat(args.fake_clock)
+        if start.tzinfo is None:
+            start = start.replace(tzinfo=config.tz)
+        clock = FakeClock(start)
+    out = sys.stdout
+    app = create_app(config, clock=clock, senders={CONSOLE: ConsoleSender(lambda text: print(text, file=out))})
+    try:
+        ConsoleAdapter(app, out).run(sys.stdin)
+    finally:
+        app.close()
+    return 0
+
+
+def cmd_demo(config: Config, args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from bot.demo import run_demo
+
+    with tempfile.TemporaryDirectory(prefix="triage-demo-") as folder:
+        demo_config = replace(config, database_url=f"sqlite:///{Path(folder) / 'demo.db'}")
+        run_demo(demo_config, sys.stdout)
+    return 0
+
+
+def cmd_classify(config: Config, args: argparse.Namespace) -> int:
+    from bot.app import build_classifier, prepare_database
+    from storage.database import make_engine, make_session_factory
+
+    engine = make_engine(config.database_url)
+    prepare_database(config, engine)
+    prediction = build_classifier(config, make_session_factory(engine)).predict(" ".join(args.text))
+    label = prediction.department or "out_of_scope"
+    triage = prediction.department is None or prediction.confidence < config.classifier_threshold
+    print(f"{label}\t{prediction.confidence:.3f}\t{'triage' if triage else 'routed'}")
+    for name, probability in prediction.ranking[:3]:
+        print(f"  {name}\t{probability:.3f}")
+    return 0
+
+
+def cmd_train(config: Config, args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from bot.app import build_classifier, prepare_database
+    from classifiers.model import DepartmentClassifier
+    from classifiers.training import save
+    from storage.database import make_engine, make_session_factory
+
+    out = args.out or config.model_path
+    if not out:
+        print("triage-bot: give --out PATH or set classifier.model_path", file=sys.stderr)
+        return 2
+    engine = make_engine(config.database_url)
+    prepare_database(config, engine)
+    classifier = build_classifier(replace(config, model_path=None), make_session_factory(engine))
+    assert isinstance(classifier, DepartmentClassifier)  # noqa: S101 - build_classifier trains one here
+    save(classifier, out)
+    print(f"model saved to {out} ({', '.join(classifier.labels)})")
+    return 0
+
+
+def cmd_evaluate(config: Config, args: argparse.Namespace) -> int:
+    from classifiers.training import evaluate, evaluation_examples, load, train_default
+
+    classifier = load(config.model_path) if config.model_path else train_default(config.department_keys)
+    report = evaluate(classifier, evaluation_examples(config.department_keys), config.classifier_threshold)
+    print("\n".join(report.lines()))
+    return 0
+
+
+def cmd_digest(config: Config, args: argparse.Namespace) -> int:
+    from bot.app import make_writer, prepare_database
+    from bot.clock import SystemClock
+    from bot.digest import MANAGERS, DigestBuilder, Week
+    from bot.routing import Directory
+    from storage.database import make_engine, make_session_factory
+    from storage.store import SqlStore
+
+    if args.team != MANAGERS and config.department(args.team) is None:
+        print(f"triage-bot: unknown team {args.team!r}; use one of {', '.join(config.department_keys)} "
+              "or managers", file=sys.stderr)  # fmt: skip
+        return 2
+    now = SystemClock().now()
+    try:
+        week = Week.parse(args.week, config) if args.week else Week.containing(now, config)
+    except ValueError:
+        print(f"triage-bot: --week must look like 2026-W47, got {args.week!r}", file=sys.stderr)
+        return 2
+    engine = make_engine(config.database_url)
+    prepare_database(config, engine)
+    builder = DigestBuilder(config, SqlStore(make_session_factory(engine)), Directory(config, []), make_writer(config))
+    print(builder.build(args.team, week, now).text)
+    return 0
+
+
+def cmd_db(config: Config, args: argparse.Namespace) -> int:
+    from storage.database import describe, make_engine
+    from storage.migrate import current_revision, head_revision, upgrade
+
+    engine = make_engine(config.database_url)
+    if args.action == "upgrade":
+        upgrade(engine)
+    print(f"{describe(config.database_url)}: revision {current_revision(engine)} (head {head_revision()})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

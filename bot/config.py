@@ -1,0 +1,327 @@
+"""Configuration: ``config.toml`` plus the environment, parsed once into frozen dataclasses.
+
+Every value is checked at start; a bad one raises :class:`ConfigError` naming its key, so a
+deployment fails loudly before it takes any traffic. Secrets come only from the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+LANGUAGES = ("ja", "en", "ko")
+DEFAULT_DATABASE_URL = "sqlite:///triage-bot.db"
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class ConfigError(ValueError):
+    """A config value is missing or wrong; the message names the key."""
+
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(f"config error at '{key}': {problem}")
+        self.key = key
+
+
+@dataclass(frozen=True)
+class Department:
+    key: str
+    names: Mapping[str, str]
+    slack_channel: str | None = None
+    line_group: str | None = None
+
+    def name(self, language: str) -> str:
+        return self.names.get(language) or self.names.get("en") or self.key
+
+
+DEFAULT_DEPARTMENTS = (
+    Department("logistics", {"ja": "物流・配送", "en": "Logistics & delivery", "ko": "물류·배송"}),
+    Department("orders", {"ja": "受注・在庫", "en": "Orders & stock", "ko": "주문·재고"}),
+    Department("billing", {"ja": "決済・返金", "en": "Billing & refunds", "ko": "결제·환불"}),
+    Department("product", {"ja": "商品品質", "en": "Product quality", "ko": "상품 품질"}),
+    Department("website", {"ja": "サイト・システム", "en": "Website & systems", "ko": "사이트·시스템"}),
+    Department("marketing", {"ja": "販促・集客", "en": "Marketing & promotions", "ko": "판촉·마케팅"}),
+    Department("support", {"ja": "カスタマーサポート", "en": "Customer support", "ko": "고객지원"}),
+)
+
+
+@dataclass(frozen=True)
+class Managers:
+    slack_users: tuple[str, ...] = ()
+    line_users: tuple[str, ...] = ()
+    slack_channel: str | None = None
+    line_group: str | None = None
+
+
+@dataclass(frozen=True)
+class Digest:
+    weekday: str = "mon"
+    hour: int = 9
+    minute: int = 0
+
+
+@dataclass(frozen=True)
+class Platform:
+    api_url: str | None = None
+    triage_target: str | None = None
+
+
+@dataclass(frozen=True)
+class Secrets:
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    line_channel_secret: str | None = None
+    line_channel_access_token: str | None = None
+
+    def __repr__(self) -> str:  # never print a token, even by accident in a traceback
+        present = [name for name, value in vars(self).items() if value]
+        return f"Secrets(set={present})"
+
+
+@dataclass(frozen=True)
+class Config:
+    language: str = "ja"
+    timezone: str = "Asia/Tokyo"
+    database_url: str = DEFAULT_DATABASE_URL
+    departments: tuple[Department, ...] = DEFAULT_DEPARTMENTS
+    managers: Managers = field(default_factory=Managers)
+    sla_hours: float = 24.0
+    digest: Digest = field(default_factory=Digest)
+    classifier_threshold: float = 0.35
+    model_path: str | None = None
+    order_patterns: tuple[str, ...] | None = None
+    outbox_max_attempts: int = 6
+    outbox_base_delay_seconds: float = 5.0
+    slack: Platform = field(default_factory=Platform)
+    line: Platform = field(default_factory=Platform)
+    secrets: Secrets = field(default_factory=Secrets)
+    port: int = 3000
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def department(self, key: str) -> Department | None:
+        return next((d for d in self.departments if d.key == key), None)
+
+    @property
+    def department_keys(self) -> tuple[str, ...]:
+        return tuple(d.key for d in self.departments)
+
+    @property
+    def has_slack(self) -> bool:
+        return bool(self.secrets.slack_bot_token)
+
+    @property
+    def has_line(self) -> bool:
+        return bool(self.secrets.line_channel_secret)
+
+
+def load_config(path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None) -> Config:
+    """Reads the config file (``path``, else ``$TRIAGE_CONFIG``, else defaults) and the environment.
+
+    Raises:
+        ConfigError: a value is invalid, or the named file is missing or not TOML.
+    """
+    env = os.environ if env is None else env
+    path = path or env.get("TRIAGE_CONFIG") or None
+    raw: dict[str, Any] = {}
+    if path is not None:
+        try:
+            raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError("--config", f"file not found: {path}") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError("--config", f"{path} is not valid TOML: {exc}") from None
+    return parse_config(raw, env)
+
+
+def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
+    """Builds a :class:`Config` from parsed TOML and the environment."""
+    _reject_unknown(raw, "", {"bot", "database", "departments", "managers", "sla", "digest",
+                              "classifier", "privacy", "outbox", "slack", "line"})
+    bot = _table(raw, "bot")
+    _reject_unknown(bot, "bot.", {"language", "timezone"})
+    language = _choice(bot, "bot.language", "language", LANGUAGES, "ja")
+    timezone = _str(bot, "bot.timezone", "timezone", "Asia/Tokyo")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError("bot.timezone", f"unknown time zone {timezone!r}") from None
+
+    database = _table(raw, "database")
+    database_url = env.get("DATABASE_URL") or _str(database, "database.url", "url", DEFAULT_DATABASE_URL)
+
+    sla = _table(raw, "sla")
+    sla_hours = _number(sla, "sla.hours", "hours", 24.0, low=0.25, high=24 * 14)
+    digest_raw = _table(raw, "digest")
+    digest = Digest(
+        weekday=_choice(digest_raw, "digest.weekday", "weekday", WEEKDAYS, "mon"),
+        **_time_of_day(digest_raw, "digest.time"),
+    )
+    classifier = _table(raw, "classifier")
+    threshold = _number(classifier, "classifier.threshold", "threshold", 0.35, low=0.0, high=1.0)
+    model_path = _str(classifier, "classifier.model_path", "model_path", "") or None
+    privacy = _table(raw, "privacy")
+    order_patterns = _patterns(privacy, "privacy.order_patterns")
+    outbox = _table(raw, "outbox")
+    max_attempts = int(_number(outbox, "outbox.max_attempts", "max_attempts", 6, low=1, high=50))
+    base_delay = _number(outbox, "outbox.base_delay_seconds", "base_delay_seconds", 5.0, low=0.0, high=3600)
+
+    port_text = env.get("PORT", "3000")
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ConfigError("PORT", f"must be a TCP port number, got {port_text!r}")
+
+    return Config(
+        language=language,
+        timezone=timezone,
+        database_url=database_url,
+        departments=_departments(raw),
+        managers=_managers(_table(raw, "managers")),
+        sla_hours=sla_hours,
+        digest=digest,
+        classifier_threshold=threshold,
+        model_path=model_path,
+        order_patterns=order_patterns,
+        outbox_max_attempts=max_attempts,
+        outbox_base_delay_seconds=base_delay,
+        slack=_platform(raw, "slack", env.get("SLACK_API_URL")),
+        line=_platform(raw, "line", env.get("LINE_API_URL")),
+        secrets=Secrets(
+            slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
+            slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
+            slack_app_token=env.get("SLACK_APP_TOKEN") or None,
+            line_channel_secret=env.get("LINE_CHANNEL_SECRET") or None,
+            line_channel_access_token=env.get("LINE_CHANNEL_ACCESS_TOKEN") or None,
+        ),
+        port=int(port_text),
+    )
+
+
+_KEY = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+
+
+def _departments(raw: Mapping[str, Any]) -> tuple[Department, ...]:
+    if "departments" not in raw:
+        return DEFAULT_DEPARTMENTS
+    entries = raw["departments"]
+    if not isinstance(entries, list) or not entries:
+        raise ConfigError("departments", "must be a non-empty list of [[departments]] tables")
+    seen: set[str] = set()
+    result = []
+    for i, entry in enumerate(entries):
+        where = f"departments[{i}]"
+        if not isinstance(entry, dict):
+            raise ConfigError(where, "must be a table")
+        _reject_unknown(entry, where + ".", {"key", "name", "slack_channel", "line_group"})
+        key = _str(entry, f"{where}.key", "key", "")
+        if not _KEY.match(key):
+            raise ConfigError(f"{where}.key", "lower-case letters, digits and _ (starting with a letter)")
+        if key in seen:
+            raise ConfigError(f"{where}.key", f"duplicate department {key!r}")
+        seen.add(key)
+        names = entry.get("name", {})
+        if isinstance(names, str):
+            names = {"ja": names}
+        if not isinstance(names, dict) or not all(isinstance(v, str) for v in names.values()):
+            raise ConfigError(f"{where}.name", "a string or a table of language = name")
+        default = next((d for d in DEFAULT_DEPARTMENTS if d.key == key), None)
+        merged = {**(dict(default.names) if default else {}), **names}
+        result.append(
+            Department(
+                key=key,
+                names=merged or {"en": key},
+                slack_channel=_str(entry, f"{where}.slack_channel", "slack_channel", "") or None,
+                line_group=_str(entry, f"{where}.line_group", "line_group", "") or None,
+            )
+        )
+    return tuple(result)
+
+
+def _managers(table: Mapping[str, Any]) -> Managers:
+    _reject_unknown(table, "managers.", {"slack_users", "line_users", "slack_channel", "line_group"})
+    return Managers(
+        slack_users=_str_list(table, "managers.slack_users", "slack_users"),
+        line_users=_str_list(table, "managers.line_users", "line_users"),
+        slack_channel=_str(table, "managers.slack_channel", "slack_channel", "") or None,
+        line_group=_str(table, "managers.line_group", "line_group", "") or None,
+    )
+
+
+def _platform(raw: Mapping[str, Any], name: str, env_url: str | None) -> Platform:
+    table = _table(raw, name)
+    target_key = "triage_channel" if name == "slack" else "triage_group"
+    _reject_unknown(table, name + ".", {"api_url", target_key})
+    url = env_url or _str(table, f"{name}.api_url", "api_url", "") or None
+    if url is not None and not re.match(r"^https?://", url):
+        raise ConfigError(f"{name}.api_url", f"must start with http:// or https://, got {url!r}")
+    return Platform(api_url=url, triage_target=_str(table, f"{name}.{target_key}", target_key, "") or None)
+
+
+def _time_of_day(table: Mapping[str, Any], key: str) -> dict[str, int]:
+    text = _str(table, key, "time", "09:00")
+    match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", text)
+    if not match:
+        raise ConfigError(key, f"must be HH:MM, got {text!r}")
+    return {"hour": int(match[1]), "minute": int(match[2])}
+
+
+def _patterns(table: Mapping[str, Any], key: str) -> tuple[str, ...] | None:
+    if "order_patterns" not in table:
+        return None
+    patterns = _str_list(table, key, "order_patterns")
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ConfigError(key, f"invalid regular expression {pattern!r}: {exc}") from None
+    return patterns
+
+
+def _table(raw: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = raw.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(key, "must be a table")
+    return value
+
+
+def _reject_unknown(table: Mapping[str, Any], prefix: str, known: set[str]) -> None:
+    for name in table:
+        if name not in known:
+            raise ConfigError(prefix + name, f"unknown key (known: {', '.join(sorted(known))})")
+
+
+def _str(table: Mapping[str, Any], key: str, name: str, default: str) -> str:
+    value = table.get(name, default)
+    if not isinstance(value, str):
+        raise ConfigError(key, f"must be a string, got {value!r}")
+    return value
+
+
+def _str_list(table: Mapping[str, Any], key: str, name: str) -> tuple[str, ...]:
+    value = table.get(name, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(key, "must be a list of strings")
+    return tuple(value)
+
+
+def _choice(table: Mapping[str, Any], key: str, name: str, allowed: tuple[str, ...], default: str) -> str:
+    value = _str(table, key, name, default)
+    if value not in allowed:
+        raise ConfigError(key, f"must be one of {', '.join(allowed)}; got {value!r}")
+    return value
+
+
+def _number(table: Mapping[str, Any], key: str, name: str, default: float, *, low: float, high: float) -> float:
+    value = table.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(key, f"must be a number, got {value!r}")
+    if not low <= value <= high:
+        raise ConfigError(key, f"must be between {low:g} and {high:g}, got {value!r}")
+    return float(value)

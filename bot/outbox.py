@@ -1,0 +1,109 @@
+"""Delivery of every outgoing chat message: claim from the outbox, send, record, retry or dead-letter.
+
+A message is never dropped: a failed send goes back to the queue with exponential backoff (or
+the platform's ``Retry-After`` when longer) until ``max_attempts``, then it is dead-lettered and
+stays in the database for the admins.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.domain import QueuedMessage
+from bot.ports import Clock, Outbox, Sender, SendError
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 6
+    base_delay: float = 5.0
+
+    def next_try(self, attempts: int, now: datetime, retry_after: float | None) -> datetime | None:
+        """When to try again after ``attempts`` failed tries; ``None`` means give up."""
+        if attempts >= self.max_attempts:
+            return None
+        backoff = min(timedelta(seconds=self.base_delay * 2 ** (attempts - 1)), MAX_BACKOFF)
+        return now + max(backoff, timedelta(seconds=retry_after or 0))
+
+
+@dataclass
+class DispatchReport:
+    sent: int = 0
+    retried: int = 0
+    dead: int = 0
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        outbox: Outbox,
+        senders: Mapping[str, Sender],
+        clock: Clock,
+        policy: RetryPolicy | None = None,
+        *,
+        batch: int = 50,
+    ) -> None:
+        self.outbox = outbox
+        self.senders = senders
+        self.clock = clock
+        self.policy = policy or RetryPolicy()
+        self.batch = batch
+
+    def run_once(self) -> DispatchReport:
+        """Claims what is due and tries each once; returns what happened."""
+        report = DispatchReport()
+        for item in self.outbox.claim(self.clock.now(), self.batch):
+            self._deliver(item, report)
+        return report
+
+    def drain(self, max_rounds: int = 100) -> DispatchReport:
+        """Runs until nothing more is due now (used by the console and tests)."""
+        total = DispatchReport()
+        for _ in range(max_rounds):
+            report = self.run_once()
+            total.sent += report.sent
+            total.retried += report.retried
+            total.dead += report.dead
+            if report.sent == 0 and report.dead == 0:
+                break  # nothing moved: what is left is due later (retries) or waits for its card
+        return total
+
+    def _deliver(self, item: QueuedMessage, report: DispatchReport) -> None:
+        message = item.message
+        sender = self.senders.get(message.platform)
+        if sender is None:
+            self.outbox.failed(item.id, self.clock.now(), f"no sender for {message.platform}", None)
+            log.error("outbox message dead-lettered: no sender", extra={"outbox_id": item.id})
+            report.dead += 1
+            return
+        try:
+            result = sender.send(message, edit_message_id=item.edit_message_id)
+        except SendError as exc:
+            self._failed(item, str(exc), exc.retry_after, exc.permanent, report)
+        except Exception as exc:  # a bug in a sender must not stop the queue
+            log.exception("sender crashed", extra={"outbox_id": item.id})
+            self._failed(item, f"{type(exc).__name__}: {exc}", None, False, report)
+        else:
+            self.outbox.delivered(item.id, self.clock.now(), result.message_id)
+            report.sent += 1
+
+    def _failed(
+        self, item: QueuedMessage, error: str, retry_after: float | None, permanent: bool, report: DispatchReport
+    ) -> None:
+        attempts = item.attempts + 1
+        now = self.clock.now()
+        retry_at = None if permanent else self.policy.next_try(attempts, now, retry_after)
+        self.outbox.failed(item.id, now, error, retry_at)
+        if retry_at is None:
+            log.error("outbox message dead-lettered", extra={"outbox_id": item.id, "attempts": attempts})
+            report.dead += 1
+        else:
+            log.warning("outbox send failed; will retry", extra={"outbox_id": item.id, "attempts": attempts})
+            report.retried += 1

@@ -1,0 +1,32 @@
+"""APScheduler wiring only: triggers mapped to the plain job functions of the app."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.app import App
+
+log = logging.getLogger(__name__)
+
+
+def build_scheduler(app: App, *, deliver_every_seconds: float = 2.0) -> BackgroundScheduler:
+    """The worker's jobs. Misfires coalesce (one run after a pause, not a burst), one instance each.
+
+    Every job is safe with several workers: claims and (ticket, stage) and (team, week) keys live
+    in the database.
+    """
+    scheduler = BackgroundScheduler(
+        timezone=UTC,
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
+    )
+    scheduler.add_job(lambda: app.sweep.run(app.clock.now()), IntervalTrigger(minutes=1),
+                      id="send_reminders", name="send_reminders")  # fmt: skip
+    scheduler.add_job(lambda: app.digests.send_weekly_digests(app.clock.now()), IntervalTrigger(minutes=5),
+                      id="send_weekly_digests", name="send_weekly_digests")  # fmt: skip
+    scheduler.add_job(app.dispatcher.drain, IntervalTrigger(seconds=deliver_every_seconds),
+                      id="deliver_outbox", name="deliver_outbox")  # fmt: skip
+    return scheduler

@@ -1,0 +1,270 @@
+"""TriageService: the rules of a ticket's life. No Slack, LINE or SQL here.
+
+Every operation is one unit of work: the ticket change, its audit event and the chat messages it
+causes (queued in the outbox) commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.cards import CardWriter
+from bot.config import Config
+from bot.domain import (
+    MAX_COMPLAINT_CHARS,
+    AuditEntry,
+    DuplicateEvent,
+    EmptyComplaint,
+    IncomingMessage,
+    InvalidArgument,
+    OutboundMessage,
+    Status,
+    Ticket,
+    TriageError,
+    UnknownDepartment,
+    UnknownTicket,
+)
+from bot.ports import Classifier, Clock, Store, UnitOfWork
+from bot.priority import detect_flags, is_priority
+from bot.routing import Directory
+from bot.sla import SlaPolicy
+from classifiers.text import clean, detect_language
+
+log = logging.getLogger(__name__)
+
+Target = tuple[str, str]
+Change = Callable[[Ticket, datetime], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    ticket: Ticket
+    created: bool
+    reply: str
+
+
+class TriageService:
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        classifier: Classifier,
+        clock: Clock,
+        directory: Directory,
+        writer: CardWriter,
+        sla: SlaPolicy | None = None,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.classifier = classifier
+        self.clock = clock
+        self.directory = directory
+        self.writer = writer
+        self.sla = sla or SlaPolicy(hours=config.sla_hours)
+        self.t = writer.t
+
+    # -- intake ---------------------------------------------------------------------------------
+
+    def intake(self, message: IncomingMessage) -> IntakeResult:
+        """Opens a ticket for a forwarded complaint; the same platform event always gives the same ticket.
+
+        Raises:
+            EmptyComplaint: the text is empty once control characters are removed.
+        """
+        text = clean(message.text)
+        if not text:
+            raise EmptyComplaint()
+        flags = detect_flags(text)
+        if len(text) > MAX_COMPLAINT_CHARS:
+            text, flags = text[:MAX_COMPLAINT_CHARS], (*flags, "truncated")
+        prediction = self.classifier.predict(text)
+        needs_triage = prediction.department is None or prediction.confidence < self.config.classifier_threshold
+        now = self.clock.now()
+        with self.store.transaction() as uow:
+            existing = uow.find_event_ticket(message.platform, message.event_id)
+            if existing is None:
+                try:
+                    uow.record_event(message.platform, message.event_id, now)
+                except DuplicateEvent:
+                    # Another worker recorded it first and has committed (the insert waited for it).
+                    existing = uow.find_event_ticket(message.platform, message.event_id)
+                    if existing is None:
+                        raise
+            if existing is not None:
+                return IntakeResult(existing, False, self.t("reply.duplicate", ref=existing.ref))
+            ticket = uow.add_ticket(
+                Ticket(
+                    ref=0,
+                    platform=message.platform,
+                    channel=message.channel,
+                    thread=message.thread,
+                    forwarder=message.forwarder,
+                    customer=message.customer,
+                    text=text,
+                    language=detect_language(text),
+                    department=prediction.department,
+                    confidence=prediction.confidence,
+                    needs_triage=needs_triage,
+                    priority=is_priority(flags),
+                    flags=flags,
+                    created_at=now,
+                    due_at=self.sla.deadline(now),
+                )
+            )
+            uow.attach_event(message.platform, message.event_id, ticket.ref)
+            uow.audit(ticket.ref, now, message.forwarder, "created", {
+                "department": ticket.department,
+                "confidence": round(ticket.confidence, 3),
+                "needs_triage": needs_triage,
+                "event": f"{message.platform}:{message.event_id}",
+            })  # fmt: skip
+            reply = self.writer.reply(ticket)
+            uow.queue(
+                OutboundMessage(message.platform, message.channel, "reply", reply, {"ref": ticket.ref},
+                                ticket.ref, message.thread),
+                now,
+            )  # fmt: skip
+            self._queue_cards(uow, ticket, now, "card", self._card_targets(ticket))
+        log.info("ticket created", extra={"ref": ticket.ref, "event_id": message.event_id})
+        return IntakeResult(ticket, True, reply)
+
+    # -- actions --------------------------------------------------------------------------------
+
+    def acknowledge(self, ref: int, actor: str) -> Ticket:
+        def change(ticket: Ticket, now: datetime) -> dict[str, Any]:
+            ticket.status = Status.ACKNOWLEDGED
+            ticket.acknowledged_by = actor
+            ticket.first_response_at = ticket.first_response_at or now
+            return {}
+
+        return self._act(ref, actor, "acknowledged", change)
+
+    def respond(self, ref: int, actor: str) -> Ticket:
+        """A team member replied in the card's thread: that is the first response."""
+
+        def change(ticket: Ticket, now: datetime) -> dict[str, Any]:
+            ticket.first_response_at = ticket.first_response_at or now
+            return {}
+
+        return self._act(ref, actor, "responded", change)
+
+    def resolve(self, ref: int, actor: str) -> Ticket:
+        def change(ticket: Ticket, now: datetime) -> dict[str, Any]:
+            ticket.status = Status.RESOLVED
+            ticket.resolved_at = now
+            ticket.first_response_at = ticket.first_response_at or now
+            return {}
+
+        return self._act(ref, actor, "resolved", change)
+
+    def snooze(self, ref: int, actor: str, hours: float) -> Ticket:
+        if not 0.5 <= hours <= 168:
+            raise InvalidArgument("error.bad_hours")
+
+        def change(ticket: Ticket, now: datetime) -> dict[str, Any]:
+            # A snooze delays reminders but never hides the deadline itself.
+            until = min(now + timedelta(hours=hours), ticket.due_at)
+            ticket.snoozed_until = until
+            return {"hours": hours, "until": until.isoformat(),
+                    "until_text": self.t.moment(until, self.config.tz)}  # fmt: skip
+
+        return self._act(ref, actor, "snoozed", change)
+
+    def reassign(self, ref: int, actor: str, department: str) -> Ticket:
+        """Moves a ticket to another department; the move is also a label the classifier learns from."""
+        key = department.strip().lower()
+        if self.config.department(key) is None:
+            raise UnknownDepartment(department, ", ".join(self.config.department_keys))
+        with self.store.transaction() as uow:
+            ticket = self._open_ticket(uow, ref)
+            now = self.clock.now()
+            old_targets = self._card_targets(ticket)
+            old = ticket.department
+            ticket.department = key
+            ticket.needs_triage = False
+            uow.save_ticket(ticket)
+            detail = {"from": old, "to": key}
+            uow.audit(ref, now, actor, "reassigned", detail)
+            change = self._change(actor, "reassigned", now, detail)
+            self._queue_cards(uow, ticket, now, "card_update", old_targets, change)
+            new_targets = [target for target in self._card_targets(ticket) if target not in old_targets]
+            self._queue_cards(uow, ticket, now, "card", new_targets, change)
+        return ticket
+
+    # -- queries --------------------------------------------------------------------------------
+
+    def get(self, ref: int) -> Ticket:
+        with self.store.transaction() as uow:
+            ticket = uow.get_ticket(ref)
+        if ticket is None:
+            raise UnknownTicket(f"#{ref}")
+        return ticket
+
+    def open_tickets(self, department: str | None = None) -> list[Ticket]:
+        if department is not None and self.config.department(department) is None:
+            raise UnknownDepartment(department, ", ".join(self.config.department_keys))
+        with self.store.transaction() as uow:
+            return uow.open_tickets(department)
+
+    def history(self, ref: int) -> list[AuditEntry]:
+        with self.store.transaction() as uow:
+            if uow.get_ticket(ref) is None:
+                raise UnknownTicket(f"#{ref}")
+            return uow.history(ref)
+
+    def describe(self, entry: AuditEntry) -> str:
+        return self._action_text(entry.action, entry.detail)
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    def _act(self, ref: int, actor: str, action: str, apply: Change) -> Ticket:
+        with self.store.transaction() as uow:
+            ticket = self._open_ticket(uow, ref)
+            now = self.clock.now()
+            detail = apply(ticket, now)
+            uow.save_ticket(ticket)
+            uow.audit(ref, now, actor, action, detail)
+            change = self._change(actor, action, now, detail)
+            self._queue_cards(uow, ticket, now, "card_update", self._card_targets(ticket), change)
+        return ticket
+
+    def _open_ticket(self, uow: UnitOfWork, ref: int) -> Ticket:
+        ticket = uow.get_ticket(ref, for_update=True)
+        if ticket is None:
+            raise UnknownTicket(f"#{ref}")
+        if ticket.status is Status.RESOLVED:
+            raise TriageError("error.already_resolved", ref=ref)
+        return ticket
+
+    def _change(self, actor: str, action: str, at: datetime, detail: dict[str, Any]) -> dict[str, Any]:
+        return {"actor": actor, "action": action, "at": at, "action_text": self._action_text(action, detail)}
+
+    def _action_text(self, action: str, detail: dict[str, Any]) -> str:
+        if action == "reassigned":
+            return self.t("action.reassigned", from_department=self.writer.department_name(detail.get("from")),
+                          to_department=self.writer.department_name(detail.get("to")))  # fmt: skip
+        if action == "snoozed":
+            return self.t("action.snoozed", until=detail.get("until_text", ""))
+        if action == "created":
+            return self.writer.department_name(detail.get("department"))
+        return self.t(f"action.{action}")
+
+    def _card_targets(self, ticket: Ticket) -> list[Target]:
+        return self.directory.ticket_targets(ticket)
+
+    def _queue_cards(
+        self,
+        uow: UnitOfWork,
+        ticket: Ticket,
+        now: datetime,
+        kind: str,
+        targets: Sequence[Target],
+        change: dict[str, Any] | None = None,
+    ) -> None:
+        text, data = self.writer.card(ticket, now, change)
+        for platform, channel in targets:
+            uow.queue(OutboundMessage(platform, channel, kind, text, data, ticket.ref), now)

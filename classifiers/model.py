@@ -1,0 +1,106 @@
+"""The department classifier: character n-grams and a linear model, trained on the bundled examples.
+
+Character n-grams read Japanese and Korean without a tokenizer (Japanese has no spaces) and shrug
+off typos and mixed scripts; a word-level view helps English. Logistic regression gives calibrated
+enough probabilities to send uncertain complaints to the human triage queue.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion, Pipeline
+
+from bot.ports import Prediction
+from classifiers.text import normalize
+
+DATA = Path(__file__).with_name("data")
+OUT_OF_SCOPE = "out_of_scope"
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    label: str
+    language: str = ""
+
+
+def read_examples(path: Path) -> list[Example]:
+    """Reads a ``label<TAB>lang<TAB>text`` file with a header line."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+        header = next(rows, None)
+        if header != ["label", "lang", "text"]:
+            raise ValueError(f"{path}: expected the header label, lang, text")
+        return [Example(text=row[2], label=row[0], language=row[1]) for row in rows if len(row) == 3]
+
+
+def build_pipeline() -> Pipeline:
+    features = FeatureUnion(
+        [
+            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True,
+                                      max_features=200_000)),
+            ("words", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), token_pattern=r"(?u)\b\w\w+\b",
+                                      sublinear_tf=True)),
+        ]
+    )  # fmt: skip
+    model = LogisticRegression(C=20.0, max_iter=3000, class_weight="balanced")
+    return Pipeline([("features", features), ("model", model)])
+
+
+class DepartmentClassifier:
+    """Implements :class:`bot.ports.Classifier` around a fitted scikit-learn pipeline."""
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        self.pipeline = pipeline
+        self.labels: tuple[str, ...] = tuple(str(label) for label in pipeline.classes_)
+
+    @classmethod
+    def train(cls, examples: Sequence[Example]) -> DepartmentClassifier:
+        if len({example.label for example in examples}) < 2:
+            raise ValueError("training needs examples of at least two labels")
+        pipeline = build_pipeline()
+        pipeline.fit([normalize(e.text) for e in examples], [e.label for e in examples])
+        return cls(pipeline)
+
+    def predict(self, text: str) -> Prediction:
+        return self.predict_many([text])[0]
+
+    def predict_many(self, texts: Iterable[str]) -> list[Prediction]:
+        results = []
+        # Normalising here rather than inside the pipeline keeps the pipeline to plain scikit-learn
+        # types, which skops can load without trusting any of our code.
+        for row in self.pipeline.predict_proba([normalize(text) for text in texts]):
+            ranking = tuple(sorted(zip(self.labels, (float(p) for p in row), strict=True),
+                                   key=lambda pair: pair[1], reverse=True))  # fmt: skip
+            best, confidence = ranking[0]
+            if best == OUT_OF_SCOPE:
+                # Out of scope: no department, and the best real department as the triage hint.
+                departments = [pair for pair in ranking if pair[0] != OUT_OF_SCOPE]
+                results.append(Prediction(None, departments[0][1] if departments else 0.0, ranking))
+            else:
+                results.append(Prediction(best, confidence, ranking))
+        return results
+
+    @property
+    def departments(self) -> tuple[str, ...]:
+        return tuple(label for label in self.labels if label != OUT_OF_SCOPE)
+
+    def describe(self) -> dict[str, Any]:
+        return {"labels": list(self.labels)}
+
+
+def bundled_examples(departments: Sequence[str] | None = None) -> list[Example]:
+    """The bundled training examples, limited to ``departments`` (others count as out of scope)."""
+    examples = read_examples(DATA / "train.tsv")
+    if departments is None:
+        return examples
+    keep = set(departments)
+    return [e if e.label in keep or e.label == OUT_OF_SCOPE else Example(e.text, OUT_OF_SCOPE, e.language)
+            for e in examples]  # fmt: skip

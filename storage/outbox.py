@@ -1,0 +1,118 @@
+"""The outbox table as the dispatcher sees it: claim, deliver, fail, dead-letter.
+
+A claim is a lease: rows move to ``sending`` with ``claimed_at``; a worker that dies mid-send leaves
+them there, and after ``lease`` they are claimable again, so a crash delivers the message after
+restart instead of losing it. On PostgreSQL claims use ``FOR UPDATE SKIP LOCKED`` so several workers
+share the queue; SQLite has one writer at a time (BEGIN IMMEDIATE), which gives the same guarantee.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.domain import OutboundMessage, QueuedMessage
+from storage.models import OutboxRow
+
+DEFAULT_LEASE = timedelta(minutes=2)
+
+
+def _message(row: OutboxRow) -> OutboundMessage:
+    return OutboundMessage(
+        platform=row.platform,
+        channel=row.channel,
+        kind=row.kind,
+        text=row.text,
+        data=dict(row.data or {}),
+        ticket_ref=row.ticket_id,
+        thread=row.thread,
+    )
+
+
+class SqlOutbox:
+    def __init__(self, session_factory: sessionmaker[Session], *, lease: timedelta = DEFAULT_LEASE) -> None:
+        self.session_factory = session_factory
+        self.lease = lease
+
+    def claim(self, now: datetime, limit: int) -> list[QueuedMessage]:
+        with self.session_factory() as session, session.begin():
+            statement = (
+                select(OutboxRow)
+                .where(
+                    or_(
+                        (OutboxRow.status == "pending") & (OutboxRow.next_attempt_at <= now),
+                        (OutboxRow.status == "sending") & (OutboxRow.claimed_at <= now - self.lease),
+                    )
+                )
+                .order_by(OutboxRow.id)
+                .limit(limit)
+            )
+            if session.get_bind().dialect.name == "postgresql":
+                statement = statement.with_for_update(skip_locked=True)
+            claimed = []
+            for row in session.scalars(statement).all():
+                edit_id, card_pending = self._card_state(session, row)
+                if card_pending:
+                    continue  # an update waits for its card, so a card is never edited before it exists
+                row.status = "sending"
+                row.claimed_at = now
+                claimed.append(QueuedMessage(row.id, _message(row), row.attempts, edit_id))
+            return claimed
+
+    @staticmethod
+    def _card_state(session: Session, row: OutboxRow) -> tuple[str | None, bool]:
+        """For a card update: the card's platform message id, and whether the card is still queued."""
+        if row.kind != "card_update" or row.ticket_id is None:
+            return None, False
+        card = session.execute(
+            select(OutboxRow.status, OutboxRow.platform_message_id)
+            .where(
+                OutboxRow.ticket_id == row.ticket_id,
+                OutboxRow.kind == "card",
+                OutboxRow.platform == row.platform,
+                OutboxRow.channel == row.channel,
+            )
+            .order_by(OutboxRow.id)
+            .limit(1)
+        ).first()
+        if card is None:
+            return None, False
+        status, message_id = card
+        return message_id, status != "sent" and status != "dead"
+
+    def delivered(self, item_id: int, now: datetime, message_id: str | None) -> None:
+        with self.session_factory() as session, session.begin():
+            session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id == item_id)
+                .values(status="sent", sent_at=now, platform_message_id=message_id, last_error=None)
+            )
+
+    def failed(self, item_id: int, now: datetime, error: str, retry_at: datetime | None) -> None:
+        with self.session_factory() as session, session.begin():
+            row = session.get(OutboxRow, item_id)
+            if row is None:
+                return
+            row.attempts += 1
+            row.last_error = error[:500]
+            row.claimed_at = None
+            if retry_at is None:
+                row.status = "dead"
+            else:
+                row.status = "pending"
+                row.next_attempt_at = retry_at
+
+    def pending_count(self) -> int:
+        with self.session_factory() as session:
+            return session.scalar(
+                select(func.count()).select_from(OutboxRow).where(OutboxRow.status.in_(("pending", "sending")))
+            ) or 0
+
+    def dead_letters(self) -> Iterator[QueuedMessage]:
+        with self.session_factory() as session:
+            rows = session.scalars(select(OutboxRow).where(OutboxRow.status == "dead").order_by(OutboxRow.id))
+            for row in rows.all():
+                yield QueuedMessage(row.id, _message(row), row.attempts)

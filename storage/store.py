@@ -1,0 +1,197 @@
+"""The core's storage ports implemented with SQLAlchemy: tickets, audit, reminders, digests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.domain import AuditEntry, DuplicateEvent, OutboundMessage, Stage, Status, Ticket
+from storage.models import (
+    Base,
+    DigestRow,
+    InboundEventRow,
+    OutboxRow,
+    ReminderRow,
+    TicketEventRow,
+    TicketRow,
+)
+
+_TICKET_FIELDS = (
+    "platform", "channel", "thread", "forwarder", "customer", "text", "language", "department",
+    "confidence", "needs_triage", "priority", "created_at", "due_at", "first_response_at",
+    "resolved_at", "snoozed_until", "acknowledged_by",
+)  # fmt: skip
+
+
+def to_ticket(row: TicketRow) -> Ticket:
+    values = {name: getattr(row, name) for name in _TICKET_FIELDS}
+    return Ticket(ref=row.id, status=Status(row.status), flags=tuple(row.flags or ()), **values)
+
+
+def _copy_into(row: TicketRow, ticket: Ticket) -> None:
+    for name in _TICKET_FIELDS:
+        setattr(row, name, getattr(ticket, name))
+    row.status = ticket.status.value
+    row.flags = list(ticket.flags)
+
+
+def insert_ignoring_conflict(session: Session, table: type[Base], **values: Any) -> bool:
+    """INSERT that yields to an existing unique key; True when this call inserted the row."""
+    dialect = session.get_bind().dialect.name
+    statement: Insert
+    if dialect == "postgresql":
+        statement = postgresql.insert(table).values(**values).on_conflict_do_nothing()
+    elif dialect == "sqlite":
+        statement = sqlite.insert(table).values(**values).on_conflict_do_nothing()
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        raise RuntimeError(f"unsupported database {dialect}")
+    result = session.execute(statement)
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+class SqlUnitOfWork:
+    """One transaction; see :class:`bot.ports.UnitOfWork`."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def find_event_ticket(self, platform: str, event_id: str) -> Ticket | None:
+        row = self.session.scalars(
+            select(TicketRow)
+            .join(InboundEventRow, InboundEventRow.ticket_id == TicketRow.id)
+            .where(InboundEventRow.platform == platform, InboundEventRow.event_id == event_id)
+        ).first()
+        return to_ticket(row) if row else None
+
+    def record_event(self, platform: str, event_id: str, at: datetime) -> None:
+        try:
+            with self.session.begin_nested():
+                self.session.add(InboundEventRow(platform=platform, event_id=event_id, received_at=at))
+        except IntegrityError:
+            raise DuplicateEvent(f"{platform}:{event_id}") from None
+
+    def attach_event(self, platform: str, event_id: str, ref: int) -> None:
+        row = self.session.scalars(
+            select(InboundEventRow).where(
+                InboundEventRow.platform == platform, InboundEventRow.event_id == event_id
+            )
+        ).one()
+        row.ticket_id = ref
+
+    def add_ticket(self, ticket: Ticket) -> Ticket:
+        row = TicketRow()
+        _copy_into(row, ticket)
+        self.session.add(row)
+        self.session.flush()
+        ticket.ref = row.id
+        return ticket
+
+    def get_ticket(self, ref: int, *, for_update: bool = False) -> Ticket | None:
+        statement = select(TicketRow).where(TicketRow.id == ref)
+        if for_update:
+            statement = statement.with_for_update()
+        row = self.session.scalars(statement).first()
+        return to_ticket(row) if row else None
+
+    def save_ticket(self, ticket: Ticket) -> None:
+        row = self.session.get(TicketRow, ticket.ref)
+        if row is None:
+            raise LookupError(ticket.ref)
+        _copy_into(row, ticket)
+
+    def open_tickets(self, department: str | None = None, *, limit: int = 50) -> list[Ticket]:
+        statement = select(TicketRow).where(TicketRow.status != Status.RESOLVED.value)
+        if department is not None:
+            statement = statement.where(TicketRow.department == department)
+        rows = self.session.scalars(statement.order_by(TicketRow.due_at, TicketRow.id).limit(limit))
+        return [to_ticket(row) for row in rows]
+
+    def audit(self, ref: int, at: datetime, actor: str, action: str, detail: dict[str, Any]) -> None:
+        self.session.add(TicketEventRow(ticket_id=ref, at=at, actor=actor, action=action, detail=detail))
+
+    def history(self, ref: int) -> list[AuditEntry]:
+        rows = self.session.scalars(
+            select(TicketEventRow).where(TicketEventRow.ticket_id == ref).order_by(TicketEventRow.id)
+        )
+        return [AuditEntry(ref, row.at, row.actor, row.action, dict(row.detail)) for row in rows]
+
+    def queue(self, message: OutboundMessage, at: datetime) -> None:
+        self.session.add(
+            OutboxRow(
+                platform=message.platform,
+                channel=message.channel,
+                thread=message.thread,
+                kind=message.kind,
+                ticket_id=message.ticket_ref,
+                text=message.text,
+                data=message.data,
+                status="pending",
+                attempts=0,
+                created_at=at,
+                next_attempt_at=at,
+            )
+        )
+
+    def unanswered_due_before(self, until: datetime) -> list[tuple[Ticket, frozenset[Stage]]]:
+        rows = self.session.scalars(
+            select(TicketRow)
+            .where(
+                TicketRow.status == Status.OPEN.value,
+                TicketRow.due_at <= until,
+                TicketRow.first_response_at.is_(None),
+            )
+            .order_by(TicketRow.due_at, TicketRow.id)
+        ).all()
+        sent: dict[int, set[Stage]] = {row.id: set() for row in rows}
+        if rows:
+            for ticket_id, stage in self.session.execute(
+                select(ReminderRow.ticket_id, ReminderRow.stage).where(ReminderRow.ticket_id.in_(sent))
+            ):
+                sent[ticket_id].add(Stage(stage))
+        return [(to_ticket(row), frozenset(sent[row.id])) for row in rows]
+
+    def record_reminder(self, ref: int, stage: Stage, at: datetime) -> bool:
+        return insert_ignoring_conflict(self.session, ReminderRow, ticket_id=ref, stage=stage.value, sent_at=at)
+
+    def tickets_created_between(self, start: datetime, end: datetime, department: str | None) -> list[Ticket]:
+        statement = select(TicketRow).where(TicketRow.created_at >= start, TicketRow.created_at < end)
+        if department is not None:
+            statement = statement.where(TicketRow.department == department)
+        return [to_ticket(row) for row in self.session.scalars(statement.order_by(TicketRow.id))]
+
+    def has_tickets_before(self, at: datetime) -> bool:
+        return self.session.scalar(select(TicketRow.id).where(TicketRow.created_at < at).limit(1)) is not None
+
+    def corrections(self, start: datetime, end: datetime) -> list[tuple[str, str, str]]:
+        rows = self.session.execute(
+            select(TicketEventRow.detail, TicketRow.text)
+            .join(TicketRow, TicketRow.id == TicketEventRow.ticket_id)
+            .where(TicketEventRow.action == "reassigned", TicketEventRow.at >= start, TicketEventRow.at < end)
+            .order_by(TicketEventRow.id)
+        )
+        return [(str(detail.get("from") or ""), str(detail.get("to")), text) for detail, text in rows]
+
+    def digests_sent(self, week: str) -> set[str]:
+        return set(self.session.scalars(select(DigestRow.team).where(DigestRow.week == week)))
+
+    def record_digest(self, team: str, week: str, at: datetime, *, late: bool = False) -> bool:
+        return insert_ignoring_conflict(self.session, DigestRow, team=team, week=week, sent_at=at, late=late)
+
+
+class SqlStore:
+    """Hands out units of work; each commits on success and rolls back on error."""
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self.session_factory = session_factory
+
+    @contextmanager
+    def transaction(self) -> Iterator[SqlUnitOfWork]:
+        with self.session_factory() as session, session.begin():
+            yield SqlUnitOfWork(session)
