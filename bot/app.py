@@ -15,7 +15,7 @@ from bot.config import Config
 from bot.digest import DigestBuilder
 from bot.i18n import Translator
 from bot.masking import DEFAULT_ORDER_PATTERNS, Masker
-from bot.outbox import DispatchReport, Dispatcher, RetryPolicy
+from bot.outbox import Dispatcher, DispatchReport, RetryPolicy
 from bot.ports import Classifier, Clock, Sender
 from bot.reminders import ReminderSweep
 from bot.routing import Directory
@@ -87,7 +87,9 @@ def build_classifier(config: Config, session_factory: sessionmaker[Session]) -> 
 def make_writer(config: Config) -> CardWriter:
     """Texts in the configured language, with personal data masked by localized labels."""
     translator = Translator(config.language)
-    masker = Masker(config.order_patterns or DEFAULT_ORDER_PATTERNS, label=lambda kind: translator(f"mask.{kind}"))
+    masker = Masker(
+        config.order_patterns or DEFAULT_ORDER_PATTERNS, label=lambda kind: translator(f"mask.{kind}")
+    )
     return CardWriter(config, translator, masker)
 
 

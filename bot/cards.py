@@ -50,7 +50,9 @@ class CardWriter:
             text += "\n" + self.t("reply.truncated", limit=MAX_COMPLAINT_CHARS)
         return text
 
-    def card(self, ticket: Ticket, now: datetime, change: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
+    def card(
+        self, ticket: Ticket, now: datetime, change: dict[str, Any] | None = None
+    ) -> tuple[str, dict[str, Any]]:
         """The card as plain text and as structured data; ``change`` is the latest action on it."""
         department = self.department_name(ticket.department)
         title = (
@@ -64,7 +66,11 @@ class CardWriter:
         masked = self.masked(ticket)
         lines = [title]
         if ticket.priority or flags:
-            lines.append(self.t("card.priority", flags="、".join(flags) if self.t.language == "ja" else ", ".join(flags)))
+            lines.append(
+                self.t(
+                    "card.priority", flags="、".join(flags) if self.t.language == "ja" else ", ".join(flags)
+                )
+            )
         lines += [
             self.t("card.status", status=status),
             self.t("card.deadline", deadline=self.deadline(ticket), left=left),

@@ -44,16 +44,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="triage-bot", description=__doc__)
-    parser.add_argument("--config", metavar="PATH", help="config file (default: $TRIAGE_CONFIG, else built-in)")
+    parser.add_argument(
+        "--config", metavar="PATH", help="config file (default: $TRIAGE_CONFIG, else built-in)"
+    )
     parser.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
     commands = parser.add_subparsers(dest="command", required=True)
 
-    run = commands.add_parser("run", help="run the bot (the console when no Slack or LINE credentials are set)")
+    run = commands.add_parser(
+        "run", help="run the bot (the console when no Slack or LINE credentials are set)"
+    )
     run.set_defaults(handler=cmd_run)
 
     console = commands.add_parser("console", help="chat with the bot in the terminal")
-    console.add_argument("--fake-clock", nargs="?", const="now", metavar="START",
-                         help="use a clock moved by /advance (optionally starting at an ISO time)")  # fmt: skip
+    console.add_argument(
+        "--fake-clock",
+        nargs="?",
+        const="now",
+        metavar="START",
+        help="use a clock moved by /advance (optionally starting at an ISO time)",
+    )
     console.set_defaults(handler=cmd_console)
 
     demo = commands.add_parser("demo", help="replay a week of sample complaints on a temporary database")
@@ -63,8 +72,12 @@ def _parser() -> argparse.ArgumentParser:
     classify.add_argument("text", nargs="+")
     classify.set_defaults(handler=cmd_classify)
 
-    train = commands.add_parser("train", help="train the classifier (bundled examples + the team's corrections)")
-    train.add_argument("--out", metavar="PATH", help="where to save the model (default: classifier.model_path)")
+    train = commands.add_parser(
+        "train", help="train the classifier (bundled examples + the team's corrections)"
+    )
+    train.add_argument(
+        "--out", metavar="PATH", help="where to save the model (default: classifier.model_path)"
+    )
     train.set_defaults(handler=cmd_train)
 
     evaluate = commands.add_parser("evaluate", help="score the classifier on the held-out evaluation set")
@@ -83,8 +96,11 @@ def _parser() -> argparse.ArgumentParser:
 
 def cmd_run(config: Config, args: argparse.Namespace) -> int:
     if config.has_slack or config.has_line:
-        print("triage-bot: Slack and LINE adapters are not part of this version yet; "
-              "unset SLACK_BOT_TOKEN and LINE_CHANNEL_SECRET to use the console", file=sys.stderr)  # fmt: skip
+        print(
+            "triage-bot: Slack and LINE adapters are not part of this version yet; "
+            "unset SLACK_BOT_TOKEN and LINE_CHANNEL_SECRET to use the console",
+            file=sys.stderr,
+        )
         return 2
     return cmd_console(config, argparse.Namespace(fake_clock=None))
 
@@ -94,6 +110,7 @@ def cmd_console(config: Config, args: argparse.Namespace) -> int:
     from bot.app import create_app
     from bot.clock import FakeClock, SystemClock
     from bot.ports import Clock
+    from bot.scheduler import build_scheduler
 
     clock: Clock = SystemClock()
     if args.fake_clock:
@@ -102,10 +119,19 @@ def cmd_console(config: Config, args: argparse.Namespace) -> int:
             start = start.replace(tzinfo=config.tz)
         clock = FakeClock(start)
     out = sys.stdout
-    app = create_app(config, clock=clock, senders={CONSOLE: ConsoleSender(lambda text: print(text, file=out))})
+    app = create_app(
+        config, clock=clock, senders={CONSOLE: ConsoleSender(lambda text: print(text, file=out))}
+    )
+    # On the real clock the jobs run in the background, so reminders appear while you type; on a
+    # fake clock they run when /advance moves it.
+    scheduler = None if args.fake_clock else build_scheduler(app)
     try:
+        if scheduler is not None:
+            scheduler.start()
         ConsoleAdapter(app, out).run(sys.stdin)
     finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=True)
         app.close()
     return 0
 
@@ -175,8 +201,11 @@ def cmd_digest(config: Config, args: argparse.Namespace) -> int:
     from storage.store import SqlStore
 
     if args.team != MANAGERS and config.department(args.team) is None:
-        print(f"triage-bot: unknown team {args.team!r}; use one of {', '.join(config.department_keys)} "
-              "or managers", file=sys.stderr)  # fmt: skip
+        print(
+            f"triage-bot: unknown team {args.team!r}; use one of {', '.join(config.department_keys)} "
+            "or managers",
+            file=sys.stderr,
+        )
         return 2
     now = SystemClock().now()
     try:
@@ -186,7 +215,9 @@ def cmd_digest(config: Config, args: argparse.Namespace) -> int:
         return 2
     engine = make_engine(config.database_url)
     prepare_database(config, engine)
-    builder = DigestBuilder(config, SqlStore(make_session_factory(engine)), Directory(config, []), make_writer(config))
+    builder = DigestBuilder(
+        config, SqlStore(make_session_factory(engine)), Directory(config, []), make_writer(config)
+    )
     print(builder.build(args.team, week, now).text)
     return 0
 

@@ -93,7 +93,7 @@ class Config:
     managers: Managers = field(default_factory=Managers)
     sla_hours: float = 24.0
     digest: Digest = field(default_factory=Digest)
-    classifier_threshold: float = 0.35
+    classifier_threshold: float = 0.3
     model_path: str | None = None
     order_patterns: tuple[str, ...] | None = None
     outbox_max_attempts: int = 6
@@ -144,8 +144,23 @@ def load_config(path: str | os.PathLike[str] | None = None, env: Mapping[str, st
 
 def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
     """Builds a :class:`Config` from parsed TOML and the environment."""
-    _reject_unknown(raw, "", {"bot", "database", "departments", "managers", "sla", "digest",
-                              "classifier", "privacy", "outbox", "slack", "line"})
+    _reject_unknown(
+        raw,
+        "",
+        {
+            "bot",
+            "database",
+            "departments",
+            "managers",
+            "sla",
+            "digest",
+            "classifier",
+            "privacy",
+            "outbox",
+            "slack",
+            "line",
+        },
+    )
     bot = _table(raw, "bot")
     _reject_unknown(bot, "bot.", {"language", "timezone"})
     language = _choice(bot, "bot.language", "language", LANGUAGES, "ja")
@@ -166,7 +181,7 @@ def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
         **_time_of_day(digest_raw, "digest.time"),
     )
     classifier = _table(raw, "classifier")
-    threshold = _number(classifier, "classifier.threshold", "threshold", 0.35, low=0.0, high=1.0)
+    threshold = _number(classifier, "classifier.threshold", "threshold", 0.3, low=0.0, high=1.0)
     model_path = _str(classifier, "classifier.model_path", "model_path", "") or None
     privacy = _table(raw, "privacy")
     order_patterns = _patterns(privacy, "privacy.order_patterns")
@@ -318,7 +333,9 @@ def _choice(table: Mapping[str, Any], key: str, name: str, allowed: tuple[str, .
     return value
 
 
-def _number(table: Mapping[str, Any], key: str, name: str, default: float, *, low: float, high: float) -> float:
+def _number(
+    table: Mapping[str, Any], key: str, name: str, default: float, *, low: float, high: float
+) -> float:
     value = table.get(name, default)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ConfigError(key, f"must be a number, got {value!r}")

@@ -26,7 +26,9 @@ def script_lines() -> list[str]:
 def run_demo(config: Config, out: TextIO) -> None:
     """Replays the sample week against ``config.database_url`` (a fresh database), printing everything."""
     clock = FakeClock(datetime.fromisoformat(START).replace(tzinfo=config.tz))
-    app = create_app(config, clock=clock, senders={CONSOLE: ConsoleSender(lambda text: print(text, file=out))})
+    app = create_app(
+        config, clock=clock, senders={CONSOLE: ConsoleSender(lambda text: print(text, file=out))}
+    )
     adapter = ConsoleAdapter(app, out, user="demo-staff")
     try:
         for line in script_lines():

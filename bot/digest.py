@@ -15,7 +15,7 @@ from datetime import datetime, time, timedelta
 
 from bot.cards import CardWriter
 from bot.config import WEEKDAYS, Config
-from bot.domain import OutboundMessage, Status, Ticket
+from bot.domain import OutboundMessage, Ticket
 from bot.ports import Store, UnitOfWork
 from bot.routing import Directory
 
@@ -79,17 +79,26 @@ class DigestBuilder:
         department = None if team == MANAGERS else team
         name = self.t("digest.managers") if department is None else self.writer.department_name(team)
         tickets = uow.tickets_created_between(week.start, week.end, department)
-        history = [len(uow.tickets_created_between(w.start, w.end, department))
-                   for w in (week.previous(n) for n in range(1, 5))]  # fmt: skip
+        history = [
+            len(uow.tickets_created_between(w.start, w.end, department))
+            for w in (week.previous(n) for n in range(1, 5))
+        ]
         lines = [self.t("digest.title", team=name, week=week.label)]
         if late:
             lines.append(self.t("digest.late"))
-        lines.append(self.t("digest.volume", count=len(tickets), last_week=history[0],
-                            average=f"{statistics.fmean(history):.1f}", trend=self._trend(len(tickets), history[0])))  # fmt: skip
+        lines.append(
+            self.t(
+                "digest.volume",
+                count=len(tickets),
+                last_week=history[0],
+                average=f"{statistics.fmean(history):.1f}",
+                trend=self._trend(len(tickets), history[0]),
+            )
+        )
         by_day = Counter(ticket.created_at.astimezone(self.config.tz).weekday() for ticket in tickets)
         days = [self.t.weekday(i) + str(by_day.get(i, 0)) for i in range(7)]
         lines.append(self.t("digest.by_day", days=" ".join(days)))
-        kept, median, p90 = self._deadline_figures(tickets, week.end)
+        kept, median, p90 = self._deadline_figures(tickets, min(week.end, now))
         if kept is None:
             lines.append(self.t("digest.deadline_none"))
         else:
@@ -97,8 +106,15 @@ class DigestBuilder:
         open_tickets = [t for t in uow.open_tickets(department, limit=500) if t.created_at < week.end]
         overdue = [t for t in open_tickets if t.due_at < now and t.first_response_at is None]
         lines.append(self.t("digest.open", open=len(open_tickets), overdue=len(overdue)))
-        lines += [self.t("digest.overdue_item", ref=t.ref, department=self.writer.department_name(t.department),
-                         left=self.t.time_left(t.due_at, now)) for t in overdue[:10]]  # fmt: skip
+        lines += [
+            self.t(
+                "digest.overdue_item",
+                ref=t.ref,
+                department=self.writer.department_name(t.department),
+                left=self.t.time_left(t.due_at, now),
+            )
+            for t in overdue[:10]
+        ]
         corrections = uow.corrections(week.start, week.end)
         if department is not None:
             away = sum(1 for old, _new, _text in corrections if old == department)
@@ -109,10 +125,16 @@ class DigestBuilder:
         if tickets:
             lines.append(self.t("digest.silent", silent=len(tickets) * SILENT_RATIO, ratio=SILENT_RATIO))
         data: dict[str, object] = {
-            "team": team, "week": week.label, "count": len(tickets), "last_week": history[0],
-            "by_day": [by_day.get(i, 0) for i in range(7)], "deadline_kept": kept,
-            "open": len(open_tickets), "overdue": [t.ref for t in overdue], "late": late,
-        }  # fmt: skip
+            "team": team,
+            "week": week.label,
+            "count": len(tickets),
+            "last_week": history[0],
+            "by_day": [by_day.get(i, 0) for i in range(7)],
+            "deadline_kept": kept,
+            "open": len(open_tickets),
+            "overdue": [t.ref for t in overdue],
+            "late": late,
+        }
         return Digest(team, week, "\n".join(lines), data)
 
     def _team_lines(self, uow: UnitOfWork, week: Week, now: datetime) -> list[str]:
@@ -120,14 +142,25 @@ class DigestBuilder:
         for department in self.config.departments:
             tickets = uow.tickets_created_between(week.start, week.end, department.key)
             last = len(uow.tickets_created_between(week.previous().start, week.start, department.key))
-            kept, _median, _p90 = self._deadline_figures(tickets, week.end)
-            overdue = sum(1 for t in uow.open_tickets(department.key, limit=500)
-                          if t.due_at < now and t.first_response_at is None)  # fmt: skip
+            kept, _median, _p90 = self._deadline_figures(tickets, min(week.end, now))
+            overdue = sum(
+                1
+                for t in uow.open_tickets(department.key, limit=500)
+                if t.due_at < now and t.first_response_at is None
+            )
             rows.append((abs(len(tickets) - last), department, len(tickets), last, kept, overdue))
         rows.sort(key=lambda row: row[0], reverse=True)  # the biggest changes first
-        return [self.t("digest.team_line", team=dept.name(self.t.language), count=count,
-                       trend=self._trend(count, last), kept="-" if kept is None else self.t.percent(kept),
-                       overdue=overdue) for _change, dept, count, last, kept, overdue in rows]  # fmt: skip
+        return [
+            self.t(
+                "digest.team_line",
+                team=dept.name(self.t.language),
+                count=count,
+                trend=self._trend(count, last),
+                kept="-" if kept is None else self.t.percent(kept),
+                overdue=overdue,
+            )
+            for _change, dept, count, last, kept, overdue in rows
+        ]
 
     def _trend(self, count: int, last: int) -> str:
         if count > last:
@@ -143,7 +176,9 @@ class DigestBuilder:
         if not measured:
             return None, "-", "-"
         kept = sum(1 for t in measured if t.first_response_at is not None and t.first_response_at <= t.due_at)
-        waits = sorted((t.first_response_at - t.created_at) for t in measured if t.first_response_at is not None)
+        waits = sorted(
+            (t.first_response_at - t.created_at) for t in measured if t.first_response_at is not None
+        )
         if not waits:
             return kept / len(measured), "-", "-"
         median = waits[len(waits) // 2]
@@ -175,8 +210,14 @@ class DigestBuilder:
                 if team in done or not uow.record_digest(team, week.label, now, late=late):
                     continue
                 digest = self._build(uow, team, week, now, late)
-                targets = self.directory.manager_targets() if team == MANAGERS else self.directory.team_targets(team)
+                targets = (
+                    self.directory.manager_targets()
+                    if team == MANAGERS
+                    else self.directory.team_targets(team)
+                )
                 for platform, channel in targets:
-                    uow.queue(OutboundMessage(platform, channel, "digest", digest.text, dict(digest.data)), now)
+                    uow.queue(
+                        OutboundMessage(platform, channel, "digest", digest.text, dict(digest.data)), now
+                    )
                 sent.append(digest)
         return sent

@@ -24,6 +24,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "status.open": "未対応",
         "status.acknowledged": "対応中",
         "status.resolved": "解決済み",
+        "action.created": "受け付けました（{department}）",
         "action.acknowledged": "対応を開始しました",
         "action.resolved": "解決済みにしました",
         "action.reassigned": "{from_department} から {to_department} に振り替えました",
@@ -111,6 +112,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "status.open": "open",
         "status.acknowledged": "acknowledged",
         "status.resolved": "resolved",
+        "action.created": "opened it ({department})",
         "action.acknowledged": "acknowledged it",
         "action.resolved": "resolved it",
         "action.reassigned": "moved it from {from_department} to {to_department}",
@@ -200,6 +202,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "status.open": "미처리",
         "status.acknowledged": "처리 중",
         "status.resolved": "해결됨",
+        "action.created": "접수했습니다 ({department})",
         "action.acknowledged": "처리를 시작했습니다",
         "action.resolved": "해결 처리했습니다",
         "action.reassigned": "{from_department}에서 {to_department}(으)로 재배정했습니다",
@@ -287,8 +290,8 @@ class Translator:
             raise ValueError(f"unsupported language {language!r}")
         self.language = language
 
-    def __call__(self, key: str, **params: Any) -> str:
-        template = TEXTS[self.language].get(key) or TEXTS["en"].get(key) or key
+    def __call__(self, text_key: str, /, **params: Any) -> str:
+        template = TEXTS[self.language].get(text_key) or TEXTS["en"].get(text_key) or text_key
         return template.format(**params)
 
     def duration(self, delta: timedelta) -> str:
@@ -303,7 +306,7 @@ class Translator:
 
     def time_left(self, due_at: datetime, now: datetime) -> str:
         delta = due_at - now
-        if delta >= timedelta(0):
+        if delta > timedelta(0):
             return self("time.left", duration=self.duration(delta))
         return self("time.over", duration=self.duration(delta))
 

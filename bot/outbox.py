@@ -95,7 +95,12 @@ class Dispatcher:
             report.sent += 1
 
     def _failed(
-        self, item: QueuedMessage, error: str, retry_after: float | None, permanent: bool, report: DispatchReport
+        self,
+        item: QueuedMessage,
+        error: str,
+        retry_after: float | None,
+        permanent: bool,
+        report: DispatchReport,
     ) -> None:
         attempts = item.attempts + 1
         now = self.clock.now()

@@ -100,7 +100,9 @@ class ReminderSweep:
                 entries.append({"ref": ticket.ref, "stage": stage.value, "due_at": ticket.due_at.isoformat()})
         return OutboundMessage(platform, channel, "reminder", "\n".join(lines), {"tickets": entries})
 
-    def _escalation(self, platform: str, channel: str, tickets: list[Ticket], now: datetime) -> OutboundMessage:
+    def _escalation(
+        self, platform: str, channel: str, tickets: list[Ticket], now: datetime
+    ) -> OutboundMessage:
         lines = [self.t("reminder.header.escalation"), *(self._line(ticket, now) for ticket in tickets)]
         entries = [{"ref": ticket.ref, "stage": Stage.OVERDUE.value} for ticket in tickets]
         return OutboundMessage(platform, channel, "escalation", "\n".join(lines), {"tickets": entries})

@@ -23,10 +23,22 @@ def build_scheduler(app: App, *, deliver_every_seconds: float = 2.0) -> Backgrou
         timezone=UTC,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
     )
-    scheduler.add_job(lambda: app.sweep.run(app.clock.now()), IntervalTrigger(minutes=1),
-                      id="send_reminders", name="send_reminders")  # fmt: skip
-    scheduler.add_job(lambda: app.digests.send_weekly_digests(app.clock.now()), IntervalTrigger(minutes=5),
-                      id="send_weekly_digests", name="send_weekly_digests")  # fmt: skip
-    scheduler.add_job(app.dispatcher.drain, IntervalTrigger(seconds=deliver_every_seconds),
-                      id="deliver_outbox", name="deliver_outbox")  # fmt: skip
+    scheduler.add_job(
+        lambda: app.sweep.run(app.clock.now()),
+        IntervalTrigger(minutes=1),
+        id="send_reminders",
+        name="send_reminders",
+    )
+    scheduler.add_job(
+        lambda: app.digests.send_weekly_digests(app.clock.now()),
+        IntervalTrigger(minutes=5),
+        id="send_weekly_digests",
+        name="send_weekly_digests",
+    )
+    scheduler.add_job(
+        app.dispatcher.drain,
+        IntervalTrigger(seconds=deliver_every_seconds),
+        id="deliver_outbox",
+        name="deliver_outbox",
+    )
     return scheduler

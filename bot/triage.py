@@ -82,7 +82,9 @@ class TriageService:
         if len(text) > MAX_COMPLAINT_CHARS:
             text, flags = text[:MAX_COMPLAINT_CHARS], (*flags, "truncated")
         prediction = self.classifier.predict(text)
-        needs_triage = prediction.department is None or prediction.confidence < self.config.classifier_threshold
+        needs_triage = (
+            prediction.department is None or prediction.confidence < self.config.classifier_threshold
+        )
         now = self.clock.now()
         with self.store.transaction() as uow:
             existing = uow.find_event_ticket(message.platform, message.event_id)
@@ -116,18 +118,31 @@ class TriageService:
                 )
             )
             uow.attach_event(message.platform, message.event_id, ticket.ref)
-            uow.audit(ticket.ref, now, message.forwarder, "created", {
-                "department": ticket.department,
-                "confidence": round(ticket.confidence, 3),
-                "needs_triage": needs_triage,
-                "event": f"{message.platform}:{message.event_id}",
-            })  # fmt: skip
+            uow.audit(
+                ticket.ref,
+                now,
+                message.forwarder,
+                "created",
+                {
+                    "department": ticket.department,
+                    "confidence": round(ticket.confidence, 3),
+                    "needs_triage": needs_triage,
+                    "event": f"{message.platform}:{message.event_id}",
+                },
+            )
             reply = self.writer.reply(ticket)
             uow.queue(
-                OutboundMessage(message.platform, message.channel, "reply", reply, {"ref": ticket.ref},
-                                ticket.ref, message.thread),
+                OutboundMessage(
+                    message.platform,
+                    message.channel,
+                    "reply",
+                    reply,
+                    {"ref": ticket.ref},
+                    ticket.ref,
+                    message.thread,
+                ),
                 now,
-            )  # fmt: skip
+            )
             self._queue_cards(uow, ticket, now, "card", self._card_targets(ticket))
         log.info("ticket created", extra={"ref": ticket.ref, "event_id": message.event_id})
         return IntakeResult(ticket, True, reply)
@@ -169,8 +184,11 @@ class TriageService:
             # A snooze delays reminders but never hides the deadline itself.
             until = min(now + timedelta(hours=hours), ticket.due_at)
             ticket.snoozed_until = until
-            return {"hours": hours, "until": until.isoformat(),
-                    "until_text": self.t.moment(until, self.config.tz)}  # fmt: skip
+            return {
+                "hours": hours,
+                "until": until.isoformat(),
+                "until_text": self.t.moment(until, self.config.tz),
+            }
 
         return self._act(ref, actor, "snoozed", change)
 
@@ -245,12 +263,15 @@ class TriageService:
 
     def _action_text(self, action: str, detail: dict[str, Any]) -> str:
         if action == "reassigned":
-            return self.t("action.reassigned", from_department=self.writer.department_name(detail.get("from")),
-                          to_department=self.writer.department_name(detail.get("to")))  # fmt: skip
+            return self.t(
+                "action.reassigned",
+                from_department=self.writer.department_name(detail.get("from")),
+                to_department=self.writer.department_name(detail.get("to")),
+            )
         if action == "snoozed":
             return self.t("action.snoozed", until=detail.get("until_text", ""))
         if action == "created":
-            return self.writer.department_name(detail.get("department"))
+            return self.t("action.created", department=self.writer.department_name(detail.get("department")))
         return self.t(f"action.{action}")
 
     def _card_targets(self, ticket: Ticket) -> list[Target]:

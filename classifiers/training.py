@@ -14,7 +14,14 @@ from pathlib import Path
 import skops.io as sio
 from sklearn.metrics import f1_score
 
-from classifiers.model import DATA, OUT_OF_SCOPE, DepartmentClassifier, Example, bundled_examples, read_examples
+from classifiers.model import (
+    DATA,
+    OUT_OF_SCOPE,
+    DepartmentClassifier,
+    Example,
+    bundled_examples,
+    read_examples,
+)
 
 _TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.", "collections.")
 
@@ -67,7 +74,9 @@ class Evaluation:
             f"accuracy of the ones routed automatically: {self.routed_accuracy:.3f}",
         ]
         out += [f"accuracy ({language}): {value:.3f}" for language, value in sorted(self.by_language.items())]
-        mistakes = sorted(((n, pair) for pair, n in self.confusion.items() if pair[0] != pair[1]), reverse=True)
+        mistakes = sorted(
+            ((n, pair) for pair, n in self.confusion.items() if pair[0] != pair[1]), reverse=True
+        )
         out += [f"confused {gold} -> {guess}: {n}" for n, (gold, guess) in mistakes[:10]]
         return out
 
@@ -82,8 +91,11 @@ def evaluate(classifier: DepartmentClassifier, examples: Sequence[Example], thre
     right_by_language: dict[str, list[bool]] = defaultdict(list)
     for example, guess in zip(examples, guessed, strict=True):
         right_by_language[example.language].append(guess == example.label)
-    routed = [(g, e.label) for g, e, p in zip(guessed, examples, predictions, strict=True)
-              if p.department is not None and p.confidence >= threshold]  # fmt: skip
+    routed = [
+        (g, e.label)
+        for g, e, p in zip(guessed, examples, predictions, strict=True)
+        if p.department is not None and p.confidence >= threshold
+    ]
     return Evaluation(
         total=len(examples),
         accuracy=sum(g == y for g, y in zip(guessed, gold, strict=True)) / len(examples),

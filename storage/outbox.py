@@ -107,9 +107,14 @@ class SqlOutbox:
 
     def pending_count(self) -> int:
         with self.session_factory() as session:
-            return session.scalar(
-                select(func.count()).select_from(OutboxRow).where(OutboxRow.status.in_(("pending", "sending")))
-            ) or 0
+            return (
+                session.scalar(
+                    select(func.count())
+                    .select_from(OutboxRow)
+                    .where(OutboxRow.status.in_(("pending", "sending")))
+                )
+                or 0
+            )
 
     def dead_letters(self) -> Iterator[QueuedMessage]:
         with self.session_factory() as session:

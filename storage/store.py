@@ -7,14 +7,13 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Insert, select
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain import AuditEntry, DuplicateEvent, OutboundMessage, Stage, Status, Ticket
 from storage.models import (
-    Base,
     DigestRow,
     InboundEventRow,
     OutboxRow,
@@ -24,10 +23,24 @@ from storage.models import (
 )
 
 _TICKET_FIELDS = (
-    "platform", "channel", "thread", "forwarder", "customer", "text", "language", "department",
-    "confidence", "needs_triage", "priority", "created_at", "due_at", "first_response_at",
-    "resolved_at", "snoozed_until", "acknowledged_by",
-)  # fmt: skip
+    "platform",
+    "channel",
+    "thread",
+    "forwarder",
+    "customer",
+    "text",
+    "language",
+    "department",
+    "confidence",
+    "needs_triage",
+    "priority",
+    "created_at",
+    "due_at",
+    "first_response_at",
+    "resolved_at",
+    "snoozed_until",
+    "acknowledged_by",
+)
 
 
 def to_ticket(row: TicketRow) -> Ticket:
@@ -42,18 +55,19 @@ def _copy_into(row: TicketRow, ticket: Ticket) -> None:
     row.flags = list(ticket.flags)
 
 
-def insert_ignoring_conflict(session: Session, table: type[Base], **values: Any) -> bool:
+def insert_ignoring_conflict(session: Session, table: type[ReminderRow | DigestRow], **values: Any) -> bool:
     """INSERT that yields to an existing unique key; True when this call inserted the row."""
     dialect = session.get_bind().dialect.name
-    statement: Insert
+    statement: postgresql.Insert | sqlite.Insert
     if dialect == "postgresql":
         statement = postgresql.insert(table).values(**values).on_conflict_do_nothing()
     elif dialect == "sqlite":
         statement = sqlite.insert(table).values(**values).on_conflict_do_nothing()
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise RuntimeError(f"unsupported database {dialect}")
-    result = session.execute(statement)
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    # RETURNING tells reliably whether the row was inserted; rowcount is not reported for
+    # ON CONFLICT statements by every driver.
+    return session.execute(statement.returning(table.id)).first() is not None
 
 
 class SqlUnitOfWork:
@@ -158,7 +172,9 @@ class SqlUnitOfWork:
         return [(to_ticket(row), frozenset(sent[row.id])) for row in rows]
 
     def record_reminder(self, ref: int, stage: Stage, at: datetime) -> bool:
-        return insert_ignoring_conflict(self.session, ReminderRow, ticket_id=ref, stage=stage.value, sent_at=at)
+        return insert_ignoring_conflict(
+            self.session, ReminderRow, ticket_id=ref, stage=stage.value, sent_at=at
+        )
 
     def tickets_created_between(self, start: datetime, end: datetime, department: str | None) -> list[Ticket]:
         statement = select(TicketRow).where(TicketRow.created_at >= start, TicketRow.created_at < end)

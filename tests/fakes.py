@@ -41,10 +41,10 @@ class Sent:
 
 @dataclass
 class RecordingSender:
-    """Records every delivery; ``failures`` makes the next calls fail with the given errors."""
+    """Records every delivery; ``failures`` scripts the next calls: an error is raised, ``None`` succeeds."""
 
     sent: list[Sent] = field(default_factory=list)
-    failures: list[SendError | Exception] = field(default_factory=list)
+    failures: list[SendError | Exception | None] = field(default_factory=list)
     calls: int = 0
     on_send: Callable[[OutboundMessage], None] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -52,8 +52,9 @@ class RecordingSender:
     def send(self, message: OutboundMessage, *, edit_message_id: str | None = None) -> SendResult:
         with self._lock:
             self.calls += 1
-            if self.failures:
-                raise self.failures.pop(0)
+            failure = self.failures.pop(0) if self.failures else None
+            if failure is not None:
+                raise failure
             message_id = edit_message_id or f"m{len(self.sent) + 1}"
             self.sent.append(Sent(message, edit_message_id, message_id))
         if self.on_send:
@@ -67,9 +68,17 @@ class RecordingSender:
         return [s.message.text for s in self.sent if kind is None or s.message.kind == kind]
 
 
-def complaint(text: str, event_id: str = "ev-1", *, at: object = None, platform: str = "console") -> IncomingMessage:
+def complaint(
+    text: str, event_id: str = "ev-1", *, at: object = None, platform: str = "console"
+) -> IncomingMessage:
     from datetime import UTC, datetime
 
     received = at if isinstance(at, datetime) else datetime(2026, 11, 16, tzinfo=UTC)
-    return IncomingMessage(platform=platform, event_id=event_id, channel="console", forwarder="U0STAFF",
-                           text=text, received_at=received)  # fmt: skip
+    return IncomingMessage(
+        platform=platform,
+        event_id=event_id,
+        channel="console",
+        forwarder="U0STAFF",
+        text=text,
+        received_at=received,
+    )

@@ -128,9 +128,16 @@ class ConsoleAdapter:
         writer = self.app.writer
         self.say(self.t("list.header", count=len(tickets)))
         for ticket in tickets:
-            self.say(self.t("list.item", ref=ticket.ref, status=self.t(f"status.{ticket.status.value}"),
-                            department=writer.department_name(ticket.department),
-                            left=self.t.time_left(ticket.due_at, now), summary=writer.summary(ticket)))  # fmt: skip
+            self.say(
+                self.t(
+                    "list.item",
+                    ref=ticket.ref,
+                    status=self.t(f"status.{ticket.status.value}"),
+                    department=writer.department_name(ticket.department),
+                    left=self.t.time_left(ticket.due_at, now),
+                    summary=writer.summary(ticket),
+                )
+            )
 
     def handle_ack(self, args: list[str]) -> None:
         ticket = self.app.service.acknowledge(self._ref(args, "/ack #N"), self.user)
@@ -144,7 +151,13 @@ class ConsoleAdapter:
         if len(args) != 2:
             raise InvalidArgument("error.usage", usage="/reassign #N DEPT")
         ticket = self.app.service.reassign(self._ref(args, "/reassign #N DEPT"), self.user, args[1])
-        self.say(self.t("done.reassigned", ref=ticket.ref, department=self.app.writer.department_name(ticket.department)))
+        self.say(
+            self.t(
+                "done.reassigned",
+                ref=ticket.ref,
+                department=self.app.writer.department_name(ticket.department),
+            )
+        )
 
     def handle_snooze(self, args: list[str]) -> None:
         if len(args) != 2:
@@ -162,13 +175,21 @@ class ConsoleAdapter:
         entries = self.app.service.history(ref)
         self.say(self.t("history.header", ref=ref))
         for entry in entries:
-            self.say(self.t("history.item", at=self.t.moment(entry.at, self.app.config.tz), actor=entry.actor,
-                            action=self.app.service.describe(entry)))  # fmt: skip
+            self.say(
+                self.t(
+                    "history.item",
+                    at=self.t.moment(entry.at, self.app.config.tz),
+                    actor=entry.actor,
+                    action=self.app.service.describe(entry),
+                )
+            )
 
     def handle_digest(self, args: list[str]) -> None:
         team = args[0].lower() if args else MANAGERS
         if team != MANAGERS and self.app.config.department(team) is None:
-            raise TriageError("error.unknown_department", key=team, known=", ".join(self.app.config.department_keys))
+            raise TriageError(
+                "error.unknown_department", key=team, known=", ".join(self.app.config.department_keys)
+            )
         now = self.app.clock.now()
         self.say(self.app.digests.build(team, Week.containing(now, self.app.config), now).text)
 

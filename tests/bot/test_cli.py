@@ -1,0 +1,70 @@
+"""The other CLI commands: demo, db, classify, train, evaluate, digest, and bad config at start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.cli_runner import run_cli
+
+
+def test_demo_replays_a_week_through_the_real_core(tmp_path: Path) -> None:
+    result = run_cli("demo", cwd=tmp_path)
+
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    for seen in (
+        "── team:logistics (card) ──",
+        "⏰ 返信期限が近づいています",
+        "── managers (escalation) ──",
+        "振り替えました",
+        "📊 週次レポート 物流・配送（2026-W47）",
+        "(digest) ──",
+    ):
+        assert seen in out, seen
+    assert "Traceback" not in out + result.stderr
+    assert not (tmp_path / "bot.db").exists()  # the demo keeps to its temporary database
+
+
+def test_db_upgrade_reports_the_revision(tmp_path: Path) -> None:
+    result = run_cli("db", "upgrade", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "revision 0001 (head 0001)" in result.stdout
+    assert (tmp_path / "bot.db").exists()
+
+
+def test_classify_train_and_evaluate(tmp_path: Path) -> None:
+    classified = run_cli("classify", "カードで二重に請求されました", cwd=tmp_path)
+    assert classified.returncode == 0, classified.stderr
+    assert classified.stdout.startswith("billing\t")
+
+    model = tmp_path / "model.skops"
+    trained = run_cli("train", "--out", str(model), cwd=tmp_path)
+    assert trained.returncode == 0, trained.stderr
+    assert model.stat().st_size > 0
+
+    config = tmp_path / "config.toml"
+    config.write_text(f'[classifier]\nmodel_path = "{model}"\n', encoding="utf-8")
+    evaluated = run_cli("--config", str(config), "evaluate", cwd=tmp_path)
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert "accuracy:" in evaluated.stdout and "accuracy (ko):" in evaluated.stdout
+
+
+def test_digest_command_counts_the_week(tmp_path: Path) -> None:
+    run_cli("console", stdin="配送が遅い\n荷物がまだ届きません\n", cwd=tmp_path)
+    result = run_cli("digest", "--team", "logistics", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "件数：2 件" in result.stdout
+    assert run_cli("digest", "--team", "nowhere", cwd=tmp_path).returncode == 2
+    assert "2026-W47" in run_cli("digest", "--week", "2026-W47", cwd=tmp_path).stdout
+    assert run_cli("digest", "--week", "week47", cwd=tmp_path).returncode == 2
+
+
+def test_bad_config_stops_the_bot_with_the_key_named(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("[sla]\nhours = -1\n", encoding="utf-8")
+    result = run_cli("--config", str(config), "console", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "sla.hours" in result.stderr
+    assert "Traceback" not in result.stderr
+    from_env = run_cli("console", cwd=tmp_path, env={"TRIAGE_CONFIG": str(config)})
+    assert from_env.returncode == 2 and "sla.hours" in from_env.stderr
