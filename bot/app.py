@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -53,6 +53,8 @@ class App:
     digests: DigestBuilder
     dispatcher: Dispatcher
     senders: dict[str, Sender] = field(default_factory=dict)
+    background: list[Callable[[], Callable[[], None]]] = field(default_factory=list)
+    """Extra long-running parts an adapter adds (Slack Socket Mode): each starts and returns its stop."""
 
     def run_due_jobs(self, now: datetime | None = None) -> DispatchReport:
         """Runs the scheduled jobs for ``now`` and delivers what they queued."""

@@ -55,6 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.set_defaults(handler=cmd_run)
 
+    worker = commands.add_parser("worker", help="run the scheduler and the outbox dispatcher (no web app)")
+    worker.set_defaults(handler=cmd_worker)
+
     console = commands.add_parser("console", help="chat with the bot in the terminal")
     console.add_argument(
         "--fake-clock",
@@ -95,14 +98,33 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def cmd_run(config: Config, args: argparse.Namespace) -> int:
-    if config.has_slack or config.has_line:
-        print(
-            "triage-bot: Slack and LINE adapters are not part of this version yet; "
-            "unset SLACK_BOT_TOKEN and LINE_CHANNEL_SECRET to use the console",
-            file=sys.stderr,
-        )
-        return 2
-    return cmd_console(config, argparse.Namespace(fake_clock=None))
+    if not (config.has_slack or config.has_line):
+        return cmd_console(config, argparse.Namespace(fake_clock=None))
+    from bot.app import create_app
+    from bot.clock import SystemClock
+    from bot.processes import run_all
+    from bot.web import build_senders
+
+    app = create_app(config, clock=SystemClock(), senders=build_senders(config))
+    try:
+        run_all(app)
+    finally:
+        app.close()
+    return 0
+
+
+def cmd_worker(config: Config, args: argparse.Namespace) -> int:
+    from bot.app import create_app
+    from bot.clock import SystemClock
+    from bot.processes import run_worker
+    from bot.web import build_senders
+
+    app = create_app(config, clock=SystemClock(), senders=build_senders(config))
+    try:
+        run_worker(app)
+    finally:
+        app.close()
+    return 0
 
 
 def cmd_console(config: Config, args: argparse.Namespace) -> int:

@@ -84,6 +84,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "/history #N　履歴\n/digest [部署|managers]　週次レポート\n/advance 20h　時計を進める（--fake-clock）\n/help",
         "console.time": "🕒 現在 {now}",
         "console.to": "→ {target}",
+        # slack texts (bot/adapters/slack.py)
+        # line texts (bot/adapters/line.py)
         "mask.email": "［メール］",
         "mask.phone": "［電話番号］",
         "mask.card": "［カード番号］",
@@ -174,6 +176,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "(--fake-clock)\n/help",
         "console.time": "🕒 now {now}",
         "console.to": "→ {target}",
+        # slack texts (bot/adapters/slack.py)
+        # line texts (bot/adapters/line.py)
         "mask.email": "[email]",
         "mask.phone": "[phone]",
         "mask.card": "[card]",
@@ -262,6 +266,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "/history #N  이력\n/digest [부서|managers]  주간 리포트\n/advance 20h  시계 진행 (--fake-clock)\n/help",
         "console.time": "🕒 현재 {now}",
         "console.to": "→ {target}",
+        # slack texts (bot/adapters/slack.py)
+        # line texts (bot/adapters/line.py)
         "mask.email": "[이메일]",
         "mask.phone": "[전화번호]",
         "mask.card": "[카드번호]",

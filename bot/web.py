@@ -1,0 +1,78 @@
+"""The HTTP app: /healthz, /readyz, and the Slack and LINE endpoints when they are configured.
+
+``create_web_app`` wires a Flask app around an :class:`~bot.app.App`; ``wsgi`` is the factory
+gunicorn calls (``gunicorn 'bot.web:wsgi()'``). No work happens at import.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify
+from sqlalchemy import text
+
+from bot.app import App, create_app
+from bot.clock import SystemClock
+from bot.config import Config, load_config
+from bot.ports import Sender
+from storage.migrate import is_current
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 1024 * 1024
+"""Slack and LINE payloads are far smaller; anything bigger is refused before it is parsed."""
+
+
+def build_senders(config: Config) -> dict[str, Sender]:
+    """One sender per configured chat platform."""
+    senders: dict[str, Sender] = {}
+    if config.has_slack:
+        from bot.adapters.slack import SlackSender
+
+        senders["slack"] = SlackSender(config)
+    if config.has_line:
+        from bot.adapters.line import LineSender
+
+        senders["line"] = LineSender(config)
+    return senders
+
+
+def create_web_app(app: App) -> Flask:
+    web = Flask("triage-bot")
+    web.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+
+    @web.get("/healthz")
+    def healthz() -> Response:
+        return jsonify(status="ok")
+
+    @web.get("/readyz")
+    def readyz() -> tuple[Response, int]:
+        checks: dict[str, Any] = {}
+        try:
+            with app.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+            checks["migrations"] = "ok" if is_current(app.engine) else "behind"
+        except Exception as exc:  # any failure means "not ready"; the reason is for operators
+            checks["database"] = f"unreachable: {type(exc).__name__}"
+        checks["classifier"] = "ok" if app.classifier is not None else "missing"
+        ready = all(value == "ok" for value in checks.values())
+        return jsonify(ready=ready, checks=checks), 200 if ready else 503
+
+    if app.config.has_slack:
+        from bot.adapters.slack import register as register_slack
+
+        register_slack(web, app)
+    if app.config.has_line:
+        from bot.adapters.line import register as register_line
+
+        register_line(web, app)
+    return web
+
+
+def wsgi() -> Flask:
+    """The gunicorn entry point for the ``web`` process: HTTP only, the worker runs the jobs."""
+    config = load_config()
+    app = create_app(config, clock=SystemClock(), senders=build_senders(config))
+    return create_web_app(app)
