@@ -19,11 +19,12 @@ from bot.outbox import Dispatcher, DispatchReport, RetryPolicy
 from bot.ports import Classifier, Clock, Sender
 from bot.reminders import ReminderSweep
 from bot.routing import Directory
-from bot.sla import SlaPolicy
+from bot.sla import SlaPolicies
 from bot.triage import TriageService
 from classifiers.model import Example
 from classifiers.training import load, train_default
 from storage.database import make_engine, make_session_factory
+from storage.figures import SqlFigures
 from storage.migrate import is_current, upgrade
 from storage.outbox import SqlOutbox
 from storage.store import SqlStore
@@ -92,7 +93,7 @@ def make_writer(config: Config) -> CardWriter:
     masker = Masker(
         config.order_patterns or DEFAULT_ORDER_PATTERNS, label=lambda kind: translator(f"mask.{kind}")
     )
-    return CardWriter(config, translator, masker)
+    return CardWriter(config, translator, masker, SlaPolicies.from_config(config))
 
 
 def create_app(
@@ -116,7 +117,7 @@ def create_app(
     outbox = SqlOutbox(session_factory)
     writer = make_writer(config)
     directory = Directory(config, platforms if platforms is not None else list(senders))
-    sla = SlaPolicy(hours=config.sla_hours)
+    sla = writer.sla
     classifier = classifier or build_classifier(config, session_factory)
     policy = RetryPolicy(config.outbox_max_attempts, config.outbox_base_delay_seconds)
     return App(
@@ -133,7 +134,7 @@ def create_app(
         classifier=classifier,
         service=TriageService(config, store, classifier, clock, directory, writer, sla),
         sweep=ReminderSweep(store, sla, directory, writer),
-        digests=DigestBuilder(config, store, directory, writer),
+        digests=DigestBuilder(config, store, SqlFigures(session_factory), directory, writer),
         dispatcher=Dispatcher(outbox, senders, clock, policy),
         senders=dict(senders),
     )

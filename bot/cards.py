@@ -13,15 +13,19 @@ from bot.config import Config
 from bot.domain import MAX_COMPLAINT_CHARS, Ticket
 from bot.i18n import Translator
 from bot.masking import Masker
+from bot.sla import SlaPolicies
 
 SUMMARY_CHARS = 60
 
 
 class CardWriter:
-    def __init__(self, config: Config, translator: Translator, masker: Masker) -> None:
+    def __init__(
+        self, config: Config, translator: Translator, masker: Masker, sla: SlaPolicies | None = None
+    ) -> None:
         self.config = config
         self.t = translator
         self.masker = masker
+        self.sla = sla or SlaPolicies.from_config(config)
 
     def department_name(self, key: str | None) -> str:
         department = self.config.department(key) if key else None
@@ -31,11 +35,25 @@ class CardWriter:
         return self.masker.mask(ticket.text, names=[ticket.customer] if ticket.customer else [])
 
     def summary(self, ticket: Ticket) -> str:
-        line = " ".join(self.masked(ticket).split())
+        return self.excerpt(ticket.text, names=[ticket.customer] if ticket.customer else [])
+
+    def excerpt(self, text: str, names: list[str] | None = None) -> str:
+        """One masked line of at most ``SUMMARY_CHARS`` characters."""
+        line = " ".join(self.masker.mask(text, names=names or []).split())
         return line if len(line) <= SUMMARY_CHARS else line[: SUMMARY_CHARS - 1] + "…"
 
     def deadline(self, ticket: Ticket) -> str:
-        return self.t.moment(ticket.due_at, self.config.tz)
+        """The deadline promised to the customer, in the team's time zone."""
+        return self.t.moment(ticket.due_at, self.sla.for_ticket(ticket).tz)
+
+    def time_left(self, ticket: Ticket, now: datetime) -> str:
+        """Time left to the deadline: working time for a business-hours team, else clock time."""
+        policy = self.sla.for_ticket(ticket)
+        if policy.business_hours and now < ticket.due_at:
+            return self.t(
+                "time.working_left", duration=self.t.duration(policy.working_left(ticket.due_at, now))
+            )
+        return self.t.time_left(ticket.due_at, now)
 
     def reply(self, ticket: Ticket) -> str:
         key = "reply.triage" if ticket.needs_triage else "reply.created"
@@ -50,6 +68,16 @@ class CardWriter:
             text += "\n" + self.t("reply.truncated", limit=MAX_COMPLAINT_CHARS)
         return text
 
+    def reply_data(self, ticket: Ticket) -> dict[str, Any]:
+        """What a platform needs to render the forwarder's reply richer than its text."""
+        return {
+            "ref": ticket.ref,
+            "department": ticket.department,
+            "department_name": self.department_name(ticket.department),
+            "needs_triage": ticket.needs_triage,
+            "deadline": self.deadline(ticket),
+        }
+
     def card(
         self, ticket: Ticket, now: datetime, change: dict[str, Any] | None = None
     ) -> tuple[str, dict[str, Any]]:
@@ -60,7 +88,7 @@ class CardWriter:
             if ticket.needs_triage
             else self.t("card.title", ref=ticket.ref, department=department)
         )
-        left = self.t.time_left(ticket.due_at, now)
+        left = self.time_left(ticket, now)
         flags = [self.t(f"flag.{flag}") for flag in ticket.flags]
         status = self.t(f"status.{ticket.status.value}")
         masked = self.masked(ticket)

@@ -89,6 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     digest = commands.add_parser("digest", help="print a team's weekly digest")
     digest.add_argument("--team", default="managers", help="department key, or managers (default)")
     digest.add_argument("--week", help="ISO week such as 2026-W47 (default: the current week)")
+    digest.add_argument("--out", metavar="PNG", help="also write the digest's chart to this file")
     digest.set_defaults(handler=cmd_digest)
 
     db = commands.add_parser("db", help="database schema")
@@ -216,10 +217,12 @@ def cmd_evaluate(config: Config, args: argparse.Namespace) -> int:
 
 def cmd_digest(config: Config, args: argparse.Namespace) -> int:
     from bot.app import make_writer, prepare_database
+    from bot.charts import render_chart
     from bot.clock import SystemClock
     from bot.digest import MANAGERS, DigestBuilder, Week
     from bot.routing import Directory
     from storage.database import make_engine, make_session_factory
+    from storage.figures import SqlFigures
     from storage.store import SqlStore
 
     if args.team != MANAGERS and config.department(args.team) is None:
@@ -237,10 +240,13 @@ def cmd_digest(config: Config, args: argparse.Namespace) -> int:
         return 2
     engine = make_engine(config.database_url)
     prepare_database(config, engine)
-    builder = DigestBuilder(
-        config, SqlStore(make_session_factory(engine)), Directory(config, []), make_writer(config)
-    )
-    print(builder.build(args.team, week, now).text)
+    sessions = make_session_factory(engine)
+    writer = make_writer(config)
+    builder = DigestBuilder(config, SqlStore(sessions), SqlFigures(sessions), Directory(config, []), writer)
+    digest = builder.build(args.team, week, now)
+    print(digest.text)
+    if args.out:
+        Path(args.out).write_bytes(render_chart(digest.data, writer.t))
     return 0
 
 

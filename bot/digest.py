@@ -1,27 +1,31 @@
 """The weekly digest: what customers told each team last week, and whether the team kept its promise.
 
-``send_weekly_digests(now)`` is a plain job: for each team whose digest time has passed this week
-it builds the digest of the previous ISO week and queues it, recording (team, week) under a unique
-key first, so two workers or a catch-up after downtime never send it twice.
+``collect`` gathers every team's figures for a week in a handful of aggregate queries;
+``render`` turns one team's figures into the localized, masked text and the structured data a
+platform renders richer (and draws the chart from). ``send_weekly_digests(now)`` is the plain job:
+for each team whose digest time has passed it queues the previous ISO week's digest, recording
+(team, week) under a unique key first, so two workers or a catch-up after downtime never send it
+twice.
 """
 
 from __future__ import annotations
 
 import re
-import statistics
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from bot.cards import CardWriter
 from bot.config import WEEKDAYS, Config
-from bot.domain import OutboundMessage, Ticket
-from bot.ports import Store, UnitOfWork
+from bot.domain import OutboundMessage
+from bot.ports import DayFigures, Figures, Store, WeekRows
 from bot.routing import Directory
+from classifiers.themes import Theme, growing_themes
 
 MANAGERS = "managers"
-SILENT_RATIO = 29  # Heinrich's 1:29:300: one visible complaint stands for many unhappy customers
 LATE_AFTER = timedelta(hours=1)
+HISTORY_WEEKS = 4
 
 
 @dataclass(frozen=True)
@@ -31,12 +35,17 @@ class Week:
 
     @property
     def end(self) -> datetime:
-        return self.start + timedelta(days=7)
+        return self.day(7)
+
+    def day(self, index: int) -> datetime:
+        """Local midnight ``index`` days after Monday; right across daylight-saving changes."""
+        date = self.start.date() + timedelta(days=index)
+        return datetime.combine(date, time(), tzinfo=self.start.tzinfo)
 
     @classmethod
     def containing(cls, moment: datetime, config: Config) -> Week:
         local = moment.astimezone(config.tz)
-        monday = (local - timedelta(days=local.weekday())).date()
+        monday = local.date() - timedelta(days=local.weekday())
         year, week, _ = monday.isocalendar()
         return cls(f"{year}-W{week:02d}", datetime.combine(monday, time(), tzinfo=config.tz))
 
@@ -49,9 +58,46 @@ class Week:
         return cls.containing(datetime.combine(monday, time(12), tzinfo=config.tz), config)
 
     def previous(self, weeks: int = 1) -> Week:
-        start = self.start - timedelta(days=7 * weeks)  # same zone: wall-clock arithmetic, still 00:00
-        year, week, _ = start.date().isocalendar()
-        return Week(f"{year}-W{week:02d}", start)
+        monday = self.start.date() - timedelta(days=7 * weeks)
+        year, week, _ = monday.isocalendar()
+        return Week(f"{year}-W{week:02d}", datetime.combine(monday, time(), tzinfo=self.start.tzinfo))
+
+
+@dataclass
+class TeamWeek:
+    """One team's figures for one week (``MANAGERS`` sums every team)."""
+
+    team: str
+    by_day: list[int]
+    last_by_day: list[int]
+    history: list[int]  # complaints in each of the previous weeks, newest first
+    measured: int = 0
+    kept: int = 0
+    kept_by_day: list[float | None] = field(default_factory=list)
+    waits: list[timedelta] = field(default_factory=list)
+    open: int = 0
+    overdue: int = 0
+    overdue_list: list[tuple[int, datetime]] = field(default_factory=list)
+    priority: int = 0
+    repeat_customers: int = 0
+    moved_away: int = 0
+    moved_to: int = 0
+    themes: list[Theme] = field(default_factory=list)
+    examples: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def count(self) -> int:
+        return sum(self.by_day)
+
+    @property
+    def kept_share(self) -> float | None:
+        return self.kept / self.measured if self.measured else None
+
+    def percentile(self, share: float) -> timedelta | None:
+        if not self.waits:
+            return None
+        ordered = sorted(self.waits)
+        return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
 
 
 @dataclass(frozen=True)
@@ -59,107 +105,193 @@ class Digest:
     team: str
     week: Week
     text: str
-    data: dict[str, object]
+    data: dict[str, Any]
+
+
+def _members(keys: set[str | None] | None, rows: WeekRows) -> set[str | None]:
+    """The departments of ``rows`` that belong to a team (``None``: every one)."""
+    found = {*rows.texts, *rows.waits, *rows.open_count, *rows.overdue, *rows.customers, *rows.priority}
+    return found if keys is None else found & keys
+
+
+def _sum(days: dict[str | None, DayFigures], keys: set[str | None] | None) -> DayFigures:
+    chosen = [f for dept, f in days.items() if keys is None or dept in keys]
+    return DayFigures(
+        sum(f.complaints for f in chosen), sum(f.measured for f in chosen), sum(f.kept for f in chosen)
+    )
 
 
 class DigestBuilder:
-    def __init__(self, config: Config, store: Store, directory: Directory, writer: CardWriter) -> None:
+    def __init__(
+        self, config: Config, store: Store, figures: Figures, directory: Directory, writer: CardWriter
+    ) -> None:
         self.config = config
         self.store = store
+        self.figures = figures
         self.directory = directory
         self.writer = writer
         self.t = writer.t
 
-    def build(self, team: str, week: Week, now: datetime, *, late: bool = False) -> Digest:
-        """The digest of ``week`` for a department key, or for ``managers`` (all teams side by side)."""
-        with self.store.transaction() as uow:
-            return self._build(uow, team, week, now, late)
+    # -- figures --------------------------------------------------------------------------------
 
-    def _build(self, uow: UnitOfWork, team: str, week: Week, now: datetime, late: bool) -> Digest:
-        department = None if team == MANAGERS else team
-        name = self.t("digest.managers") if department is None else self.writer.department_name(team)
-        tickets = uow.tickets_created_between(week.start, week.end, department)
-        history = [
-            len(uow.tickets_created_between(w.start, w.end, department))
-            for w in (week.previous(n) for n in range(1, 5))
-        ]
-        lines = [self.t("digest.title", team=name, week=week.label)]
+    def collect(self, week: Week, now: datetime) -> dict[str, TeamWeek]:
+        """Every team's figures for ``week`` (and the managers' total), as of ``now``."""
+        last = week.previous()
+        bounds = [(week.day(i), week.day(i + 1)) for i in range(7)]
+        bounds += [(last.day(i), last.day(i + 1)) for i in range(7)]
+        bounds += [(week.previous(n).start, week.previous(n).end) for n in range(2, HISTORY_WEEKS + 1)]
+        days = self.figures.day_figures(bounds, min(week.end, now))
+        rows = self.figures.week_rows(week.start, week.end, now)
+        last_texts = self.figures.texts(last.start, last.end)
+        teams: dict[str, set[str | None] | None] = {d.key: {d.key} for d in self.config.departments}
+        teams[MANAGERS] = None  # everything, the triage queue included
+        result = {}
+        for team, keys in teams.items():
+            this_days = [_sum(d, keys) for d in days[:7]]
+            last_days = [_sum(d, keys) for d in days[7:14]]
+            history = [sum(d.complaints for d in last_days)] + [_sum(d, keys).complaints for d in days[14:]]
+            figures = TeamWeek(
+                team=team,
+                by_day=[d.complaints for d in this_days],
+                last_by_day=[d.complaints for d in last_days],
+                history=history,
+                measured=sum(d.measured for d in this_days),
+                kept=sum(d.kept for d in this_days),
+                kept_by_day=[d.kept / d.measured if d.measured else None for d in this_days],
+            )
+            for dept in _members(keys, rows):
+                figures.waits += rows.waits.get(dept, [])
+                figures.open += rows.open_count.get(dept, 0)
+                figures.overdue += rows.overdue_count.get(dept, 0)
+                figures.overdue_list += rows.overdue.get(dept, [])
+                figures.priority += rows.priority.get(dept, 0)
+                figures.repeat_customers += sum(
+                    1 for n in rows.customers.get(dept, Counter()).values() if n > 1
+                )
+            if keys is not None:
+                (key,) = keys
+                figures.moved_away, figures.moved_to = rows.moved_away[key], rows.moved_to[key]
+            else:
+                figures.moved_to = sum(rows.moved_to.values())
+            figures.overdue_list.sort(key=lambda item: item[1])
+            this_texts = [
+                item for dept, items in rows.texts.items() if keys is None or dept in keys for item in items
+            ]
+            before = [
+                item for dept, items in last_texts.items() if keys is None or dept in keys for item in items
+            ]
+            figures.themes = growing_themes(this_texts, before)
+            texts = dict(this_texts)
+            figures.examples = {theme.example_ref: texts[theme.example_ref] for theme in figures.themes}
+            result[team] = figures
+        return result
+
+    # -- text -----------------------------------------------------------------------------------
+
+    def team_name(self, team: str) -> str:
+        return self.t("digest.managers") if team == MANAGERS else self.writer.department_name(team)
+
+    def render(
+        self,
+        figures: TeamWeek,
+        week: Week,
+        now: datetime,
+        *,
+        late: bool = False,
+        teams: dict[str, TeamWeek] | None = None,
+    ) -> Digest:
+        t = self.t
+        last_week = figures.history[0]
+        average = sum(figures.history) / len(figures.history)
+        lines = [t("digest.title", team=self.team_name(figures.team), week=week.label)]
         if late:
-            lines.append(self.t("digest.late"))
+            lines.append(t("digest.late"))
         lines.append(
-            self.t(
+            t(
                 "digest.volume",
-                count=len(tickets),
-                last_week=history[0],
-                average=f"{statistics.fmean(history):.1f}",
-                trend=self._trend(len(tickets), history[0]),
+                count=figures.count,
+                last_week=last_week,
+                average=f"{average:.1f}",
+                trend=self._trend(figures.count, last_week),
             )
         )
-        by_day = Counter(ticket.created_at.astimezone(self.config.tz).weekday() for ticket in tickets)
-        days = [self.t.weekday(i) + str(by_day.get(i, 0)) for i in range(7)]
-        lines.append(self.t("digest.by_day", days=" ".join(days)))
-        kept, median, p90 = self._deadline_figures(tickets, min(week.end, now))
-        if kept is None:
-            lines.append(self.t("digest.deadline_none"))
+        lines.append(
+            t("digest.by_day", days=" ".join(f"{t.weekday(i)}{n}" for i, n in enumerate(figures.by_day)))
+        )
+        share, median, p90 = figures.kept_share, figures.percentile(0.5), figures.percentile(0.9)
+        if share is None:
+            lines.append(t("digest.deadline_none"))
         else:
-            lines.append(self.t("digest.deadline", kept=self.t.percent(kept), median=median, p90=p90))
-        open_tickets = [t for t in uow.open_tickets(department, limit=500) if t.created_at < week.end]
-        overdue = [t for t in open_tickets if t.due_at < now and t.first_response_at is None]
-        lines.append(self.t("digest.open", open=len(open_tickets), overdue=len(overdue)))
+            lines.append(
+                t(
+                    "digest.deadline",
+                    kept=t.percent(share),
+                    median=self._duration(median),
+                    p90=self._duration(p90),
+                )
+            )
+        lines.append(t("digest.open", open=figures.open, overdue=figures.overdue))
         lines += [
-            self.t(
-                "digest.overdue_item",
-                ref=t.ref,
-                department=self.writer.department_name(t.department),
-                left=self.t.time_left(t.due_at, now),
-            )
-            for t in overdue[:10]
+            t("digest.overdue_item", ref=ref, left=t.time_left(due, now)) for ref, due in figures.overdue_list
         ]
-        corrections = uow.corrections(week.start, week.end)
-        if department is not None:
-            away = sum(1 for old, _new, _text in corrections if old == department)
-            to = sum(1 for _old, new, _text in corrections if new == department)
-            lines.append(self.t("digest.corrections", away=away, to=to))
+        if figures.priority or figures.repeat_customers:
+            lines.append(t("digest.attention", priority=figures.priority, repeat=figures.repeat_customers))
+        if figures.team == MANAGERS:
+            lines.append(t("digest.corrections_all", count=figures.moved_to))
         else:
-            lines += self._team_lines(uow, week, now)
-        if tickets:
-            lines.append(self.t("digest.silent", silent=len(tickets) * SILENT_RATIO, ratio=SILENT_RATIO))
-        data: dict[str, object] = {
-            "team": team,
+            lines.append(t("digest.corrections", away=figures.moved_away, to=figures.moved_to))
+        if figures.themes:
+            lines.append(t("digest.themes_header"))
+            for theme in figures.themes:
+                example = self.writer.excerpt(figures.examples[theme.example_ref])
+                lines.append(
+                    t(
+                        "digest.theme",
+                        phrase=theme.phrase,
+                        count=theme.count,
+                        previous=theme.previous,
+                        example=example,
+                    )
+                )
+        if figures.count:
+            ratio = self.config.digest.silent_ratio
+            lines.append(t("digest.silent", silent=int(figures.count * ratio), ratio=f"{ratio:g}"))
+        if teams is not None:
+            lines.append(t("digest.teams_header"))
+            lines += self._team_lines(teams)
+        data = {
+            "team": figures.team,
+            "team_name": self.team_name(figures.team),
             "week": week.label,
-            "count": len(tickets),
-            "last_week": history[0],
-            "by_day": [by_day.get(i, 0) for i in range(7)],
-            "deadline_kept": kept,
-            "open": len(open_tickets),
-            "overdue": [t.ref for t in overdue],
+            "count": figures.count,
+            "last_week": last_week,
+            "average": round(average, 2),
+            "by_day": figures.by_day,
+            "last_by_day": figures.last_by_day,
+            "kept_by_day": figures.kept_by_day,
+            "deadline_kept": share,
+            "open": figures.open,
+            "overdue": [ref for ref, _ in figures.overdue_list],
+            "overdue_count": figures.overdue,
+            "themes": [[th.phrase, th.count] for th in figures.themes],
             "late": late,
+            "weekdays": [t.weekday(i) for i in range(7)],
         }
-        return Digest(team, week, "\n".join(lines), data)
+        return Digest(figures.team, week, "\n".join(lines), data)
 
-    def _team_lines(self, uow: UnitOfWork, week: Week, now: datetime) -> list[str]:
-        rows = []
-        for department in self.config.departments:
-            tickets = uow.tickets_created_between(week.start, week.end, department.key)
-            last = len(uow.tickets_created_between(week.previous().start, week.start, department.key))
-            kept, _median, _p90 = self._deadline_figures(tickets, min(week.end, now))
-            overdue = sum(
-                1
-                for t in uow.open_tickets(department.key, limit=500)
-                if t.due_at < now and t.first_response_at is None
-            )
-            rows.append((abs(len(tickets) - last), department, len(tickets), last, kept, overdue))
-        rows.sort(key=lambda row: row[0], reverse=True)  # the biggest changes first
+    def _team_lines(self, teams: dict[str, TeamWeek]) -> list[str]:
+        rows = [f for key, f in teams.items() if key != MANAGERS]
+        rows.sort(key=lambda f: abs(f.count - f.history[0]), reverse=True)  # the biggest changes first
         return [
             self.t(
                 "digest.team_line",
-                team=dept.name(self.t.language),
-                count=count,
-                trend=self._trend(count, last),
-                kept="-" if kept is None else self.t.percent(kept),
-                overdue=overdue,
+                team=self.team_name(f.team),
+                count=f.count,
+                trend=self._trend(f.count, f.history[0]),
+                kept="-" if f.kept_share is None else self.t.percent(f.kept_share),
+                overdue=f.overdue,
             )
-            for _change, dept, count, last, kept, overdue in rows
+            for f in rows
         ]
 
     def _trend(self, count: int, last: int) -> str:
@@ -169,47 +301,49 @@ class DigestBuilder:
             return self.t("digest.trend.down", delta=last - count)
         return self.t("digest.trend.flat")
 
-    def _deadline_figures(self, tickets: list[Ticket], until: datetime) -> tuple[float | None, str, str]:
-        """Share answered within the deadline (of those whose deadline has passed or that were
-        answered), and the median and 90th percentile of the first response time."""
-        measured = [t for t in tickets if t.first_response_at is not None or t.due_at <= until]
-        if not measured:
-            return None, "-", "-"
-        kept = sum(1 for t in measured if t.first_response_at is not None and t.first_response_at <= t.due_at)
-        waits = sorted(
-            (t.first_response_at - t.created_at) for t in measured if t.first_response_at is not None
-        )
-        if not waits:
-            return kept / len(measured), "-", "-"
-        median = waits[len(waits) // 2]
-        p90 = waits[min(len(waits) - 1, int(len(waits) * 0.9))]
-        return kept / len(measured), self.t.duration(median), self.t.duration(p90)
+    def _duration(self, value: timedelta | None) -> str:
+        return "-" if value is None else self.t.duration(value)
+
+    def build(self, team: str, week: Week, now: datetime, *, late: bool = False) -> Digest:
+        """The digest of ``week`` for a department key, or for ``managers`` (all teams side by side)."""
+        teams = self.collect(week, now)
+        return self.render(teams[team], week, now, late=late, teams=teams if team == MANAGERS else None)
 
     # -- the weekly job -------------------------------------------------------------------------
 
     def scheduled_time(self, now: datetime) -> datetime:
-        """This week's digest moment in the team's time zone (may be later than ``now``)."""
+        """This week's digest moment in the shop's time zone (may be later than ``now``)."""
         week = Week.containing(now, self.config)
         schedule = self.config.digest
-        day = week.start + timedelta(days=WEEKDAYS.index(schedule.weekday))
+        day = week.day(WEEKDAYS.index(schedule.weekday))
         return day.replace(hour=schedule.hour, minute=schedule.minute)
 
     def send_weekly_digests(self, now: datetime) -> list[Digest]:
         """Queues every digest that is due and not yet sent; returns what it queued."""
         moment = self.scheduled_time(now)
         if moment > now:
-            moment -= timedelta(days=7)
+            moment = self.scheduled_time(now - timedelta(days=7))
         week = Week.containing(moment, self.config).previous()
         late = now - moment > LATE_AFTER
-        sent: list[Digest] = []
         with self.store.transaction() as uow:
             if not uow.has_tickets_before(week.end):
-                return sent  # a new installation has no week to report on yet
-            done = uow.digests_sent(week.label)
-            for team in (*self.config.department_keys, MANAGERS):
-                if team in done or not uow.record_digest(team, week.label, now, late=late):
-                    continue
-                digest = self._build(uow, team, week, now, late)
+                return []  # a new installation has no week to report on yet
+            due = [
+                team
+                for team in (*self.config.department_keys, MANAGERS)
+                if team not in uow.digests_sent(week.label)
+            ]
+        if not due:
+            return []
+        teams = self.collect(week, now)
+        sent = []
+        with self.store.transaction() as uow:
+            for team in due:
+                if not uow.record_digest(team, week.label, now, late=late):
+                    continue  # another worker sent it
+                digest = self.render(
+                    teams[team], week, now, late=late, teams=teams if team == MANAGERS else None
+                )
                 targets = (
                     self.directory.manager_targets()
                     if team == MANAGERS

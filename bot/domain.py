@@ -23,11 +23,15 @@ class Status(enum.StrEnum):
 
 
 class Stage(enum.StrEnum):
-    """Reminder stages, in the order a ticket reaches them."""
+    """Reminder stages, in the order a ticket reaches them. Each nudge is its own (ticket, stage)
+    key: ``nudge_1``, ``nudge_2``... (see :class:`bot.sla.Milestone`)."""
 
     WARNING = "warning"
     LAST_CALL = "last_call"
     OVERDUE = "overdue"
+    NUDGE = "nudge"
+    BREACH = "breach"
+    """Listed in the "will breach before we reopen" notice before a closing."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,9 @@ class IncomingMessage:
     received_at: datetime
     customer: str | None = None
     thread: str | None = None
+    reply_token: str | None = None
+    """A platform's one-time token for answering this message for free (LINE); the core copies it
+    into the forwarder's reply so the sender can use it before it expires."""
 
 
 @dataclass
@@ -66,6 +73,8 @@ class Ticket:
     resolved_at: datetime | None = None
     snoozed_until: datetime | None = None
     acknowledged_by: str | None = None
+    remind_at: datetime | None = None
+    """When the reminder sweep next needs to look at this ticket (``None``: never again)."""
 
 
 @dataclass(frozen=True)

@@ -5,13 +5,14 @@ Adapters and storage implement these; the core never imports their libraries.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from bot.domain import AuditEntry, OutboundMessage, QueuedMessage, Stage, Ticket
+from bot.domain import AuditEntry, OutboundMessage, QueuedMessage, Ticket
 
 
 @dataclass(frozen=True)
@@ -69,14 +70,30 @@ class UnitOfWork(Protocol):
     def get_ticket(self, ref: int, *, for_update: bool = False) -> Ticket | None: ...
     def save_ticket(self, ticket: Ticket) -> None: ...
     def open_tickets(self, department: str | None = None, *, limit: int = 50) -> list[Ticket]: ...
+    def ticket_for_message(self, platform: str, channel: str, message_id: str) -> Ticket | None:
+        """The ticket whose card is the platform message ``message_id`` in ``channel``."""
+        ...
+
     def audit(self, ref: int, at: datetime, actor: str, action: str, detail: dict[str, Any]) -> None: ...
     def history(self, ref: int) -> list[AuditEntry]: ...
     def queue(self, message: OutboundMessage, at: datetime) -> None: ...
-    def unanswered_due_before(self, until: datetime) -> list[tuple[Ticket, frozenset[Stage]]]:
-        """Open, unanswered tickets due before ``until``, with the reminder stages already sent."""
+    def due_for_reminder(self, now: datetime, *, limit: int) -> list[tuple[Ticket, frozenset[str]]]:
+        """Claims open tickets whose ``remind_at`` has come, with the reminder keys already sent."""
         ...
 
-    def record_reminder(self, ref: int, stage: Stage, at: datetime) -> bool: ...
+    def unanswered_due_between(self, start: datetime, end: datetime) -> list[tuple[Ticket, frozenset[str]]]:
+        """Open, unanswered tickets due in (``start``, ``end``], with the reminder keys already sent."""
+        ...
+
+    def record_reminder(self, ref: int, key: str, at: datetime) -> bool: ...
+    def record_reminders(self, entries: Sequence[tuple[int, str]], at: datetime) -> set[tuple[int, str]]:
+        """Records (ticket, reminder key) pairs once each; returns the pairs this call inserted."""
+        ...
+
+    def schedule_reminders(self, schedule: Mapping[int, datetime | None]) -> None:
+        """Sets each ticket's ``remind_at``."""
+        ...
+
     def tickets_created_between(
         self, start: datetime, end: datetime, department: str | None
     ) -> list[Ticket]: ...
@@ -87,6 +104,40 @@ class UnitOfWork(Protocol):
 
     def digests_sent(self, week: str) -> set[str]: ...
     def record_digest(self, team: str, week: str, at: datetime, *, late: bool = False) -> bool: ...
+
+
+@dataclass(frozen=True)
+class DayFigures:
+    complaints: int
+    measured: int
+    kept: int
+
+
+@dataclass
+class WeekRows:
+    """Per department (``None`` is the triage queue): what a digest lists one by one."""
+
+    texts: defaultdict[str | None, list[tuple[int, str]]] = field(default_factory=lambda: defaultdict(list))
+    waits: defaultdict[str | None, list[timedelta]] = field(default_factory=lambda: defaultdict(list))
+    priority: defaultdict[str | None, int] = field(default_factory=lambda: defaultdict(int))
+    customers: defaultdict[str | None, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    open_count: defaultdict[str | None, int] = field(default_factory=lambda: defaultdict(int))
+    overdue_count: defaultdict[str | None, int] = field(default_factory=lambda: defaultdict(int))
+    overdue: defaultdict[str | None, list[tuple[int, datetime]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    moved_away: Counter[str | None] = field(default_factory=Counter)
+    moved_to: Counter[str | None] = field(default_factory=Counter)
+
+
+class Figures(Protocol):
+    """Digest aggregates, computed by storage."""
+
+    def day_figures(
+        self, bounds: Sequence[tuple[datetime, datetime]], until: datetime
+    ) -> list[dict[str | None, DayFigures]]: ...
+    def week_rows(self, start: datetime, end: datetime, now: datetime) -> WeekRows: ...
+    def texts(self, start: datetime, end: datetime) -> defaultdict[str | None, list[tuple[int, str]]]: ...
 
 
 class Store(Protocol):

@@ -35,6 +35,16 @@ def build_scheduler(app: App, *, deliver_every_seconds: float = 2.0) -> Backgrou
         id="send_weekly_digests",
         name="send_weekly_digests",
     )
+    if app.config.has_line:
+        from bot.adapters.line_quota import QuotaWatch
+
+        quota = QuotaWatch(app)
+        scheduler.add_job(
+            lambda: quota.check(app.clock.now()),
+            IntervalTrigger(minutes=30),
+            id="check_line_quota",
+            name="check_line_quota",
+        )
     scheduler.add_job(
         app.dispatcher.drain,
         IntervalTrigger(seconds=deliver_every_seconds),

@@ -31,7 +31,7 @@ from bot.domain import (
 from bot.ports import Classifier, Clock, Store, UnitOfWork
 from bot.priority import detect_flags, is_priority
 from bot.routing import Directory
-from bot.sla import SlaPolicy
+from bot.sla import SlaPolicies
 from classifiers.text import clean, detect_language
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ class TriageService:
         clock: Clock,
         directory: Directory,
         writer: CardWriter,
-        sla: SlaPolicy | None = None,
+        sla: SlaPolicies | None = None,
     ) -> None:
         self.config = config
         self.store = store
@@ -64,7 +64,7 @@ class TriageService:
         self.clock = clock
         self.directory = directory
         self.writer = writer
-        self.sla = sla or SlaPolicy(hours=config.sla_hours)
+        self.sla = sla or SlaPolicies.from_config(config)
         self.t = writer.t
 
     # -- intake ---------------------------------------------------------------------------------
@@ -86,6 +86,8 @@ class TriageService:
             prediction.department is None or prediction.confidence < self.config.classifier_threshold
         )
         now = self.clock.now()
+        policy = self.sla.for_department(None if needs_triage else prediction.department)
+        due_at = policy.deadline(now)
         with self.store.transaction() as uow:
             existing = uow.find_event_ticket(message.platform, message.event_id)
             if existing is None:
@@ -114,7 +116,8 @@ class TriageService:
                     priority=is_priority(flags),
                     flags=flags,
                     created_at=now,
-                    due_at=self.sla.deadline(now),
+                    due_at=due_at,
+                    remind_at=policy.first_reminder(due_at),
                 )
             )
             uow.attach_event(message.platform, message.event_id, ticket.ref)
@@ -131,13 +134,16 @@ class TriageService:
                 },
             )
             reply = self.writer.reply(ticket)
+            data = self.writer.reply_data(ticket)
+            if message.reply_token:
+                data["reply_token"] = message.reply_token
             uow.queue(
                 OutboundMessage(
                     message.platform,
                     message.channel,
                     "reply",
                     reply,
-                    {"ref": ticket.ref},
+                    data,
                     ticket.ref,
                     message.thread,
                 ),
@@ -163,9 +169,33 @@ class TriageService:
 
         def change(ticket: Ticket, now: datetime) -> dict[str, Any]:
             ticket.first_response_at = ticket.first_response_at or now
+            ticket.remind_at = None  # answered: no more reminders
             return {}
 
         return self._act(ref, actor, "responded", change)
+
+    def attach(
+        self, platform: str, forwarder: str, kind: str, reference: str, *, within: timedelta
+    ) -> Ticket | None:
+        """Notes media (a photo of the damage...) sent right after a complaint on that complaint's ticket.
+
+        Returns the forwarder's newest open ticket from the last ``within``, or ``None`` when there
+        is none (the media is then not a complaint's attachment).
+        """
+        now = self.clock.now()
+        with self.store.transaction() as uow:
+            recent = [
+                ticket
+                for ticket in uow.tickets_created_between(now - within, now + timedelta(seconds=1), None)
+                if ticket.platform == platform
+                and ticket.forwarder == forwarder
+                and ticket.status is not Status.RESOLVED
+            ]
+            if not recent:
+                return None
+            ticket = recent[-1]
+            uow.audit(ticket.ref, now, forwarder, "attached", {"kind": kind, "reference": reference})
+        return ticket
 
     def resolve(self, ref: int, actor: str) -> Ticket:
         def change(ticket: Ticket, now: datetime) -> dict[str, Any]:
@@ -204,6 +234,8 @@ class TriageService:
             old = ticket.department
             ticket.department = key
             ticket.needs_triage = False
+            if ticket.remind_at is not None:
+                ticket.remind_at = now  # the new team's policy decides the next reminder
             uow.save_ticket(ticket)
             detail = {"from": old, "to": key}
             uow.audit(ref, now, actor, "reassigned", detail)

@@ -78,9 +78,13 @@ class TicketRow(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_by: Mapped[str | None] = mapped_column(String(128))
+    remind_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
-        # The reminder sweep reads open tickets by deadline; the digest reads a team's week.
+        # The reminder sweep reads the open tickets whose next reminder is due, so it costs what is
+        # due, not what is stored; the "will breach" notice and the digest read open tickets by
+        # deadline, and the digest a team's week.
+        Index("ix_tickets_status_remind", "status", "remind_at"),
         Index("ix_tickets_status_due", "status", "due_at"),
         Index("ix_tickets_department_created", "department", "created_at"),
         Index("ix_tickets_created", "created_at"),

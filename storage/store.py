@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.domain import AuditEntry, DuplicateEvent, OutboundMessage, Stage, Status, Ticket
+from bot.domain import AuditEntry, DuplicateEvent, OutboundMessage, Status, Ticket
 from storage.models import (
     DigestRow,
     InboundEventRow,
@@ -40,6 +40,7 @@ _TICKET_FIELDS = (
     "resolved_at",
     "snoozed_until",
     "acknowledged_by",
+    "remind_at",
 )
 
 
@@ -55,16 +56,22 @@ def _copy_into(row: TicketRow, ticket: Ticket) -> None:
     row.flags = list(ticket.flags)
 
 
+_CHUNK = 500
+"""Rows per IN list or multi-row INSERT: well inside SQLite's limit on bound parameters."""
+
+
+def _insert(session: Session, table: type[ReminderRow | DigestRow]) -> postgresql.Insert | sqlite.Insert:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise RuntimeError(f"unsupported database {dialect}")  # pragma: no cover - only these two
+
+
 def insert_ignoring_conflict(session: Session, table: type[ReminderRow | DigestRow], **values: Any) -> bool:
     """INSERT that yields to an existing unique key; True when this call inserted the row."""
-    dialect = session.get_bind().dialect.name
-    statement: postgresql.Insert | sqlite.Insert
-    if dialect == "postgresql":
-        statement = postgresql.insert(table).values(**values).on_conflict_do_nothing()
-    elif dialect == "sqlite":
-        statement = sqlite.insert(table).values(**values).on_conflict_do_nothing()
-    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-        raise RuntimeError(f"unsupported database {dialect}")
+    statement = _insert(session, table).values(**values).on_conflict_do_nothing()
     # RETURNING tells reliably whether the row was inserted; rowcount is not reported for
     # ON CONFLICT statements by every driver.
     return session.execute(statement.returning(table.id)).first() is not None
@@ -127,6 +134,20 @@ class SqlUnitOfWork:
         rows = self.session.scalars(statement.order_by(TicketRow.due_at, TicketRow.id).limit(limit))
         return [to_ticket(row) for row in rows]
 
+    def ticket_for_message(self, platform: str, channel: str, message_id: str) -> Ticket | None:
+        row = self.session.scalars(
+            select(TicketRow)
+            .join(OutboxRow, OutboxRow.ticket_id == TicketRow.id)
+            .where(
+                OutboxRow.kind == "card",
+                OutboxRow.platform == platform,
+                OutboxRow.channel == channel,
+                OutboxRow.platform_message_id == message_id,
+            )
+            .limit(1)
+        ).first()
+        return to_ticket(row) if row else None
+
     def audit(self, ref: int, at: datetime, actor: str, action: str, detail: dict[str, Any]) -> None:
         self.session.add(TicketEventRow(ticket_id=ref, at=at, actor=actor, action=action, detail=detail))
 
@@ -153,28 +174,68 @@ class SqlUnitOfWork:
             )
         )
 
-    def unanswered_due_before(self, until: datetime) -> list[tuple[Ticket, frozenset[Stage]]]:
+    def due_for_reminder(self, now: datetime, *, limit: int) -> list[tuple[Ticket, frozenset[str]]]:
+        """Claims open tickets whose next reminder is due, with the reminder keys already sent.
+
+        Reads the (status, remind_at) index, so it costs what is due, not what is stored. On
+        PostgreSQL the rows stay locked until commit and other workers skip them.
+        """
+        statement = (
+            select(TicketRow)
+            .where(TicketRow.status == Status.OPEN.value, TicketRow.remind_at <= now)
+            .order_by(TicketRow.remind_at)
+            .limit(limit)
+        )
+        if self.session.get_bind().dialect.name == "postgresql":
+            statement = statement.with_for_update(skip_locked=True)
+        return self._with_sent(self.session.scalars(statement).all())
+
+    def unanswered_due_between(self, start: datetime, end: datetime) -> list[tuple[Ticket, frozenset[str]]]:
+        """Open, unanswered tickets due in (``start``, ``end``], with the reminder keys already sent."""
         rows = self.session.scalars(
             select(TicketRow)
             .where(
                 TicketRow.status == Status.OPEN.value,
-                TicketRow.due_at <= until,
+                TicketRow.due_at > start,
+                TicketRow.due_at <= end,
                 TicketRow.first_response_at.is_(None),
             )
             .order_by(TicketRow.due_at, TicketRow.id)
         ).all()
-        sent: dict[int, set[Stage]] = {row.id: set() for row in rows}
-        if rows:
-            for ticket_id, stage in self.session.execute(
-                select(ReminderRow.ticket_id, ReminderRow.stage).where(ReminderRow.ticket_id.in_(sent))
+        return self._with_sent(rows)
+
+    def _with_sent(self, rows: Sequence[TicketRow]) -> list[tuple[Ticket, frozenset[str]]]:
+        sent: dict[int, set[str]] = {row.id: set() for row in rows}
+        ids = list(sent)
+        for i in range(0, len(ids), _CHUNK):
+            for ticket_id, key in self.session.execute(
+                select(ReminderRow.ticket_id, ReminderRow.stage).where(
+                    ReminderRow.ticket_id.in_(ids[i : i + _CHUNK])
+                )
             ):
-                sent[ticket_id].add(Stage(stage))
+                sent[ticket_id].add(key)
         return [(to_ticket(row), frozenset(sent[row.id])) for row in rows]
 
-    def record_reminder(self, ref: int, stage: Stage, at: datetime) -> bool:
-        return insert_ignoring_conflict(
-            self.session, ReminderRow, ticket_id=ref, stage=stage.value, sent_at=at
-        )
+    def record_reminder(self, ref: int, key: str, at: datetime) -> bool:
+        return (ref, key) in self.record_reminders([(ref, key)], at)
+
+    def record_reminders(self, entries: Sequence[tuple[int, str]], at: datetime) -> set[tuple[int, str]]:
+        """Records (ticket, reminder key) pairs; returns those this call inserted (not already there)."""
+        if not entries:
+            return set()
+        # One cached statement, executed as "insertmanyvalues" batches: RETURNING names the rows
+        # that were inserted, and a conflict (another worker's row) returns nothing.
+        statement = _insert(self.session, ReminderRow).on_conflict_do_nothing()
+        returning = statement.returning(ReminderRow.ticket_id, ReminderRow.stage)
+        values = [{"ticket_id": ref, "stage": key, "sent_at": at} for ref, key in entries]
+        return {(ref, key) for ref, key in self.session.execute(returning, values)}
+
+    def schedule_reminders(self, schedule: Mapping[int, datetime | None]) -> None:
+        """Sets when the sweep next looks at each ticket (``None``: never again)."""
+        if schedule:
+            self.session.execute(
+                update(TicketRow), [{"id": ref, "remind_at": at} for ref, at in schedule.items()]
+            )
 
     def tickets_created_between(self, start: datetime, end: datetime, department: str | None) -> list[Ticket]:
         statement = select(TicketRow).where(TicketRow.created_at >= start, TicketRow.created_at < end)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from storage.migrate import head_revision
 from tests.cli_runner import run_cli
 
 
@@ -28,7 +29,7 @@ def test_demo_replays_a_week_through_the_real_core(tmp_path: Path) -> None:
 def test_db_upgrade_reports_the_revision(tmp_path: Path) -> None:
     result = run_cli("db", "upgrade", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "revision 0001 (head 0001)" in result.stdout
+    assert f"revision {head_revision()} (head {head_revision()})" in result.stdout
     assert (tmp_path / "bot.db").exists()
 
 

@@ -106,3 +106,99 @@ def test_digest_schedule_follows_config(config: Config, clock: FakeClock) -> Non
         assert sent and sent[0].week.label == "2026-W47" and not sent[0].data["late"]
     finally:
         app.close()
+
+
+def _at(day: int, hour: int) -> datetime:
+    """``day`` days after Monday 2026-11-16, at ``hour`` o'clock in Tokyo."""
+    return MONDAY_0900_JST + timedelta(days=day, hours=hour - 9)
+
+
+def test_figures_match_a_hand_computed_week(app: App, clock: FakeClock) -> None:
+    def intake(text: str, event: str, at: datetime) -> int:
+        clock.set(at)
+        return app.service.intake(complaint(text, event)).ticket.ref
+
+    intake("配送が遅い", "last-week", _at(-4, 10))  # W46, Thursday, never answered
+    a = intake("配送が遅い", "a", _at(0, 10))  # Monday
+    b = intake("荷物が届かない", "b", _at(0, 11))  # Monday
+    intake("配送が来ない", "c", _at(2, 9))  # Wednesday, never answered
+    d = intake("請求が二重", "d", _at(1, 9))  # billing, Tuesday
+    clock.set(_at(0, 12))
+    app.service.acknowledge(a, "U1")  # after 2 h: in time
+    clock.set(_at(1, 17))
+    app.service.acknowledge(b, "U1")  # after 30 h: late
+    clock.set(_at(1, 10))
+    app.service.acknowledge(d, "U2")  # after 1 h
+    now = _at(7, 9)  # the digest's Monday
+
+    teams = app.digests.collect(Week.parse("2026-W47", app.config), now)
+
+    logistics = teams["logistics"]
+    assert logistics.by_day == [2, 0, 1, 0, 0, 0, 0]
+    assert logistics.last_by_day == [0, 0, 0, 1, 0, 0, 0]
+    assert logistics.history == [1, 0, 0, 0]
+    assert (logistics.measured, logistics.kept) == (3, 1)
+    assert logistics.kept_by_day == [0.5, None, 0.0, None, None, None, None]
+    assert sorted(logistics.waits) == [timedelta(hours=2), timedelta(hours=30)]
+    assert (logistics.open, logistics.overdue) == (4, 2)
+    assert [ref for ref, _ in logistics.overdue_list] == [1, 4]  # the longest overdue first
+    billing = teams["billing"]
+    assert (billing.count, billing.kept, billing.measured) == (1, 1, 1)
+    marketing = teams["marketing"]  # a team with no complaints
+    assert marketing.count == 0 and marketing.kept_share is None and marketing.themes == []
+    managers = teams[MANAGERS]
+    assert managers.count == 4 and (managers.measured, managers.kept) == (4, 2)
+
+    text = app.digests.render(logistics, Week.parse("2026-W47", app.config), now).text
+    assert "件数：3 件（先週 1 件、4週平均 0.2）▲2" in text
+    assert "曜日別：月2 火0 水1 木0 金0 土0 日0" in text
+    assert "期限内返信率：33%（中央値 1日6時間0分" in text
+    assert "　・#1：" in text and "　・#4：" in text
+    empty = app.digests.render(marketing, Week.parse("2026-W47", app.config), now).text
+    assert "期限内返信率：対象なし" in empty and "声に出さない" not in empty
+
+
+def test_a_week_without_complaints_and_a_week_across_the_new_year(app: App, clock: FakeClock) -> None:
+    clock.set(datetime(2026, 12, 31, 3, tzinfo=UTC))  # Thursday of 2026-W53
+    app.service.intake(complaint("配送が遅い", "nye"))
+    clock.set(datetime(2027, 1, 3, 14, 59, tzinfo=UTC))  # Sunday 23:59 in Tokyo, still W53
+    app.service.intake(complaint("配送が遅い", "last-minute"))
+
+    week = Week.parse("2026-W53", app.config)
+    assert week.end == datetime(2027, 1, 4, tzinfo=app.config.tz)
+    teams = app.digests.collect(week, datetime(2027, 1, 4, 1, tzinfo=UTC))
+    assert teams["logistics"].by_day == [0, 0, 0, 1, 0, 0, 1]
+    quiet = app.digests.collect(Week.parse("2026-W45", app.config), datetime(2027, 1, 4, tzinfo=UTC))
+    assert quiet[MANAGERS].count == 0 and quiet[MANAGERS].open == 0
+
+
+def test_themes_name_what_grew_with_a_masked_example(app: App, clock: FakeClock) -> None:
+    texts = [
+        "配送の追跡番号が反映されない、090-1111-2222に電話して",
+        "配送の追跡番号が反映されないのですが",
+        "配送の追跡番号が反映されません",
+        "配送が遅い",
+    ]
+    for i, text in enumerate(texts):
+        app.service.intake(complaint(text, f"t{i}"))
+    digest = app.digests.build("logistics", Week.containing(clock.now(), app.config), clock.now())
+    assert any("追跡番号が反映" in phrase or "反映され" in phrase for phrase, _ in digest.data["themes"])
+    assert "090-1111-2222" not in digest.text
+    assert "［電話番号］" in digest.text
+
+
+def test_chart_is_a_png_drawn_with_a_cjk_font(app: App, clock: FakeClock, tmp_path: object) -> None:
+    from matplotlib.ft2font import FT2Font
+    from noto_cjk_sans_jp_regular import FONT_PATH
+
+    from bot.charts import _font_family, render_chart
+
+    app.service.intake(complaint("配送が遅い"))
+    digest = app.digests.build("logistics", Week.containing(clock.now(), app.config), clock.now())
+    png = render_chart(digest.data, app.translator)  # pytest turns a missing-glyph warning into an error
+
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 5_000
+    assert _font_family() == "Noto Sans CJK JP"
+    font = FT2Font(str(FONT_PATH))
+    for char in "物流配送月火水今週先週期限내월":
+        assert font.get_char_index(ord(char)) != 0, char

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -211,3 +212,24 @@ def test_personal_data_is_masked_on_the_card_but_stored_in_full(app: App, sender
     assert "090-1234-5678" not in posted and "taro@example.jp" not in posted
     assert "A-5521" in posted
     assert app.service.get(ref).text == text
+
+
+def test_a_reply_token_rides_with_the_forwarders_reply(app: App, sender: RecordingSender) -> None:
+    app.service.intake(replace(complaint("配送が遅い", "tok-1"), reply_token="rt-1"))
+    app.service.intake(complaint("配送が遅い", "tok-2"))
+    app.dispatcher.drain()
+
+    replies = [s.message.data for s in sender.sent if s.message.kind == "reply"]
+    assert replies[0]["reply_token"] == "rt-1" and replies[0]["department"] == "logistics"
+    assert "reply_token" not in replies[1] and replies[1]["ref"] == 2
+
+
+def test_media_right_after_a_complaint_is_noted_on_its_ticket(app: App, clock: FakeClock) -> None:
+    app.service.intake(complaint("配送が遅い", "media-1"))
+    clock.advance(timedelta(minutes=3))
+    ticket = app.service.attach("console", "U0STAFF", "image", "m-1", within=timedelta(minutes=5))
+    assert ticket is not None and ticket.ref == 1
+    assert app.service.history(1)[-1].detail == {"kind": "image", "reference": "m-1"}
+    assert app.service.attach("console", "U0OTHER", "image", "m-2", within=timedelta(minutes=5)) is None
+    clock.advance(timedelta(minutes=10))
+    assert app.service.attach("console", "U0STAFF", "image", "m-3", within=timedelta(minutes=5)) is None

@@ -1,0 +1,355 @@
+"""The Slack adapter on slack-bolt: every way to forward a complaint, the card's buttons, App Home.
+
+``register(web, app)`` mounts ``POST /slack/events`` (HTTP mode, signing secret) and, when
+``SLACK_APP_TOKEN`` is set, adds Socket Mode to the app's background parts. Handlers only
+translate: they call :class:`~bot.triage.TriageService` and acknowledge. The core's work is quick
+and happens before the acknowledgement (bolt's ``process_before_response``), so Slack's 3 seconds
+hold and a failure answers 500, which Slack retries; everything the bot posts goes through the
+outbox. Retries are deduplicated in the database by the complaint's source message
+(``channel:ts``), which also makes a message that is both posted in an intake channel and
+mentioning the bot one ticket, not two.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, Response, request
+from slack_bolt import App as BoltApp
+from slack_bolt import BoltRequest, BoltResponse
+from slack_bolt.adapter.flask import SlackRequestHandler
+from slack_sdk.errors import SlackClientError
+from slack_sdk.web import WebClient
+from slack_sdk.webhook import WebhookClient
+
+from bot.adapters import slack_blocks as kit
+from bot.adapters.slack_blocks import BlockWriter, to_plain
+from bot.adapters.slack_sender import SlackSender, make_client
+from bot.app import App
+from bot.domain import EmptyComplaint, IncomingMessage, Status, TriageError, UnknownTicket
+from bot.triage import IntakeResult
+
+__all__ = ["SlackAdapter", "SlackSender", "register"]
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "slack"
+NEW_TEXT_SUBTYPES = (None, "file_share", "thread_broadcast")
+"""Message subtypes that carry a person's new text; edits, deletions, joins and the like do not."""
+
+_LEADING_MENTION = re.compile(r"^\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
+
+
+class _TokenFromClient(logging.Filter):
+    """Bolt warns that SLACK_BOT_TOKEN goes unused when a client is given; the client holds it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+_BOLT_LOG = logging.getLogger("slack_bolt")
+_QUIET = _TokenFromClient()
+
+
+class SlackSetupError(RuntimeError):
+    """The Slack credentials cannot run either mode."""
+
+
+def register(web: Flask, app: App) -> SlackAdapter:
+    """Mounts ``/slack/events`` and, with an app-level token, starts Socket Mode with the app."""
+    secrets = app.config.secrets
+    if not (secrets.slack_signing_secret or secrets.slack_app_token):
+        raise SlackSetupError("Slack needs SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode)")
+    adapter = SlackAdapter(app)
+    if secrets.slack_signing_secret:
+        handler = SlackRequestHandler(adapter.bolt)
+
+        def slack_events() -> Response:
+            try:
+                return handler.handle(request)
+            except ValueError:  # a body that is not JSON or a form (bolt verified its signature first)
+                return Response("malformed request", status=400)
+
+        web.add_url_rule("/slack/events", "slack_events", slack_events, methods=["POST"])
+    if secrets.slack_app_token:
+        app.background.append(adapter.start_socket_mode)
+    return adapter
+
+
+class SlackAdapter:
+    def __init__(self, app: App, client: WebClient | None = None) -> None:
+        self.app = app
+        self.service = app.service
+        self.t = app.translator
+        self.kit = BlockWriter(app.config, app.translator)
+        self.intake_channels = frozenset(app.config.slack.intake_channels)
+        secret = app.config.secrets.slack_signing_secret
+        _BOLT_LOG.addFilter(_QUIET)  # once: adding the same filter again does nothing
+        self.bolt = BoltApp(
+            name="triage-bot",
+            client=client or make_client(app.config),
+            signing_secret=secret or "",
+            request_verification_enabled=bool(secret),
+            # auth.test runs on the first request instead of at start: a Slack outage at boot
+            # must not keep the web app (and its health check) down.
+            token_verification_enabled=False,
+            process_before_response=True,
+            logger=_BOLT_LOG,
+        )
+        self.register_handlers()
+
+    def register_handlers(self) -> None:
+        """Every Slack event, command and interaction the bot answers."""
+        bolt = self.bolt
+        bolt.event("app_mention")(self.handle_app_mention)
+        bolt.event("message")(self.handle_message)
+        bolt.event("app_home_opened")(self.handle_app_home_opened)
+        bolt.shortcut("send_to_triage")(self.handle_send_to_triage)
+        bolt.command("/complaint")(self.handle_complaint_command)
+        bolt.view_submission(kit.MODAL)(self.handle_complaint_submission)
+        bolt.action(kit.ACKNOWLEDGE)(self.handle_acknowledge)
+        bolt.action(kit.RESOLVE)(self.handle_resolve)
+        bolt.action(kit.REASSIGN)(self.handle_reassign)
+        bolt.action(kit.SNOOZE)(self.handle_snooze)
+        bolt.action(kit.CORRECT)(self.handle_correct_department)
+        bolt.event(re.compile(".*"))(self.handle_other_event)
+        bolt.error(self.handle_error)
+
+    def start_socket_mode(self) -> Callable[[], None]:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        handler = SocketModeHandler(self.bolt, self.app.config.secrets.slack_app_token)
+        handler.connect()  # type: ignore[no-untyped-call]
+        log.info("slack socket mode connected")
+        return handler.close
+
+    # -- intake ---------------------------------------------------------------------------------
+
+    def handle_app_mention(self, event: dict[str, Any], context: Any, client: WebClient) -> None:
+        if event.get("bot_id"):
+            return  # another bot's mention: no loops between bots
+        channel, ts, user = event["channel"], event["ts"], event.get("user", "")
+        thread = event.get("thread_ts")
+        text = _without_mention(event.get("text", ""), context.bot_user_id)
+        source = ts
+        if not to_plain(text).strip() and thread and thread != ts:
+            # "@triage" alone in a thread: the complaint is the thread's first message.
+            replies = client.conversations_replies(channel=channel, ts=thread, limit=1)
+            messages = replies.get("messages") or []
+            text, source = (messages[0].get("text", ""), thread) if messages else (text, source)
+        self._intake(f"{channel}:{source}", channel, user, to_plain(text), thread or ts)
+
+    def handle_message(self, event: dict[str, Any], context: Any) -> None:
+        if event.get("bot_id") or event.get("subtype") not in NEW_TEXT_SUBTYPES:
+            return
+        user, channel, ts = event.get("user"), event.get("channel", ""), event.get("ts", "")
+        if not user or user == context.bot_user_id:
+            return
+        thread, text = event.get("thread_ts"), to_plain(event.get("text", ""))
+        if thread and thread != ts:
+            self._record_response(channel, thread, user)
+        elif event.get("subtype") == "file_share" and not text.strip():
+            return  # a photo without words is not a complaint of its own
+        elif event.get("channel_type") == "im":
+            self._intake(f"{channel}:{ts}", channel, user, text, None)
+        elif channel in self.intake_channels:
+            self._intake(f"{channel}:{ts}", channel, user, text, ts)
+
+    def handle_send_to_triage(self, ack: Any, shortcut: dict[str, Any], client: WebClient) -> None:
+        """The message shortcut: the complaint is the message it was used on."""
+        user = shortcut["user"]["id"]
+        if shortcut.get("type") != "message_action":  # the global shortcut: ask for the text
+            ack()
+            client.views_open(trigger_id=shortcut["trigger_id"], view=self.kit.complaint_modal(""))
+            return
+        channel, message = shortcut["channel"]["id"], shortcut["message"]
+        ts = message["ts"]
+        result = self._intake(
+            f"{channel}:{ts}",
+            channel,
+            user,
+            to_plain(message.get("text", "")),
+            message.get("thread_ts") or ts,
+        )
+        ack()
+        if not result.created:
+            self._tell(shortcut, client, result.reply)
+
+    def handle_complaint_command(self, ack: Any, command: dict[str, Any], client: WebClient) -> None:
+        ack()
+        client.views_open(
+            trigger_id=command["trigger_id"], view=self.kit.complaint_modal(command.get("text", ""))
+        )
+
+    def handle_complaint_submission(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+        values = view["state"]["values"]
+        user = body["user"]["id"]
+
+        def value(block: str) -> str:
+            state = values.get(block, {}).get(block, {})
+            option = state.get("selected_option") or {}
+            return str(state.get("value") or option.get("value") or "").strip()
+
+        if not value("text"):
+            ack(response_action="errors", errors={"text": self.t("error.empty")})
+            return
+        lines = [value("text")]
+        if value("order"):
+            lines.append(self.t("slack.complaint.order", order=value("order")))
+        if value("channel"):
+            lines.append(
+                self.t("slack.complaint.channel", channel=self.t(f"slack.customer.{value('channel')}"))
+            )
+        try:
+            # The reply goes to the forwarder's direct messages with the bot.
+            result = self._intake(f"view:{view['id']}", user, user, "\n".join(lines), None)
+        except EmptyComplaint as error:
+            ack(response_action="errors", errors={"text": self.t(error.text_key)})
+            return
+        department = value("department")
+        if result.created and department and department != result.ticket.department:
+            self.service.reassign(result.ticket.ref, user, department)
+        ack()
+
+    def _intake(self, event_id: str, channel: str, user: str, text: str, thread: str | None) -> IntakeResult:
+        message = IncomingMessage(
+            platform=PLATFORM,
+            event_id=event_id,
+            channel=channel,
+            forwarder=user,
+            text=text,
+            received_at=self.app.clock.now(),
+            thread=thread,
+        )
+        return self.service.intake(message)
+
+    def _record_response(self, channel: str, thread: str, user: str) -> None:
+        """A person's reply in a card's thread is the ticket's first response."""
+        with self.app.store.transaction() as uow:
+            ticket = uow.ticket_for_message(PLATFORM, channel, thread)
+        if ticket and ticket.first_response_at is None and ticket.status is not Status.RESOLVED:
+            self.service.respond(ticket.ref, user)
+
+    # -- the card -------------------------------------------------------------------------------
+
+    def handle_acknowledge(self, ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
+        self.service.acknowledge(_ref(action["value"]), body["user"]["id"])
+        ack()
+
+    def handle_resolve(self, ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
+        self.service.resolve(_ref(action["value"]), body["user"]["id"])
+        ack()
+
+    def handle_reassign(self, ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ref, department = _selected(action)
+        self.service.reassign(ref, body["user"]["id"], department)
+        ack()
+
+    def handle_snooze(self, ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ref, hours = _selected(action)
+        try:
+            amount = float(hours)
+        except ValueError:
+            raise TriageError("error.bad_hours") from None
+        self.service.snooze(ref, body["user"]["id"], amount)
+        ack()
+
+    def handle_correct_department(
+        self, ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any
+    ) -> None:
+        """The forwarder's menu under the confirmation: reassign, and say so only to them."""
+        ref, department = _selected(action)
+        ticket = self.service.reassign(ref, body["user"]["id"], department)
+        ack()
+        name = self.app.writer.department_name(ticket.department)
+        respond(
+            text=self.t("done.reassigned", ref=ref, department=name),
+            response_type="ephemeral",
+            replace_original=False,
+        )
+
+    # -- App Home -------------------------------------------------------------------------------
+
+    def handle_app_home_opened(self, event: dict[str, Any], client: WebClient) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        tickets = self.service.open_tickets()
+        view = self.kit.home(tickets, self.app.writer, self.app.clock.now())
+        client.views_publish(user_id=event["user"], view=view)
+
+    def handle_other_event(self) -> None:
+        """Events the bot does not use are acknowledged (200) and ignored."""
+
+    # -- errors ---------------------------------------------------------------------------------
+
+    def handle_error(
+        self, error: Exception, body: dict[str, Any], request: BoltRequest, client: WebClient
+    ) -> BoltResponse:
+        """The one place errors end: logged with the event id (never the text), answered in the
+        configured language. A TriageError is the user's to fix (200); anything else answers 500 so
+        that Slack retries an event, deduplicated by the database."""
+        event_id = _event_id(body)
+        if isinstance(error, TriageError):
+            log.info("slack request %s refused: %s", event_id, error.text_key, extra={"event_id": event_id})
+            self._tell(body, client, self.t(error.text_key, **error.params))
+            return BoltResponse(status=200, body="")
+        frames = "".join(traceback.format_tb(error.__traceback__))
+        log.error(
+            "slack request %s failed: %s\n%s",
+            event_id,
+            type(error).__name__,
+            frames,
+            extra={"event_id": event_id},
+        )
+        if not request.headers.get("x-slack-retry-num"):  # answer once, not on each of Slack's retries
+            self._tell(body, client, self.t("error.internal", event=event_id))
+        return BoltResponse(status=500 if body.get("type") == "event_callback" else 200, body="")
+
+    def _tell(self, body: dict[str, Any], client: WebClient, text: str) -> None:
+        """An ephemeral answer to whoever caused the request, wherever it came from."""
+        event = body.get("event") or {}
+        user = event.get("user") or (body.get("user") or {}).get("id") or body.get("user_id")
+        channel = event.get("channel") or (body.get("channel") or {}).get("id") or body.get("channel_id")
+        try:
+            if body.get("response_url"):  # buttons, shortcuts, commands: works in any channel
+                WebhookClient(body["response_url"]).send(
+                    text=kit.fallback(text), response_type="ephemeral", replace_original=False
+                )
+            elif body.get("type") == "view_submission" and user:
+                client.chat_postMessage(channel=user, text=kit.fallback(text))
+            elif channel and user:
+                client.chat_postEphemeral(channel=channel, user=user, text=kit.fallback(text))
+        except (SlackClientError, OSError) as failure:
+            log.warning(
+                "could not answer on slack: %s", type(failure).__name__, extra={"event_id": _event_id(body)}
+            )
+
+
+def _without_mention(text: str, bot_user_id: str | None) -> str:
+    """The text after the bot's mention (other people mentioned stay part of the complaint)."""
+    if bot_user_id:
+        return re.sub(rf"<@{re.escape(bot_user_id)}(?:\|[^>]*)?>", " ", text)
+    return _LEADING_MENTION.sub(" ", text)
+
+
+def _event_id(body: dict[str, Any]) -> str:
+    view = body.get("view") or {}
+    return str(body.get("event_id") or body.get("trigger_id") or view.get("id") or "-")
+
+
+def _ref(value: str) -> int:
+    text = value.strip().lstrip("#")
+    if not text.isdigit():
+        raise UnknownTicket(value)
+    return int(text)
+
+
+def _selected(action: dict[str, Any]) -> tuple[int, str]:
+    """A menu choice's value is ``ref:choice``; the actor always comes from the payload's user."""
+    value = str((action.get("selected_option") or {}).get("value", ""))
+    ref, _, choice = value.partition(":")
+    return _ref(ref), choice

@@ -1,0 +1,184 @@
+"""Themes: the phrases that grew most this week, found in the complaints themselves.
+
+Japanese has no spaces, so Japanese and Korean are read as character n-grams within runs of one
+script (which also lets 配送 match 配送が and 배송 match 배송이); English as words and word pairs.
+A phrase's weight is how many complaints contain it; it is a theme when it grew against last week.
+A fragment is grown to the longest phrase its complaints share, and phrases inside one already
+chosen are dropped, so the list reads as phrases, not fragments.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+
+from classifiers.text import normalize
+
+_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]+|[\uac00-\ud7af]+|[a-z][a-z']+")
+_HIRAGANA_ONLY = re.compile(r"^[\u3040-\u309f]+$")
+_EN_STOP = frozenset(
+    [
+        "the",
+        "and",
+        "for",
+        "you",
+        "your",
+        "with",
+        "this",
+        "that",
+        "have",
+        "has",
+        "was",
+        "were",
+        "are",
+        "not",
+        "but",
+        "all",
+        "any",
+        "can",
+        "our",
+        "out",
+        "get",
+        "got",
+        "from",
+        "they",
+        "them",
+        "their",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "how",
+        "its",
+        "it's",
+        "i'm",
+        "i've",
+        "im",
+        "ive",
+        "just",
+        "been",
+        "very",
+        "there",
+        "here",
+        "would",
+        "could",
+        "should",
+        "about",
+        "into",
+        "than",
+        "then",
+        "also",
+        "only",
+        "still",
+        "even",
+        "please",
+        "thanks",
+        "thank",
+        "hello",
+        "dear",
+        "one",
+        "two",
+        "day",
+        "days",
+        "week",
+        "order",
+        "ordered",
+        "item",
+        "items",
+    ]
+)
+_KO_STOP = frozenset(["습니다", "니다", "했는데", "있습", "어요", "해요", "에서", "으로", "주세요", "세요"])
+# Words every complaint to a shop contains say nothing about what grew.
+_JA_STOP = frozenset(["注文", "番号", "注文番号", "お客様", "客様", "商品", "確認", "連絡", "対応", "様より"])
+# A phrase that starts or ends with a particle is a fragment (が遅, 配送が), not a phrase.
+_PARTICLES = frozenset("がをにはのでともへやかねよ")
+
+
+@dataclass(frozen=True)
+class Theme:
+    phrase: str
+    count: int
+    previous: int
+    example_ref: int
+
+
+def _terms(text: str) -> set[str]:
+    found: set[str] = set()
+    words: list[str] = []
+    for run in _RUN.findall(normalize(text)):
+        if run[0].isascii():
+            if run not in _EN_STOP and len(run) > 2:
+                words.append(run)
+            continue
+        for size in range(2, 6):
+            for i in range(len(run) - size + 1):
+                gram = run[i : i + size]
+                if _HIRAGANA_ONLY.match(gram) or gram[0] in _PARTICLES or gram[-1] in _PARTICLES:
+                    continue
+                if gram not in _KO_STOP and gram not in _JA_STOP:
+                    found.add(gram)
+    found.update(words)
+    found.update(f"{a} {b}" for a, b in pairwise(words))
+    return found
+
+
+def _frequencies(documents: Iterable[tuple[int, str]]) -> tuple[Counter[str], dict[str, list[int]]]:
+    counts: Counter[str] = Counter()
+    holders: dict[str, list[int]] = {}
+    for ref, text in documents:
+        for term in _terms(text):
+            counts[term] += 1
+            holders.setdefault(term, []).append(ref)
+    return counts, holders
+
+
+def _expand(term: str, texts: list[str]) -> str:
+    """Grows a fragment to the longest phrase its complaints all share (追跡番 -> 配送の追跡番号が反映),
+    then trims hiragana at either end: endings and particles, not the theme."""
+    phrase = term
+    while len(phrase) < 24:
+        start = texts[0].find(phrase)
+        grown = None
+        if start > 0 and all(texts[0][start - 1 : start + len(phrase)] in text for text in texts):
+            grown = texts[0][start - 1 : start + len(phrase)]
+        elif start + len(phrase) < len(texts[0]) and all(
+            texts[0][start : start + len(phrase) + 1] in text for text in texts
+        ):
+            grown = texts[0][start : start + len(phrase) + 1]
+        if grown is None or not _RUN.fullmatch(grown):
+            break
+        phrase = grown
+    trimmed = re.sub(r"^[\u3040-\u309f]+|[\u3040-\u309f]+$", "", phrase) if not phrase.isascii() else phrase
+    return trimmed if len(trimmed) >= 2 else term
+
+
+def growing_themes(
+    this_week: Sequence[tuple[int, str]], last_week: Sequence[tuple[int, str]], *, limit: int = 5
+) -> list[Theme]:
+    """The phrases found in at least two of this week's complaints that grew most against last week.
+
+    Args:
+        this_week: (ticket ref, complaint text) pairs.
+        last_week: the same for the week before.
+        limit: how many themes to return at most.
+    """
+    now, holders = _frequencies(this_week)
+    before, _ = _frequencies(last_week)
+    normal = {ref: normalize(text) for ref, text in this_week}
+    candidates = [(term, n) for term, n in now.items() if n >= 2 and n > before.get(term, 0)]
+    # Most growth first; among equals the longer phrase (more specific), then the phrase itself.
+    candidates.sort(key=lambda pair: (-(pair[1] - before.get(pair[0], 0)), -len(pair[0]), pair[0]))
+    chosen: list[Theme] = []
+    for term, n in candidates:
+        phrase = _expand(term, [normal[ref] for ref in holders[term]])
+        if any(phrase in theme.phrase for theme in chosen):
+            continue
+        chosen.append(Theme(phrase, n, before.get(term, 0), holders[term][0]))
+        if len(chosen) == limit:
+            break
+    return chosen

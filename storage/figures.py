@@ -1,0 +1,109 @@
+"""The digest's figures, aggregated in SQL.
+
+Every query reads one time window through the (created_at) or (status, due_at) indexes and groups
+by department, so building every team's digest costs a handful of queries whatever the size of the
+history. Only the week's complaint texts (for themes) and first-response times (for percentiles)
+come back as rows, and only for the window.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.domain import Status
+from bot.ports import DayFigures, WeekRows
+from storage.models import TicketEventRow, TicketRow
+
+OVERDUE_LISTED = 10
+
+
+class SqlFigures:
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self.session_factory = session_factory
+
+    def day_figures(
+        self, bounds: Sequence[tuple[datetime, datetime]], until: datetime
+    ) -> list[dict[str | None, DayFigures]]:
+        """For each [start, end) window: per department, complaints, those measurable against their
+        deadline by ``until`` (answered, or deadline passed) and those answered in time."""
+        answered = TicketRow.first_response_at.is_not(None)
+        measured = func.sum(case((or_(answered, TicketRow.due_at <= until), 1), else_=0))
+        kept = func.sum(case((and_(answered, TicketRow.first_response_at <= TicketRow.due_at), 1), else_=0))
+        results: list[dict[str | None, DayFigures]] = []
+        with self.session_factory() as session:
+            for start, end in bounds:
+                rows = session.execute(
+                    select(TicketRow.department, func.count(), measured, kept)
+                    .where(TicketRow.created_at >= start, TicketRow.created_at < end)
+                    .group_by(TicketRow.department)
+                )
+                results.append({dept: DayFigures(int(n), int(m or 0), int(k or 0)) for dept, n, m, k in rows})
+        return results
+
+    def texts(self, start: datetime, end: datetime) -> defaultdict[str | None, list[tuple[int, str]]]:
+        """The window's complaints per department as (ref, text), for themes."""
+        found: defaultdict[str | None, list[tuple[int, str]]] = defaultdict(list)
+        with self.session_factory() as session:
+            for ref, dept, text in session.execute(
+                select(TicketRow.id, TicketRow.department, TicketRow.text).where(
+                    TicketRow.created_at >= start, TicketRow.created_at < end
+                )
+            ):
+                found[dept].append((ref, text))
+        return found
+
+    def week_rows(self, start: datetime, end: datetime, now: datetime) -> WeekRows:
+        """What the digest lists one by one for the window: texts, response times, priority tickets,
+        repeat customers; open and overdue counts with the longest-overdue tickets; reassignments."""
+        rows = WeekRows(texts=self.texts(start, end))
+        with self.session_factory() as session:
+            for dept, customer, priority, created, responded in session.execute(
+                select(
+                    TicketRow.department,
+                    TicketRow.customer,
+                    TicketRow.priority,
+                    TicketRow.created_at,
+                    TicketRow.first_response_at,
+                ).where(TicketRow.created_at >= start, TicketRow.created_at < end)
+            ):
+                if responded is not None:
+                    rows.waits[dept].append(responded - created)
+                if priority:
+                    rows.priority[dept] += 1
+                if customer:
+                    rows.customers[dept][customer] += 1
+            overdue = and_(TicketRow.first_response_at.is_(None), TicketRow.due_at < now)
+            still_open = and_(TicketRow.status != Status.RESOLVED.value, TicketRow.created_at < end)
+            for dept, n, late in session.execute(
+                select(TicketRow.department, func.count(), func.sum(case((overdue, 1), else_=0)))
+                .where(still_open)
+                .group_by(TicketRow.department)
+            ):
+                rows.open_count[dept] = int(n)
+                rows.overdue_count[dept] = int(late or 0)
+            rank = (
+                func.row_number()
+                .over(partition_by=TicketRow.department, order_by=TicketRow.due_at)
+                .label("rank")
+            )
+            listed = select(TicketRow.department, TicketRow.id, TicketRow.due_at, rank).where(
+                still_open, overdue
+            )
+            ranked = listed.subquery()
+            for dept, ref, due, _rank in session.execute(
+                select(ranked).where(ranked.c.rank <= OVERDUE_LISTED)
+            ):
+                rows.overdue[dept].append((ref, due))
+            for detail in session.scalars(
+                select(TicketEventRow.detail).where(
+                    TicketEventRow.action == "reassigned", TicketEventRow.at >= start, TicketEventRow.at < end
+                )
+            ):
+                rows.moved_away[detail.get("from")] += 1
+                rows.moved_to[detail.get("to")] += 1
+        return rows

@@ -1,0 +1,158 @@
+"""A fake Slack Web API on a free loopback port, over real HTTP, for the adapter tests.
+
+It answers the methods the bot calls the way Slack does (``ok: true`` with a fresh ``ts``),
+records every call by method, and can be scripted to fail the next calls of a method (a 429 with
+``Retry-After``, a 500, an ``ok: false`` error). Response URLs of interactive payloads point at
+it too (``/respond/...``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+BOT_USER = "U0BOT"
+BOT_ID = "B0BOT"
+
+
+@dataclass
+class Failure:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    answer: dict[str, Any] = field(default_factory=dict)
+
+
+class FakeSlackApi:
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.failures: dict[str, list[Failure]] = {}
+        self.thread_messages: list[dict[str, Any]] = []
+        self._ts = itertools.count(1)
+        self._lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/api/"
+
+    @property
+    def response_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/respond/T0/1/abc"
+
+    def start(self) -> FakeSlackApi:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def fail(
+        self, method: str, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> None:
+        """The next call of ``method`` gets this answer instead of success."""
+        with self._lock:
+            self.failures.setdefault(method, []).append(Failure(status, body, headers or {}))
+
+    def to(self, method: str) -> list[dict[str, Any]]:
+        """The arguments of every call of ``method`` so far."""
+        with self._lock:
+            return [call.args for call in self.calls if call.method == method]
+
+    def answers(self, method: str) -> list[dict[str, Any]]:
+        """What the fake answered to each call of ``method``."""
+        with self._lock:
+            return [call.answer for call in self.calls if call.method == method]
+
+    def methods(self) -> list[str]:
+        with self._lock:
+            return [call.method for call in self.calls if call.method != "auth.test"]
+
+    def clear(self) -> None:
+        with self._lock:
+            self.calls.clear()
+
+    def answer(self, method: str, args: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
+        with self._lock:
+            call = Call(method, args)
+            self.calls.append(call)
+            scripted = self.failures.get(method)
+            if scripted:
+                failure = scripted.pop(0)
+                call.answer = failure.body
+                return failure.status, failure.body, failure.headers
+            ts = f"1763850000.{next(self._ts):06d}"
+        body: dict[str, Any] = {"ok": True}
+        if method == "auth.test":
+            body.update(user_id=BOT_USER, bot_id=BOT_ID, team_id="T0SHOP", user="triage", team="Shop")
+        elif method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
+            body.update(channel=args.get("channel", ""), ts=args.get("ts") or ts, message_ts=ts)
+        elif method == "conversations.replies":
+            body.update(messages=self.thread_messages, has_more=False)
+        elif method in ("views.open", "views.publish"):
+            body.update(view={"id": "V0VIEW", "hash": "h1"})
+        call.answer = body
+        return 200, body, {}
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def _serve(self) -> None:
+                parts = urlsplit(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length).decode() if length else ""
+                args: dict[str, Any] = dict(parse_qsl(parts.query))
+                if "json" in (self.headers.get("Content-Type") or ""):
+                    args.update(json.loads(raw or "{}"))
+                else:
+                    args.update(parse_qsl(raw))
+                for key in ("blocks", "view"):
+                    if isinstance(args.get(key), str):
+                        args[key] = json.loads(args[key])
+                method = parts.path.rstrip("/").rsplit("/", 1)[-1]
+                if parts.path.startswith("/respond/"):
+                    method = "response_url"
+                status, body, headers = fake.answer(method, args)
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = _serve
+            do_POST = _serve
+
+        return Handler
+
+
+@contextmanager
+def fake_slack_api() -> Iterator[FakeSlackApi]:
+    api = FakeSlackApi().start()
+    try:
+        yield api
+    finally:
+        api.stop()
