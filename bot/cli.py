@@ -6,11 +6,15 @@ import argparse
 import logging
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import Config, ConfigError, load_config
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 log = logging.getLogger("bot")
 
@@ -101,28 +105,26 @@ def _parser() -> argparse.ArgumentParser:
 def cmd_run(config: Config, args: argparse.Namespace) -> int:
     if not (config.has_slack or config.has_line):
         return cmd_console(config, argparse.Namespace(fake_clock=None))
-    from bot.app import create_app
-    from bot.clock import SystemClock
     from bot.processes import run_all
-    from bot.web import build_senders
 
-    app = create_app(config, clock=SystemClock(), senders=build_senders(config))
-    try:
-        run_all(app)
-    finally:
-        app.close()
-    return 0
+    return _serve(config, run_all)
 
 
 def cmd_worker(config: Config, args: argparse.Namespace) -> int:
+    from bot.processes import run_worker
+
+    return _serve(config, run_worker)
+
+
+def _serve(config: Config, process: Callable[[App], None]) -> int:
+    """Runs a long-lived process on the real clock with the configured platforms' senders."""
     from bot.app import create_app
     from bot.clock import SystemClock
-    from bot.processes import run_worker
     from bot.web import build_senders
 
     app = create_app(config, clock=SystemClock(), senders=build_senders(config))
     try:
-        run_worker(app)
+        process(app)
     finally:
         app.close()
     return 0
