@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Creates an engine with the settings each backend needs to be safe under concurrent writers."""
     parsed = make_url(url)
+    # Bound parameters hold complaint texts: keep them out of error messages and logs.
+    kwargs.setdefault("hide_parameters", True)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True, **kwargs)
     if parsed.database and parsed.database != ":memory:":
