@@ -84,10 +84,6 @@ class SlaPolicy:
             ),
         )
 
-    def stage_times(self, due_at: datetime) -> tuple[tuple[Stage, datetime], ...]:
-        """When each stage falls due, earliest first (nudges included)."""
-        return tuple((m.stage, m.at) for m in self.milestones(due_at))
-
     def stage_at(self, due_at: datetime, now: datetime) -> Stage | None:
         """The newest stage a ticket has reached by ``now`` (``None`` before the warning)."""
         reached = [m for m in self.milestones(due_at) if m.at <= now]

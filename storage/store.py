@@ -216,9 +216,6 @@ class SqlUnitOfWork:
                 sent[ticket_id].add(key)
         return [(to_ticket(row), frozenset(sent[row.id])) for row in rows]
 
-    def record_reminder(self, ref: int, key: str, at: datetime) -> bool:
-        return (ref, key) in self.record_reminders([(ref, key)], at)
-
     def record_reminders(self, entries: Sequence[tuple[int, str]], at: datetime) -> set[tuple[int, str]]:
         """Records (ticket, reminder key) pairs; returns those this call inserted (not already there)."""
         if not entries:
