@@ -328,11 +328,8 @@ class DigestBuilder:
         with self.store.transaction() as uow:
             if not uow.has_tickets_before(week.end):
                 return []  # a new installation has no week to report on yet
-            due = [
-                team
-                for team in (*self.config.department_keys, MANAGERS)
-                if team not in uow.digests_sent(week.label)
-            ]
+            sent_already = uow.digests_sent(week.label)
+            due = [team for team in (*self.config.department_keys, MANAGERS) if team not in sent_already]
         if not due:
             return []
         teams = self.collect(week, now)

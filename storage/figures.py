@@ -60,17 +60,21 @@ class SqlFigures:
     def week_rows(self, start: datetime, end: datetime, now: datetime) -> WeekRows:
         """What the digest lists one by one for the window: texts, response times, priority tickets,
         repeat customers; open and overdue counts with the longest-overdue tickets; reassignments."""
-        rows = WeekRows(texts=self.texts(start, end))
+        rows = WeekRows()
         with self.session_factory() as session:
-            for dept, customer, priority, created, responded in session.execute(
+            # One pass over the window's tickets serves texts, waits, priority and repeat customers.
+            for ref, dept, text, customer, priority, created, responded in session.execute(
                 select(
+                    TicketRow.id,
                     TicketRow.department,
+                    TicketRow.text,
                     TicketRow.customer,
                     TicketRow.priority,
                     TicketRow.created_at,
                     TicketRow.first_response_at,
                 ).where(TicketRow.created_at >= start, TicketRow.created_at < end)
             ):
+                rows.texts[dept].append((ref, text))
                 if responded is not None:
                     rows.waits[dept].append(responded - created)
                 if priority:
