@@ -18,6 +18,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from tests.fake_http import send_json
+
 BOT_USER = "U0BOT"
 BOT_ID = "B0BOT"
 
@@ -134,14 +136,7 @@ class FakeSlackApi:
                 if parts.path.startswith("/respond/"):
                     method = "response_url"
                 status, body, headers = fake.answer(method, args)
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(data)
+                send_json(self, status, body, headers)
 
             do_GET = _serve
             do_POST = _serve
