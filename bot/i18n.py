@@ -148,6 +148,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "duration.dhm": "{d}日{h}時間{m}分",
         "duration.hm": "{h}時間{m}分",
         "duration.m": "{m}分",
+        # --- slack (#4) ---
+        #
+        # --- classifier (#3) ---
+        #
+        # --- digest delivery (#7) ---
+        #
+        # --- operations (#8) ---
+        #
+        # --- access and records (#9) ---
+        #
     },
     "en": {
         "reply.created": "Received: #{ref} ({department}, confidence {confidence}). Reply due {deadline}",
@@ -292,6 +302,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "duration.dhm": "{d}d {h}h {m}m",
         "duration.hm": "{h}h {m}m",
         "duration.m": "{m}m",
+        # --- slack (#4) ---
+        #
+        # --- classifier (#3) ---
+        #
+        # --- digest delivery (#7) ---
+        #
+        # --- operations (#8) ---
+        #
+        # --- access and records (#9) ---
+        #
     },
     "ko": {
         "reply.created": "접수했습니다: #{ref} ({department}, 신뢰도 {confidence}). 답변 기한 {deadline}",
@@ -434,6 +454,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "duration.dhm": "{d}일 {h}시간 {m}분",
         "duration.hm": "{h}시간 {m}분",
         "duration.m": "{m}분",
+        # --- slack (#4) ---
+        #
+        # --- classifier (#3) ---
+        #
+        # --- digest delivery (#7) ---
+        #
+        # --- operations (#8) ---
+        #
+        # --- access and records (#9) ---
+        #
     },
 }
 

@@ -15,12 +15,11 @@ import skops.io as sio
 from sklearn.metrics import f1_score
 
 from classifiers.model import (
-    DATA,
     OUT_OF_SCOPE,
     DepartmentClassifier,
     Example,
     bundled_examples,
-    read_examples,
+    read_split,
 )
 
 _TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.", "collections.")
@@ -108,7 +107,7 @@ def evaluate(classifier: DepartmentClassifier, examples: Sequence[Example], thre
 
 
 def evaluation_examples(departments: Sequence[str] | None = None) -> list[Example]:
-    examples = read_examples(DATA / "eval.tsv")
+    examples = read_split("eval")
     if departments is None:
         return examples
     keep = {*departments, OUT_OF_SCOPE}
