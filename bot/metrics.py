@@ -25,7 +25,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from bot.domain import Ticket
 from storage.models import DigestRow, OutboxRow, ReminderRow
@@ -50,18 +50,9 @@ class DatabaseFigures:
         )
         try:
             with self.session_factory() as session:
-                outbox = dict(
-                    session.execute(
-                        select(OutboxRow.status, func.count()).group_by(OutboxRow.status)
-                    ).tuples()
-                )
-                stages = session.execute(
-                    select(ReminderRow.stage, func.count()).group_by(ReminderRow.stage)
-                ).tuples()
-                teams = session.execute(
-                    select(DigestRow.team, func.count()).group_by(DigestRow.team)
-                ).tuples()
-                reminders, digests = list(stages), list(teams)
+                outbox = _counts(session, OutboxRow.status)
+                reminders = _counts(session, ReminderRow.stage)
+                digests = _counts(session, DigestRow.team)
         except SQLAlchemyError as exc:
             log.warning("metrics could not read the database: %s", type(exc).__name__)
             up.add_metric([], 0)
@@ -81,13 +72,18 @@ class DatabaseFigures:
         dead.add_metric([], outbox.get("dead", 0))
         yield dead
         sent = CounterMetricFamily("triage_reminders_sent", "Reminders sent, by stage", labels=["stage"])
-        for stage, count in reminders:
+        for stage, count in reminders.items():
             sent.add_metric([stage], count)
         yield sent
         digest = CounterMetricFamily("triage_digests_sent", "Weekly digests sent, by team", labels=["team"])
-        for team, count in digests:
+        for team, count in digests.items():
             digest.add_metric([team], count)
         yield digest
+
+
+def _counts(session: Session, column: InstrumentedAttribute[str]) -> dict[str, int]:
+    """Rows per value of ``column``."""
+    return {key: count for key, count in session.execute(select(column, func.count()).group_by(column))}
 
 
 class Metrics:
