@@ -165,6 +165,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "outbox.unknown": "ID {id} のメッセージはありません。",
         "outbox.not_dead": "メッセージ {id} は「{status}」で、デッドレターではありません。",
         "outbox.retry_usage": "メッセージの ID か --all を指定してください。",
+        "outbox.schema_behind": "データベースのスキーマが古いままです。先に `triage-bot db upgrade` を実行してください。",
         #
         # --- access and records (#9) ---
         #
@@ -329,6 +330,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "outbox.unknown": "There is no outbox message {id}.",
         "outbox.not_dead": "Message {id} is {status}, not a dead letter.",
         "outbox.retry_usage": "Give message ids or --all.",
+        "outbox.schema_behind": "The database schema is not current: run `triage-bot db upgrade` first.",
         #
         # --- access and records (#9) ---
         #
@@ -491,6 +493,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "outbox.unknown": "ID {id}인 메시지가 없습니다.",
         "outbox.not_dead": "메시지 {id}은(는) {status} 상태이며 데드 레터가 아닙니다.",
         "outbox.retry_usage": "메시지 ID 또는 --all을 지정하세요.",
+        "outbox.schema_behind": "데이터베이스 스키마가 최신이 아닙니다. 먼저 `triage-bot db upgrade`를 실행하세요.",
         #
         # --- access and records (#9) ---
         #

@@ -11,11 +11,12 @@ import logging
 from collections.abc import Sequence
 from typing import TextIO
 
-from bot.app import make_writer, prepare_database
-from bot.cards import CardWriter
 from bot.config import Config
+from bot.i18n import Translator
+from bot.masking import DEFAULT_ORDER_PATTERNS, Masker
 from bot.ports import Clock
 from storage.database import make_engine, make_session_factory
+from storage.migrate import is_current, upgrade
 from storage.outbox_admin import OutboxAdminError, OutboxEntry, drop, list_entries, retry
 
 log = logging.getLogger(__name__)
@@ -44,11 +45,16 @@ def outbox_command(
     err: TextIO,
 ) -> int:
     """Runs one admin action; returns the exit status (0 done, 1 refused, 2 bad usage)."""
-    writer = make_writer(config)
-    t = writer.t
+    # Only what the command needs (not the whole app with its classifier): it starts in a moment.
+    t = Translator(config.language)
+    masker = Masker(config.order_patterns or DEFAULT_ORDER_PATTERNS, label=lambda kind: t(f"mask.{kind}"))
     engine = make_engine(config.database_url)
     try:
-        prepare_database(config, engine)
+        if engine.dialect.name == "sqlite":
+            upgrade(engine)
+        elif not is_current(engine):
+            print(t("outbox.schema_behind"), file=err)
+            return 1
         sessions = make_session_factory(engine)
         actor = admin_name()
         if action == "list":
@@ -58,7 +64,7 @@ def outbox_command(
             else:
                 print(t("outbox.header"), file=out)
                 for entry in entries:
-                    print(_row(entry, writer), file=out)
+                    print(_row(entry, masker), file=out)
             return 0
         if action == "retry":
             if all_dead == bool(ids):
@@ -87,11 +93,11 @@ def outbox_command(
         engine.dispose()
 
 
-def _row(entry: OutboxEntry, writer: CardWriter) -> str:
+def _row(entry: OutboxEntry, masker: Masker) -> str:
     def short(text: str | None, limit: int) -> str:
         if not text:
             return "-"
-        flat = " ".join(writer.masker.mask(text).split())
+        flat = " ".join(masker.mask(text).split())
         return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
     ticket = f"#{entry.ticket_ref}" if entry.ticket_ref is not None else "-"
