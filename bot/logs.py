@@ -20,7 +20,7 @@ from bot.config import Secrets
 
 FORMATS = ("text", "json")
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName"}
-_CHATTY = ("slack_sdk", "slack_bolt", "linebot", "urllib3", "werkzeug", "apscheduler")
+QUIETED = ("slack_sdk", "slack_bolt", "linebot", "urllib3", "werkzeug", "apscheduler")
 """Libraries whose info/debug output holds request bodies, headers or per-request noise."""
 REDACTED = "[redacted]"
 
@@ -89,6 +89,6 @@ def configure_logging(
     root.addHandler(handler)
     numeric = getattr(logging, level.upper())
     root.setLevel(numeric)
-    for name in _CHATTY:
+    for name in QUIETED:
         logging.getLogger(name).setLevel(max(numeric, logging.WARNING))
     return handler

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from bot.config import ConfigError, parse_config
-from bot.logs import configure_logging
+from bot.logs import QUIETED, configure_logging
 from tests.served import LINE_SECRET, LINE_TOKEN, SLACK_SECRET, SLACK_TOKEN, line_text, served, slack_mention
 
 SLACK_COMPLAINT = "配送が遅れています。山田花子 090-1234-5678 までご連絡ください"
@@ -23,9 +23,7 @@ def restore_logging() -> Iterator[None]:
     """configure_logging changes the root logger: put pytest's handlers and the levels back."""
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
-    chatty = {
-        name: logging.getLogger(name).level for name in ("slack_sdk", "slack_bolt", "linebot", "urllib3")
-    }
+    chatty = {name: logging.getLogger(name).level for name in QUIETED}
     yield
     for handler in list(root.handlers):
         root.removeHandler(handler)
