@@ -15,6 +15,7 @@ from bot.config import Config
 from bot.digest import DigestBuilder
 from bot.i18n import Translator
 from bot.masking import DEFAULT_ORDER_PATTERNS, Masker
+from bot.metrics import Metrics
 from bot.outbox import Dispatcher, DispatchReport, RetryPolicy
 from bot.ports import Classifier, Clock, Sender
 from bot.reminders import ReminderSweep
@@ -53,6 +54,7 @@ class App:
     sweep: ReminderSweep
     digests: DigestBuilder
     dispatcher: Dispatcher
+    metrics: Metrics
     senders: dict[str, Sender] = field(default_factory=dict)
     background: list[Callable[[], Callable[[], None]]] = field(default_factory=list)
     """Extra long-running parts an adapter adds (Slack Socket Mode): each starts and returns its stop."""
@@ -120,6 +122,7 @@ def create_app(
     sla = writer.sla
     classifier = classifier or build_classifier(config, session_factory)
     policy = RetryPolicy(config.outbox_max_attempts, config.outbox_base_delay_seconds)
+    metrics = Metrics.from_environment(session_factory)
     return App(
         config=config,
         clock=clock,
@@ -132,9 +135,12 @@ def create_app(
         directory=directory,
         writer=writer,
         classifier=classifier,
-        service=TriageService(config, store, classifier, clock, directory, writer, sla),
+        service=TriageService(
+            config, store, classifier, clock, directory, writer, sla, on_created=metrics.ticket_created
+        ),
         sweep=ReminderSweep(store, sla, directory, writer),
         digests=DigestBuilder(config, store, SqlFigures(session_factory), directory, writer),
         dispatcher=Dispatcher(outbox, senders, clock, policy),
+        metrics=metrics,
         senders=dict(senders),
     )

@@ -1,4 +1,4 @@
-"""``triage-bot``: run | console | demo | classify | train | evaluate | digest | db."""
+"""``triage-bot``: run | worker | console | demo | classify | train | evaluate | digest | outbox | db."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.config import Config, ConfigError, load_config
+from bot.logs import configure_logging
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -22,16 +23,12 @@ log = logging.getLogger("bot")
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=getattr(logging, args.log_level.upper()),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        stream=sys.stderr,
-    )
     try:
         config = load_config(args.config)
     except ConfigError as error:
         print(f"triage-bot: {error}", file=sys.stderr)
         return 2
+    configure_logging(args.log_level, config.log_format, config.secrets)
     try:
         result: int = args.handler(config, args)
     except KeyboardInterrupt:
@@ -95,6 +92,17 @@ def _parser() -> argparse.ArgumentParser:
     digest.add_argument("--week", help="ISO week such as 2026-W47 (default: the current week)")
     digest.add_argument("--out", metavar="PNG", help="also write the digest's chart to this file")
     digest.set_defaults(handler=cmd_digest)
+
+    outbox = commands.add_parser("outbox", help="see and handle messages that could not be delivered")
+    outbox_actions = outbox.add_subparsers(dest="action", required=True)
+    listing = outbox_actions.add_parser("list", help="dead letters (masked), oldest first")
+    listing.add_argument("--pending", action="store_true", help="also the messages still waiting")
+    retry = outbox_actions.add_parser("retry", help="put dead letters back in the queue")
+    retry.add_argument("ids", nargs="*", type=int, metavar="ID")
+    retry.add_argument("--all", action="store_true", dest="all_dead", help="every dead letter")
+    drop = outbox_actions.add_parser("drop", help="remove a dead letter for good (audited)")
+    drop.add_argument("ids", nargs=1, type=int, metavar="ID")
+    outbox.set_defaults(handler=cmd_outbox, ids=[], all_dead=False, pending=False)
 
     db = commands.add_parser("db", help="database schema")
     db.add_argument("action", choices=["upgrade", "current"])
@@ -250,6 +258,22 @@ def cmd_digest(config: Config, args: argparse.Namespace) -> int:
     if args.out:
         Path(args.out).write_bytes(render_chart(digest.data, writer.t))
     return 0
+
+
+def cmd_outbox(config: Config, args: argparse.Namespace) -> int:
+    from bot.clock import SystemClock
+    from bot.outbox_admin import outbox_command
+
+    return outbox_command(
+        config,
+        SystemClock(),
+        args.action,
+        args.ids,
+        all_dead=args.all_dead,
+        pending=args.pending,
+        out=sys.stdout,
+        err=sys.stderr,
+    )
 
 
 def cmd_db(config: Config, args: argparse.Namespace) -> int:

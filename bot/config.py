@@ -142,6 +142,8 @@ class Config:
     line: Platform = field(default_factory=Platform)
     secrets: Secrets = field(default_factory=Secrets)
     port: int = 3000
+    log_format: str = "text"
+    """``text`` or ``json`` lines ([logging] format, or LOG_FORMAT in the environment)."""
 
     @property
     def sla_hours(self) -> float:
@@ -203,6 +205,7 @@ def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
             "outbox",
             "slack",
             "line",
+            "logging",
         },
     )
     bot = _table(raw, "bot")
@@ -235,6 +238,12 @@ def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
     max_attempts = int(_number(outbox, "outbox.max_attempts", "max_attempts", 6, low=1, high=50))
     base_delay = _number(outbox, "outbox.base_delay_seconds", "base_delay_seconds", 5.0, low=0.0, high=3600)
 
+    logging_table = _table(raw, "logging")
+    _reject_unknown(logging_table, "logging.", {"format"})
+    log_format = _choice(logging_table, "logging.format", "format", ("text", "json"), "text")
+    if env.get("LOG_FORMAT"):
+        log_format = _choice({"format": env["LOG_FORMAT"]}, "LOG_FORMAT", "format", ("text", "json"), "text")
+
     port_text = env.get("PORT", "3000")
     if not port_text.isdigit() or not 0 < int(port_text) < 65536:
         raise ConfigError("PORT", f"must be a TCP port number, got {port_text!r}")
@@ -263,6 +272,7 @@ def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
             line_channel_access_token=env.get("LINE_CHANNEL_ACCESS_TOKEN") or None,
         ),
         port=int(port_text),
+        log_format=log_format,
     )
 
 

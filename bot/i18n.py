@@ -155,6 +155,17 @@ TEXTS: dict[str, dict[str, str]] = {
         # --- digest delivery (#7) ---
         #
         # --- operations (#8) ---
+        "action.outbox_retried": "配信できなかったメッセージを再送キューに戻しました",
+        "action.outbox_dropped": "配信できなかったメッセージを削除しました",
+        "outbox.header": "ID\t状態\tプラットフォーム\t種類\t試行回数\tチケット\t最後のエラー\t本文（マスク済み）",
+        "outbox.none": "配信できなかったメッセージ（デッドレター）はありません。",
+        "outbox.none_pending": "未送信・配信不能のメッセージはありません。",
+        "outbox.retried": "{count} 件を再送キューに戻しました：{ids}",
+        "outbox.dropped": "メッセージ {id} を削除しました（{kind}、{platform}、チケット {ticket}）。",
+        "outbox.unknown": "ID {id} のメッセージはありません。",
+        "outbox.not_dead": "メッセージ {id} は「{status}」で、デッドレターではありません。",
+        "outbox.retry_usage": "メッセージの ID か --all を指定してください。",
+        "outbox.schema_behind": "データベースのスキーマが古いままです。先に `triage-bot db upgrade` を実行してください。",
         #
         # --- access and records (#9) ---
         #
@@ -309,6 +320,17 @@ TEXTS: dict[str, dict[str, str]] = {
         # --- digest delivery (#7) ---
         #
         # --- operations (#8) ---
+        "action.outbox_retried": "put an undeliverable message back in the queue",
+        "action.outbox_dropped": "dropped an undeliverable message",
+        "outbox.header": "ID\tSTATUS\tPLATFORM\tKIND\tATTEMPTS\tTICKET\tLAST ERROR\tTEXT (MASKED)",
+        "outbox.none": "No dead letters.",
+        "outbox.none_pending": "No pending or dead messages.",
+        "outbox.retried": "{count} message(s) back in the queue: {ids}",
+        "outbox.dropped": "Message {id} dropped ({kind}, {platform}, ticket {ticket}).",
+        "outbox.unknown": "There is no outbox message {id}.",
+        "outbox.not_dead": "Message {id} is {status}, not a dead letter.",
+        "outbox.retry_usage": "Give message ids or --all.",
+        "outbox.schema_behind": "The database schema is not current: run `triage-bot db upgrade` first.",
         #
         # --- access and records (#9) ---
         #
@@ -461,6 +483,17 @@ TEXTS: dict[str, dict[str, str]] = {
         # --- digest delivery (#7) ---
         #
         # --- operations (#8) ---
+        "action.outbox_retried": "전달하지 못한 메시지를 재전송 대기열에 되돌렸습니다",
+        "action.outbox_dropped": "전달하지 못한 메시지를 삭제했습니다",
+        "outbox.header": "ID\t상태\t플랫폼\t종류\t시도 횟수\t티켓\t마지막 오류\t본문(마스킹됨)",
+        "outbox.none": "전달하지 못한 메시지(데드 레터)가 없습니다.",
+        "outbox.none_pending": "대기 중이거나 전달하지 못한 메시지가 없습니다.",
+        "outbox.retried": "{count}건을 재전송 대기열에 되돌렸습니다: {ids}",
+        "outbox.dropped": "메시지 {id}을(를) 삭제했습니다({kind}, {platform}, 티켓 {ticket}).",
+        "outbox.unknown": "ID {id}인 메시지가 없습니다.",
+        "outbox.not_dead": "메시지 {id}은(는) {status} 상태이며 데드 레터가 아닙니다.",
+        "outbox.retry_usage": "메시지 ID 또는 --all을 지정하세요.",
+        "outbox.schema_behind": "데이터베이스 스키마가 최신이 아닙니다. 먼저 `triage-bot db upgrade`를 실행하세요.",
         #
         # --- access and records (#9) ---
         #

@@ -8,6 +8,7 @@ stays in the database for the admins.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -55,11 +56,25 @@ class Dispatcher:
         self.clock = clock
         self.policy = policy or RetryPolicy()
         self.batch = batch
+        self._stopping = threading.Event()
+
+    def stop(self) -> None:
+        """Graceful shutdown: the send in flight finishes, the rest of the batch is released at once
+        (not after the lease), and no new batch is claimed."""
+        self._stopping.set()
 
     def run_once(self) -> DispatchReport:
         """Claims what is due and tries each once; returns what happened."""
         report = DispatchReport()
-        for item in self.outbox.claim(self.clock.now(), self.batch):
+        if self._stopping.is_set():
+            return report
+        items = self.outbox.claim(self.clock.now(), self.batch)
+        for index, item in enumerate(items):
+            if self._stopping.is_set():
+                unsent = [rest.id for rest in items[index:]]
+                self.outbox.release(unsent)
+                log.info("outbox claims released on shutdown", extra={"outbox_ids": unsent})
+                break
             self._deliver(item, report)
         return report
 

@@ -1,8 +1,10 @@
 """The long-running processes: ``run`` (web + jobs in one process) and ``worker`` (jobs only).
 
-SIGTERM and SIGINT stop them gracefully: the web server finishes the requests in flight, the
-scheduler lets running jobs finish (their outbox claims are leases, so anything unfinished is
-picked up again by the next worker).
+SIGTERM and SIGINT stop them gracefully, within a few seconds: the dispatcher finishes the send in
+flight and hands the rest of its claimed batch back to the queue at once (another worker takes it
+now, not after the lease), the scheduler lets running jobs finish, and the web server stops
+accepting and waits for the requests in flight. The process then exits 0. Under gunicorn (the
+Procfile's ``web``) gunicorn's own SIGTERM handling does the web part (``--graceful-timeout``).
 """
 
 from __future__ import annotations
@@ -10,8 +12,10 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from types import FrameType
 
+from flask import Flask
 from werkzeug.serving import make_server
 
 from bot.app import App
@@ -19,6 +23,34 @@ from bot.scheduler import build_scheduler
 from bot.web import create_web_app
 
 log = logging.getLogger(__name__)
+
+REQUEST_GRACE_SECONDS = 10.0
+"""How long a stopping ``run`` waits for requests in flight (Slack's own timeout is 3 s)."""
+
+
+class InFlight:
+    """Counts the requests a Flask app is answering, so a shutdown can wait for them."""
+
+    def __init__(self, web: Flask) -> None:
+        self._count = 0
+        self._idle = threading.Condition()
+        web.before_request(self._enter)
+        web.teardown_request(self._leave)
+
+    def _enter(self) -> None:
+        with self._idle:
+            self._count += 1
+
+    def _leave(self, _error: BaseException | None) -> None:
+        with self._idle:
+            self._count -= 1
+            self._idle.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Waits until no request is in flight; ``False`` when ``timeout`` passed first."""
+        deadline = time.monotonic() + timeout
+        with self._idle:
+            return self._idle.wait_for(lambda: self._count <= 0, max(0.0, deadline - time.monotonic()))
 
 
 def _stop_on_signals(stop: threading.Event) -> None:
@@ -40,14 +72,18 @@ def run_worker(app: App) -> None:
     try:
         stop.wait()
     finally:
+        app.dispatcher.stop()
         scheduler.shutdown(wait=True)
+        log.info("worker stopped")
 
 
 def run_all(app: App, host: str = "0.0.0.0") -> None:  # noqa: S104 - a server listens on all interfaces
     """Web app, scheduler and dispatcher in one process: the single-machine default."""
     stop = threading.Event()
     _stop_on_signals(stop)
-    server = make_server(host, app.config.port, create_web_app(app), threaded=True)
+    web = create_web_app(app)
+    in_flight = InFlight(web)
+    server = make_server(host, app.config.port, web, threaded=True)
     serving = threading.Thread(target=server.serve_forever, name="web", daemon=True)
     scheduler = build_scheduler(app)
     scheduler.start()
@@ -57,8 +93,12 @@ def run_all(app: App, host: str = "0.0.0.0") -> None:  # noqa: S104 - a server l
     try:
         stop.wait()
     finally:
-        server.shutdown()
-        serving.join(timeout=30)
+        app.dispatcher.stop()
+        server.shutdown()  # no new connections; the requests being answered go on in their threads
+        if not in_flight.wait_idle(REQUEST_GRACE_SECONDS):
+            log.warning("stopping with requests still in flight")
+        server.server_close()
         for stop_extra in extra:
             stop_extra()
         scheduler.shutdown(wait=True)
+        log.info("stopped")

@@ -57,8 +57,12 @@ class TriageService:
         directory: Directory,
         writer: CardWriter,
         sla: SlaPolicies | None = None,
+        *,
+        on_created: Callable[[Ticket], None] | None = None,
     ) -> None:
         self.config = config
+        self.on_created = on_created
+        """Called with each new ticket after its commit (the metrics count them)."""
         self.store = store
         self.classifier = classifier
         self.clock = clock
@@ -99,6 +103,7 @@ class TriageService:
                     if existing is None:
                         raise
             if existing is not None:
+                log.info("duplicate event", extra={"ref": existing.ref, "event_id": message.event_id})
                 return IntakeResult(existing, False, self.t("reply.duplicate", ref=existing.ref))
             ticket = uow.add_ticket(
                 Ticket(
@@ -150,7 +155,18 @@ class TriageService:
                 now,
             )
             self._queue_cards(uow, ticket, now, "card", self._card_targets(ticket))
-        log.info("ticket created", extra={"ref": ticket.ref, "event_id": message.event_id})
+        log.info(
+            "ticket created",
+            extra={
+                "ref": ticket.ref,
+                "event_id": message.event_id,
+                "platform": message.platform,
+                "department": ticket.department,
+                "confidence": round(ticket.confidence, 3),
+            },
+        )
+        if self.on_created is not None:
+            self.on_created(ticket)
         return IntakeResult(ticket, True, reply)
 
     # -- actions --------------------------------------------------------------------------------
@@ -243,6 +259,7 @@ class TriageService:
             self._queue_cards(uow, ticket, now, "card_update", old_targets, change)
             new_targets = [target for target in self._card_targets(ticket) if target not in old_targets]
             self._queue_cards(uow, ticket, now, "card", new_targets, change)
+        log.info("ticket reassigned", extra={"ref": ref, "action": "reassigned", "department": key})
         return ticket
 
     # -- queries --------------------------------------------------------------------------------
@@ -280,6 +297,7 @@ class TriageService:
             uow.audit(ref, now, actor, action, detail)
             change = self._change(actor, action, now, detail)
             self._queue_cards(uow, ticket, now, "card_update", self._card_targets(ticket), change)
+        log.info("ticket %s", action, extra={"ref": ref, "action": action})
         return ticket
 
     def _open_ticket(self, uow: UnitOfWork, ref: int) -> Ticket:

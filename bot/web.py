@@ -7,6 +7,7 @@ gunicorn calls (``gunicorn 'bot.web:wsgi()'``). No work happens at import.
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 from flask import Flask, Response, jsonify
@@ -15,8 +16,9 @@ from sqlalchemy import text
 from bot.app import App, create_app
 from bot.clock import SystemClock
 from bot.config import Config, load_config
+from bot.logs import configure_logging
 from bot.ports import Sender
-from storage.migrate import is_current
+from storage.migrate import current_revision, head_revision
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,7 @@ def build_senders(config: Config) -> dict[str, Sender]:
 def create_web_app(app: App) -> Flask:
     web = Flask("triage-bot")
     web.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.metrics.instrument(web)
 
     @web.get("/healthz")
     def healthz() -> Response:
@@ -53,12 +56,16 @@ def create_web_app(app: App) -> Flask:
             with app.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
             checks["database"] = "ok"
-            checks["migrations"] = "ok" if is_current(app.engine) else "behind"
+            current, head = current_revision(app.engine), head_revision()
+            checks["migrations"] = "ok" if current == head else f"at {current}, the code needs {head}"
         except Exception as exc:  # any failure means "not ready"; the reason is for operators
             checks["database"] = f"unreachable: {type(exc).__name__}"
         checks["classifier"] = "ok" if app.classifier is not None else "missing"
         ready = all(value == "ok" for value in checks.values())
-        return jsonify(ready=ready, checks=checks), 200 if ready else 503
+        if ready:
+            return jsonify(ready=True, checks=checks), 200
+        reason = "; ".join(f"{name}: {value}" for name, value in checks.items() if value != "ok")
+        return jsonify(ready=False, checks=checks, reason=reason), 503
 
     if app.config.has_slack:
         from bot.adapters.slack import register as register_slack
@@ -74,5 +81,6 @@ def create_web_app(app: App) -> Flask:
 def wsgi() -> Flask:
     """The gunicorn entry point for the ``web`` process: HTTP only, the worker runs the jobs."""
     config = load_config()
+    configure_logging(os.environ.get("LOG_LEVEL", "info"), config.log_format, config.secrets)
     app = create_app(config, clock=SystemClock(), senders=build_senders(config))
     return create_web_app(app)

@@ -8,7 +8,7 @@ share the queue; SQLite has one writer at a time (BEGIN IMMEDIATE), which gives 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
@@ -104,6 +104,16 @@ class SqlOutbox:
             else:
                 row.status = "pending"
                 row.next_attempt_at = retry_at
+
+    def release(self, item_ids: Sequence[int]) -> None:
+        if not item_ids:
+            return
+        with self.session_factory() as session, session.begin():
+            session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id.in_(item_ids), OutboxRow.status == "sending")
+                .values(status="pending", claimed_at=None)
+            )
 
     def pending_count(self) -> int:
         with self.session_factory() as session:

@@ -1,0 +1,159 @@
+"""``/metrics`` in the Prometheus text format (prometheus-client).
+
+Two kinds of figures:
+
+* counted in the process that sees them: tickets created by department, the classifier's
+  confidence, HTTP requests and their latency by route. Each app has a registry of its own (tests
+  build many apps in one process). Under gunicorn with several workers set
+  ``PROMETHEUS_MULTIPROC_DIR`` to an empty directory writable by all of them: prometheus-client
+  then keeps the values in files there and a scrape of any worker adds up every worker's.
+* read from the database at scrape time, so that every process (web workers, the worker process
+  that actually sends, other machines) reports the same: messages waiting in the outbox and dead
+  letters, reminders and digests sent.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Iterator
+
+from flask import Flask, Response, g, request
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
+
+from bot.domain import Ticket
+from storage.models import DigestRow, OutboxRow, ReminderRow
+
+log = logging.getLogger(__name__)
+
+MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
+CONFIDENCE_BUCKETS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+UNMATCHED = "unmatched"
+"""The route label of requests no route matched (404s): raw paths would make labels unbounded."""
+
+
+class DatabaseFigures:
+    """A collector that counts outbox, reminder and digest rows when Prometheus scrapes."""
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self.session_factory = session_factory
+
+    def collect(self) -> Iterator[Metric]:
+        up = GaugeMetricFamily(
+            "triage_database_up", "1 when the figures below could be read from the database"
+        )
+        try:
+            with self.session_factory() as session:
+                outbox = _counts(session, OutboxRow.status)
+                reminders = _counts(session, ReminderRow.stage)
+                digests = _counts(session, DigestRow.team)
+        except SQLAlchemyError as exc:
+            log.warning("metrics could not read the database: %s", type(exc).__name__)
+            up.add_metric([], 0)
+            yield up
+            return
+        up.add_metric([], 1)
+        yield up
+        pending = GaugeMetricFamily(
+            "triage_outbox_pending", "Outgoing messages waiting to be sent (pending or being sent)"
+        )
+        pending.add_metric([], outbox.get("pending", 0) + outbox.get("sending", 0))
+        yield pending
+        dead = GaugeMetricFamily(
+            "triage_outbox_dead_letters",
+            "Messages given up on after the last attempt (triage-bot outbox list)",
+        )
+        dead.add_metric([], outbox.get("dead", 0))
+        yield dead
+        sent = CounterMetricFamily("triage_reminders_sent", "Reminders sent, by stage", labels=["stage"])
+        for stage, count in reminders.items():
+            sent.add_metric([stage], count)
+        yield sent
+        digest = CounterMetricFamily("triage_digests_sent", "Weekly digests sent, by team", labels=["team"])
+        for team, count in digests.items():
+            digest.add_metric([team], count)
+        yield digest
+
+
+def _counts(session: Session, column: InstrumentedAttribute[str]) -> dict[str, int]:
+    """Rows per value of ``column``."""
+    return {key: count for key, count in session.execute(select(column, func.count()).group_by(column))}
+
+
+class Metrics:
+    """The app's metrics. ``multiprocess_dir``: see the module's docstring."""
+
+    def __init__(self, session_factory: sessionmaker[Session], multiprocess_dir: str | None = None) -> None:
+        self.multiprocess_dir = multiprocess_dir
+        self.database = DatabaseFigures(session_factory)
+        # In multiprocess mode the values live in files and are read back by MultiProcessCollector,
+        # so the metrics are registered nowhere; otherwise in this app's own registry.
+        self.registry = CollectorRegistry()
+        home = None if multiprocess_dir else self.registry
+        self.tickets_created = Counter(
+            "triage_tickets_created", "Tickets opened, by department", ["department"], registry=home
+        )
+        self.confidence = Histogram(
+            "triage_classifier_confidence",
+            "The classifier's confidence in the department of each new ticket",
+            buckets=CONFIDENCE_BUCKETS,
+            registry=home,
+        )
+        self.requests = Counter(
+            "triage_http_requests",
+            "HTTP requests, by route and status",
+            ["endpoint", "method", "status"],
+            registry=home,
+        )
+        self.latency = Histogram(
+            "triage_http_request_duration_seconds",
+            "Time to answer an HTTP request, by route",
+            ["endpoint"],
+            registry=home,
+        )
+        if not multiprocess_dir:
+            self.registry.register(self.database)
+
+    @classmethod
+    def from_environment(cls, session_factory: sessionmaker[Session]) -> Metrics:
+        return cls(session_factory, os.environ.get(MULTIPROCESS_ENV) or None)
+
+    def ticket_created(self, ticket: Ticket) -> None:
+        self.tickets_created.labels(department=ticket.department or "triage").inc()
+        self.confidence.observe(ticket.confidence)
+
+    def exposition(self) -> bytes:
+        """The text Prometheus scrapes."""
+        if not self.multiprocess_dir:
+            return generate_latest(self.registry)
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry, path=self.multiprocess_dir)  # type: ignore[no-untyped-call]
+        registry.register(self.database)
+        return generate_latest(registry)
+
+    def instrument(self, web: Flask) -> None:
+        """Counts every request of ``web`` by its route (``/line/webhook``, not the raw path) and
+        serves ``GET /metrics``."""
+
+        @web.before_request
+        def start_timer() -> None:
+            g.metrics_started = time.perf_counter()
+
+        @web.after_request
+        def count(response: Response) -> Response:
+            started = g.pop("metrics_started", None)
+            endpoint = request.url_rule.rule if request.url_rule is not None else UNMATCHED
+            self.requests.labels(endpoint, request.method, str(response.status_code)).inc()
+            if started is not None:
+                self.latency.labels(endpoint).observe(time.perf_counter() - started)
+            return response
+
+        @web.get("/metrics")
+        def metrics() -> Response:
+            return Response(self.exposition(), mimetype=None, content_type=CONTENT_TYPE_LATEST)
