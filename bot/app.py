@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.access import Access, Guard
 from bot.cards import CardWriter
 from bot.config import Config
 from bot.digest import DigestBuilder
@@ -17,6 +18,7 @@ from bot.i18n import Translator
 from bot.masking import DEFAULT_ORDER_PATTERNS, Masker
 from bot.outbox import Dispatcher, DispatchReport, RetryPolicy
 from bot.ports import Classifier, Clock, Sender
+from bot.records import Records
 from bot.reminders import ReminderSweep
 from bot.routing import Directory
 from bot.sla import SlaPolicies
@@ -27,6 +29,7 @@ from storage.database import make_engine, make_session_factory
 from storage.figures import SqlFigures
 from storage.migrate import is_current, upgrade
 from storage.outbox import SqlOutbox
+from storage.records import SqlRecords
 from storage.store import SqlStore
 
 log = logging.getLogger(__name__)
@@ -53,6 +56,8 @@ class App:
     sweep: ReminderSweep
     digests: DigestBuilder
     dispatcher: Dispatcher
+    access: Access
+    records: Records
     senders: dict[str, Sender] = field(default_factory=dict)
     background: list[Callable[[], Callable[[], None]]] = field(default_factory=list)
     """Extra long-running parts an adapter adds (Slack Socket Mode): each starts and returns its stop."""
@@ -120,6 +125,11 @@ def create_app(
     sla = writer.sla
     classifier = classifier or build_classifier(config, session_factory)
     policy = RetryPolicy(config.outbox_max_attempts, config.outbox_base_delay_seconds)
+    access = Access(config.roles)
+    access.warn_if_open()
+    record_store = SqlRecords(session_factory)
+    guard = Guard(access, store, record_store, clock)
+    service = TriageService(config, store, classifier, clock, directory, writer, sla, guard)
     return App(
         config=config,
         clock=clock,
@@ -132,9 +142,11 @@ def create_app(
         directory=directory,
         writer=writer,
         classifier=classifier,
-        service=TriageService(config, store, classifier, clock, directory, writer, sla),
+        service=service,
         sweep=ReminderSweep(store, sla, directory, writer),
         digests=DigestBuilder(config, store, SqlFigures(session_factory), directory, writer),
         dispatcher=Dispatcher(outbox, senders, clock, policy),
+        access=access,
+        records=Records(config, service, guard, record_store, writer, clock),
         senders=dict(senders),
     )
