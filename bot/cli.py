@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
 import tempfile
@@ -95,6 +96,16 @@ def _parser() -> argparse.ArgumentParser:
     digest.add_argument("--week", help="ISO week such as 2026-W47 (default: the current week)")
     digest.add_argument("--out", metavar="PNG", help="also write the digest's chart to this file")
     digest.set_defaults(handler=cmd_digest)
+
+    export = commands.add_parser(
+        "export", help="write tickets as CSV for the managers (texts masked unless --full; admins only)"
+    )
+    export.add_argument(
+        "--since", required=True, metavar="DATE", help="YYYY-MM-DD (in [bot].timezone) or an ISO time"
+    )
+    export.add_argument("--full", action="store_true", help="unmasked complaint texts (audited)")
+    export.add_argument("--out", metavar="FILE", help="where to write the CSV (default: standard output)")
+    export.set_defaults(handler=cmd_export)
 
     db = commands.add_parser("db", help="database schema")
     db.add_argument("action", choices=["upgrade", "current"])
@@ -249,6 +260,56 @@ def cmd_digest(config: Config, args: argparse.Namespace) -> int:
     print(digest.text)
     if args.out:
         Path(args.out).write_bytes(render_chart(digest.data, writer.t))
+    return 0
+
+
+def cmd_export(config: Config, args: argparse.Namespace) -> int:
+    import getpass
+
+    from bot.access import Access, Guard
+    from bot.app import make_writer, prepare_database
+    from bot.clock import SystemClock
+    from bot.records import export_csv
+    from storage.database import make_engine, make_session_factory
+    from storage.records import SqlRecords
+    from storage.store import SqlStore
+
+    try:
+        since = datetime.fromisoformat(args.since)
+    except ValueError:
+        print(f"triage-bot: --since must be a date such as 2026-11-01, got {args.since!r}", file=sys.stderr)
+        return 2
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=config.tz)
+    try:
+        operator = getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (some containers)
+        operator = "unknown"
+    engine = make_engine(config.database_url)
+    try:
+        prepare_database(config, engine)
+        sessions = make_session_factory(engine)
+        records = SqlRecords(sessions)
+        # The operator at the machine is an admin (bot.access); the export is audited under their name.
+        guard = Guard(Access(config.roles), SqlStore(sessions), records, SystemClock())
+        with contextlib.ExitStack() as stack:
+            out = (
+                stack.enter_context(open(args.out, "w", newline="", encoding="utf-8"))
+                if args.out
+                else sys.stdout
+            )
+            count = export_csv(
+                out,
+                since,
+                full=args.full,
+                actor=f"cli:{operator}",
+                guard=guard,
+                store=records,
+                cards=make_writer(config),
+            )
+    finally:
+        engine.dispose()
+    print(f"{count} tickets exported{' with full texts' if args.full else ''}", file=sys.stderr)
     return 0
 
 

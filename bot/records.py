@@ -90,36 +90,9 @@ class Records:
         return self.t("records.full_text", ref=ref, text=ticket.text)
 
     def export_csv(self, out: TextIO, since: datetime, *, full: bool, actor: str) -> int:
-        """Writes the tickets created since ``since`` as CSV; texts masked unless ``full``.
-
-        Returns the number of tickets written. The export is audited with its scope.
-        """
-        self.guard.require(actor, Permission.ADMIN, "export_full" if full else "export")
-        tickets = self.store.tickets_since(since)
-        writer = csv.writer(out)
-        writer.writerow(EXPORT_COLUMNS)
-        for ticket in tickets:
-            text = ticket.text if full else self.writer.masked(ticket)
-            writer.writerow(
-                [
-                    ticket.ref,
-                    ticket.created_at.isoformat(),
-                    ticket.department or "",
-                    ticket.needs_triage,
-                    ticket.priority,
-                    ticket.status.value,
-                    ticket.due_at.isoformat(),
-                    _iso(ticket.first_response_at),
-                    _iso(ticket.resolved_at),
-                    ticket.language,
-                    ticket.platform,
-                    ticket.forwarder,
-                    _inert(text),
-                ]
-            )
-        detail = {"since": since.isoformat(), "full": full, "tickets": len(tickets)}
-        self.guard.log_store.log_access(AccessEntry(self.clock.now(), actor, "export", True, detail))
-        return len(tickets)
+        return export_csv(
+            out, since, full=full, actor=actor, guard=self.guard, store=self.store, cards=self.writer
+        )
 
     def erase_expired_texts(self, now: datetime) -> int:
         """The retention job: erases complaint texts older than ``[privacy] retention_days``."""
@@ -129,6 +102,49 @@ class Records:
         if erased:
             log.info("retention erased %d complaint texts", erased)
         return erased
+
+
+def export_csv(
+    out: TextIO,
+    since: datetime,
+    *,
+    full: bool,
+    actor: str,
+    guard: Guard,
+    store: RecordStore,
+    cards: CardWriter,
+) -> int:
+    """Writes the tickets created since ``since`` as CSV; texts masked unless ``full``.
+
+    Returns the number of tickets written. Only admins may export; the export is audited with its
+    scope (who, since when, masked or full, how many tickets).
+    """
+    guard.require(actor, Permission.ADMIN, "export_full" if full else "export")
+    tickets = store.tickets_since(since)
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
+    for ticket in tickets:
+        text = ticket.text if full else cards.masked(ticket)
+        writer.writerow(
+            [
+                ticket.ref,
+                ticket.created_at.isoformat(),
+                ticket.department or "",
+                ticket.needs_triage,
+                ticket.priority,
+                ticket.status.value,
+                ticket.due_at.isoformat(),
+                _iso(ticket.first_response_at),
+                _iso(ticket.resolved_at),
+                ticket.language,
+                ticket.platform,
+                ticket.forwarder,
+                _inert(text),
+            ]
+        )
+    detail = {"since": since.isoformat(), "full": full, "tickets": len(tickets)}
+    guard.log_store.log_access(AccessEntry(guard.clock.now(), actor, "export", True, detail))
+    return len(tickets)
 
 
 def _iso(at: datetime | None) -> str:

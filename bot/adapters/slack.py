@@ -12,6 +12,7 @@ mentioning the bot one ticket, not two.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import traceback
@@ -26,11 +27,21 @@ from slack_sdk.errors import SlackClientError
 from slack_sdk.web import WebClient
 from slack_sdk.webhook import WebhookClient
 
+from bot.access import Forbidden
 from bot.adapters import slack_blocks as kit
 from bot.adapters.slack_blocks import BlockWriter, to_plain
+from bot.adapters.slack_groups import SlackUserGroups
 from bot.adapters.slack_sender import SlackSender, make_client
 from bot.app import App
-from bot.domain import EmptyComplaint, IncomingMessage, Status, TriageError, UnknownTicket
+from bot.domain import (
+    EmptyComplaint,
+    IncomingMessage,
+    InvalidArgument,
+    Status,
+    Ticket,
+    TriageError,
+    UnknownTicket,
+)
 from bot.triage import IntakeResult
 
 __all__ = ["SlackAdapter", "SlackSender", "register"]
@@ -71,7 +82,7 @@ def register(web: Flask, app: App) -> SlackAdapter:
         def slack_events() -> Response:
             try:
                 return handler.handle(request)
-            except ValueError:  # a body that is not JSON or a form (bolt verified its signature first)
+            except (ValueError, RecursionError):  # not JSON or a form, or nested too deep to parse
                 return Response("malformed request", status=400)
 
         web.add_url_rule("/slack/events", "slack_events", slack_events, methods=["POST"])
@@ -100,6 +111,8 @@ class SlackAdapter:
             process_before_response=True,
             logger=_BOLT_LOG,
         )
+        # [roles] may name Slack user groups: their members are asked from Slack, briefly cached.
+        app.access.groups = SlackUserGroups(self.bolt.client, app.clock)
         self.register_handlers()
 
     def register_handlers(self) -> None:
@@ -116,6 +129,8 @@ class SlackAdapter:
         bolt.action(kit.REASSIGN)(self.handle_reassign)
         bolt.action(kit.SNOOZE)(self.handle_snooze)
         bolt.action(kit.CORRECT)(self.handle_correct_department)
+        bolt.action(kit.FULL_TEXT)(self.handle_full_text)
+        bolt.command("/history")(self.handle_history_command)
         bolt.event(re.compile(".*"))(self.handle_other_event)
         bolt.error(self.handle_error)
 
@@ -232,7 +247,9 @@ class SlackAdapter:
         with self.app.store.transaction() as uow:
             ticket = uow.ticket_for_message(PLATFORM, channel, thread)
         if ticket and ticket.first_response_at is None and ticket.status is not Status.RESOLVED:
-            self.service.respond(ticket.ref, user)
+            # Someone outside the team talking in the thread is audited, not a first response.
+            with contextlib.suppress(Forbidden):
+                self.service.respond(ticket.ref, user)
 
     # -- the card -------------------------------------------------------------------------------
 
@@ -272,14 +289,45 @@ class SlackAdapter:
             replace_original=False,
         )
 
+    def handle_full_text(self, ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
+        """The card's "show full text": the unmasked complaint, ephemeral, to a permitted person only.
+        The actor is the payload's signed user; a value naming anyone else changes nothing."""
+        text = self.app.records.full_text(_ref(str(action.get("value", ""))), body["user"]["id"])
+        ack()
+        respond(
+            text=kit.fallback(text),
+            blocks=self.kit.notice(text),
+            response_type="ephemeral",
+            replace_original=False,
+        )
+
+    def handle_history_command(self, ack: Any, command: dict[str, Any]) -> None:
+        """``/history #N``: the ticket's audit trail, only to the person who asked."""
+        words = str(command.get("text", "")).split()
+        if len(words) != 1:
+            raise InvalidArgument("error.usage", usage="/history #N")
+        text = self.app.records.history_text(_ref(words[0]), command["user_id"])
+        ack(response_type="ephemeral", text=kit.fallback(text), blocks=self.kit.notice(text))
+
     # -- App Home -------------------------------------------------------------------------------
 
     def handle_app_home_opened(self, event: dict[str, Any], client: WebClient) -> None:
+        """The user's team's open tickets (every team's for managers), with time left and counts."""
         if event.get("tab", "home") != "home":
             return
-        tickets = self.service.open_tickets()
-        view = self.kit.home(tickets, self.app.writer, self.app.clock.now())
-        client.views_publish(user_id=event["user"], view=view)
+        user = event["user"]
+        departments = self.app.access.departments(user)
+        if departments is not None and not departments:
+            view = {"type": "home", "blocks": self.kit.notice(self.t("home.no_team"))}
+        else:
+            view = self.kit.home(self._open_tickets(departments), self.app.writer, self.app.clock.now())
+        client.views_publish(user_id=user, view=view)
+
+    def _open_tickets(self, departments: frozenset[str] | None) -> list[Ticket]:
+        if departments is None:
+            return self.service.open_tickets()
+        tickets = [ticket for key in sorted(departments) for ticket in self.service.open_tickets(key)]
+        return sorted(tickets, key=lambda ticket: (ticket.due_at, ticket.ref))
 
     def handle_other_event(self) -> None:
         """Events the bot does not use are acknowledged (200) and ignored."""
