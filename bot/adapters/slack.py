@@ -13,17 +13,20 @@ mentioning the bot one ticket, not two.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import re
 import traceback
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qsl
 
 from flask import Flask, Response, request
 from slack_bolt import App as BoltApp
 from slack_bolt import BoltRequest, BoltResponse
 from slack_bolt.adapter.flask import SlackRequestHandler
 from slack_sdk.errors import SlackClientError
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web import WebClient
 from slack_sdk.webhook import WebhookClient
 
@@ -49,6 +52,8 @@ __all__ = ["SlackAdapter", "SlackSender", "register"]
 log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
+MALFORMED = (KeyError, TypeError, AttributeError, IndexError, ValueError)
+"""What reading a signed payload that lacks what its type must carry raises (400, not 500)."""
 NEW_TEXT_SUBTYPES = (None, "file_share", "thread_broadcast")
 """Message subtypes that carry a person's new text; edits, deletions, joins and the like do not."""
 
@@ -78,11 +83,27 @@ def register(web: Flask, app: App) -> SlackAdapter:
     adapter = SlackAdapter(app)
     if secrets.slack_signing_secret:
         handler = SlackRequestHandler(adapter.bolt)
+        verifier = SignatureVerifier(secrets.slack_signing_secret)
 
         def slack_events() -> Response:
+            # Checked here, before bolt builds its request: bolt reads any JSON body as an object
+            # and fails (500) on a list, a string or invalid UTF-8. The body is read once, and
+            # Flask answers 413 above MAX_CONTENT_LENGTH before anything parses it.
+            raw = request.get_data()
+            try:
+                signed = verifier.is_valid_request(raw, dict(request.headers))
+            except ValueError:  # a timestamp that is not a number
+                signed = False
+            if not signed:
+                return Response("invalid request", status=401)
+            if not is_slack_payload(raw, request.content_type):
+                return Response("malformed request", status=400)
             try:
                 return handler.handle(request)
-            except (ValueError, RecursionError):  # not JSON or a form, or nested too deep to parse
+            except (*MALFORMED, RecursionError) as error:
+                # Bolt reads fields such as user.id while it builds its request; a signed payload of
+                # the wrong shape fails there, before any listener or error handler runs.
+                log.warning("malformed slack request refused: %s", type(error).__name__)
                 return Response("malformed request", status=400)
 
         web.add_url_rule("/slack/events", "slack_events", slack_events, methods=["POST"])
@@ -338,7 +359,8 @@ class SlackAdapter:
         self, error: Exception, body: dict[str, Any], request: BoltRequest, client: WebClient
     ) -> BoltResponse:
         """The one place errors end: logged with the event id (never the text), answered in the
-        configured language. A TriageError is the user's to fix (200); anything else answers 500 so
+        configured language. A TriageError is the user's to fix (200); a payload missing what its
+        type must carry (a signed but malformed request) is 400; anything else answers 500 so
         that Slack retries an event, deduplicated by the database."""
         event_id = _event_id(body)
         if isinstance(error, TriageError):
@@ -346,6 +368,15 @@ class SlackAdapter:
             self._tell(body, client, self.t(error.text_key, **error.params))
             return BoltResponse(status=200, body="")
         frames = "".join(traceback.format_tb(error.__traceback__))
+        if isinstance(error, MALFORMED):
+            log.warning(
+                "slack request %s malformed: %s\n%s",
+                event_id,
+                type(error).__name__,
+                frames,
+                extra={"event_id": event_id},
+            )
+            return BoltResponse(status=400, body="malformed request")
         log.error(
             "slack request %s failed: %s\n%s",
             event_id,
@@ -359,9 +390,11 @@ class SlackAdapter:
 
     def _tell(self, body: dict[str, Any], client: WebClient, text: str) -> None:
         """An ephemeral answer to whoever caused the request, wherever it came from."""
-        event = body.get("event") or {}
-        user = event.get("user") or (body.get("user") or {}).get("id") or body.get("user_id")
-        channel = event.get("channel") or (body.get("channel") or {}).get("id") or body.get("channel_id")
+        event = _object(body.get("event"))
+        user = event.get("user") or _object(body.get("user")).get("id") or body.get("user_id")
+        channel = event.get("channel") or _object(body.get("channel")).get("id") or body.get("channel_id")
+        if not all(isinstance(value, str | None) for value in (user, channel, body.get("response_url"))):
+            return
         try:
             if body.get("response_url"):  # buttons, shortcuts, commands: works in any channel
                 WebhookClient(body["response_url"]).send(
@@ -377,6 +410,23 @@ class SlackAdapter:
             )
 
 
+def is_slack_payload(raw: bytes, content_type: str | None) -> bool:
+    """True when bolt can read ``raw`` as it reads Slack's bodies (JSON, a form, or a form with a
+    JSON ``payload``) and what it gets is an object, not nested deeper than Python parses."""
+    try:
+        body = raw.decode("utf-8")
+        if not body:
+            return True
+        if content_type == "application/json" or body.startswith("{"):
+            return isinstance(json.loads(body), dict)
+        if "payload" in body:
+            payload = dict(parse_qsl(body, keep_blank_values=True)).get("payload")
+            return payload is None or isinstance(json.loads(payload), dict)
+    except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        return False
+    return True
+
+
 def _without_mention(text: str, bot_user_id: str | None) -> str:
     """The text after the bot's mention (other people mentioned stay part of the complaint)."""
     if bot_user_id:
@@ -384,8 +434,12 @@ def _without_mention(text: str, bot_user_id: str | None) -> str:
     return _LEADING_MENTION.sub(" ", text)
 
 
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _event_id(body: dict[str, Any]) -> str:
-    view = body.get("view") or {}
+    view = _object(body.get("view"))
     return str(body.get("event_id") or body.get("trigger_id") or view.get("id") or "-")
 
 
