@@ -90,6 +90,9 @@ class LineWebhook:
         if getattr(mode, "value", mode) == "standby":
             return True  # another channel owns this chat for now
         handler = self.handlers.get(kind)
+        if not _short_ids(event):
+            log.warning("LINE event with overlong ids ignored", extra={"event_id": event_id[:40]})
+            return True
         if handler is None or isinstance(event, UnknownEvent):  # a type, or a shape, the SDK does not know
             log.info("LINE event ignored", extra={"event_type": kind[:40], "event_id": event_id})
             return True
@@ -254,6 +257,17 @@ class LineWebhook:
         now = self.app.clock.now()
         with self.app.store.transaction() as uow:
             uow.queue(OutboundMessage(LINE, chat_id(source), "notice", text, data), now)
+
+
+MAX_ID_CHARS = 128
+"""LINE's ids are 33 characters (event ids 26); the database keeps up to this many."""
+
+
+def _short_ids(event: Any) -> bool:
+    source = getattr(event, "source", None)
+    ids = [getattr(event, "webhook_event_id", None)]
+    ids += [getattr(source, name, None) for name in ("user_id", "group_id", "room_id")]
+    return all(len(str(value)) <= MAX_ID_CHARS for value in ids if value is not None)
 
 
 def chat_id(source: Any) -> str:

@@ -412,18 +412,41 @@ class SlackAdapter:
 
 def is_slack_payload(raw: bytes, content_type: str | None) -> bool:
     """True when bolt can read ``raw`` as it reads Slack's bodies (JSON, a form, or a form with a
-    JSON ``payload``) and what it gets is an object, not nested deeper than Python parses."""
+    JSON ``payload``) and what it gets is an object, not nested deeper than Python parses, whose
+    ids are as short as Slack's (the database keeps ids of up to 128 characters)."""
     try:
         body = raw.decode("utf-8")
         if not body:
             return True
         if content_type == "application/json" or body.startswith("{"):
-            return isinstance(json.loads(body), dict)
-        if "payload" in body:
-            payload = dict(parse_qsl(body, keep_blank_values=True)).get("payload")
-            return payload is None or isinstance(json.loads(payload), dict)
+            parsed: Any = json.loads(body)
+        else:
+            parsed = dict(parse_qsl(body, keep_blank_values=True))
+            if "payload" in parsed:
+                parsed = json.loads(parsed["payload"])
     except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         return False
+    return isinstance(parsed, dict) and _short_ids(parsed)
+
+
+_ID_KEYS = frozenset({"id", "user", "channel", "ts", "thread_ts", "event_ts", "message_ts", "team", "bot_id"})
+MAX_ID_CHARS = 128
+
+
+def _short_ids(value: Any, depth: int = 0) -> bool:
+    """No id in the payload is longer than any Slack id could be."""
+    if depth > 50:
+        return False
+    if isinstance(value, list):
+        return all(_short_ids(item, depth + 1) for item in value)
+    if not isinstance(value, dict):
+        return True
+    for key, item in value.items():
+        if isinstance(item, str):
+            if (key in _ID_KEYS or key.endswith("_id")) and len(item) > MAX_ID_CHARS:
+                return False
+        elif not _short_ids(item, depth + 1):
+            return False
     return True
 
 

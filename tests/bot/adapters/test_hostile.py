@@ -245,7 +245,8 @@ _interaction = st.fixed_dictionaries(
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(body=st.one_of(_envelope, _interaction, _json), form=st.booleans())
-def test_no_slack_event_or_interaction_crashes_the_endpoint(slack: Slack, body: Any, form: bool) -> None:
+def test_no_slack_event_or_interaction_crashes_the_endpoint(slack_db: Slack, body: Any, form: bool) -> None:
+    slack = slack_db
     is_form = form or (isinstance(body, dict) and "actions" in body)
     if is_form:
         status, _ = slack.post(
@@ -347,8 +348,9 @@ _line_event = st.fixed_dictionaries(
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(events=st.lists(_line_event, max_size=3), destination=st.one_of(st.text(max_size=40), _json))
 def test_no_line_webhook_crashes_the_endpoint(
-    line: Line, events: list[dict[str, Any]], destination: Any
+    line_db: Line, events: list[dict[str, Any]], destination: Any
 ) -> None:
+    line = line_db
     assert line.post({"destination": destination, "events": events}) < 500
     whole(line.app)
 
@@ -358,3 +360,35 @@ def test_no_line_webhook_crashes_the_endpoint(
 def test_no_line_body_crashes_the_endpoint(line: Line, raw: bytes) -> None:
     assert line.post(raw=raw) < 500
     whole(line.app)
+
+
+def test_nul_characters_in_ids_and_text_are_stored_without_a_database_error(slack_db: Slack) -> None:
+    event = payload(
+        "app_mention", text="<@U0BOT> 配送が\x00遅い", channel="C0\x00X", ts="1.\x002", user="U0\x00S"
+    )
+    assert slack_db.post(event)[0] == 200
+    (ticket,) = slack_db.tickets()
+    assert ticket.text == "配送が遅い"  # control characters leave the text; PostgreSQL gets U+FFFD in ids
+    whole(slack_db.app)
+
+
+def test_nul_characters_in_line_events_are_stored_without_a_database_error(line_db: Line) -> None:
+    source = {"type": "user", "userId": "U\x00" + "1" * 31}
+    assert line_db.post(body(text("配送が\x00遅い", "01EV\x00NUL", source))) == 200
+    assert [t.text for t in line_db.tickets()] == ["配送が遅い"]
+    whole(line_db.app)
+
+
+def test_overlong_slack_ids_get_400(slack_db: Slack) -> None:
+    long = "C" + "X" * 400
+    event = payload(
+        "app_mention", text="<@U0BOT> 配送が遅い", channel=long, ts="1." + "9" * 300, user="U" + "Y" * 300
+    )
+    assert slack_db.post(event)[0] == 400
+    assert slack_db.tickets() == []
+
+
+def test_overlong_line_ids_are_ignored(line_db: Line) -> None:
+    source = {"type": "group", "groupId": "C" + "a" * 400, "userId": "U" + "1" * 300}
+    assert line_db.post(body(text("#クレーム 配送が遅い", "01EV" + "L" * 300, source))) == 200
+    assert line_db.tickets() == []
