@@ -207,3 +207,19 @@ def test_an_outsiders_reply_in_the_cards_thread_is_not_the_first_response(slack:
 
     assert slack.app.service.get(1).first_response_at is None
     assert slack.api.to("chat.postEphemeral") == []  # talking in a thread earns no refusal notice
+
+
+def test_when_slack_cannot_say_who_is_in_a_group_the_last_answer_serves_else_nobody(slack: Slack) -> None:
+    for _ in range(2):  # the complaint's check and the click's check both find Slack failing
+        slack.api.fail("usergroups.users.list", 500, {"ok": False, "error": "fatal_error"})
+    mention(slack)  # the forwarder is staff by user id: no group needed
+    assert slack.app.service.get(1).status is Status.OPEN
+    assert click(slack, "ticket_acknowledge", "1", TEAM) == 200
+    assert slack.app.service.get(1).status is Status.OPEN  # unknown membership grants nothing
+
+    assert click(slack, "ticket_acknowledge", "1", TEAM) == 200  # Slack answers again
+    assert slack.app.service.get(1).acknowledged_by == TEAM
+    slack.clock.advance(timedelta(minutes=6))
+    slack.api.fail("usergroups.users.list", 500, {"ok": False, "error": "fatal_error"})
+    assert click(slack, "ticket_resolve", "1", TEAM) == 200  # stale, but known: still a member
+    assert slack.app.service.get(1).status is Status.RESOLVED
