@@ -429,12 +429,15 @@ def is_slack_payload(raw: bytes, content_type: str | None) -> bool:
     return isinstance(parsed, dict) and _short_ids(parsed)
 
 
-_ID_KEYS = frozenset({"id", "user", "channel", "ts", "thread_ts", "event_ts", "message_ts", "team", "bot_id"})
+_ID_KEYS = frozenset({"id", "ts", "thread_ts", "event_ts", "message_ts", "bot_id"})
+"""Keys whose value is an id (text) wherever Slack sends them, as are all ``*_id`` keys."""
+_OWNER_KEYS = frozenset({"user", "channel", "team"})
+"""An id in events, an object with an ``id`` in interactions."""
 MAX_ID_CHARS = 128
 
 
 def _short_ids(value: Any, depth: int = 0) -> bool:
-    """No id in the payload is longer than any Slack id could be."""
+    """Every id in the payload is text, or null, no longer than any Slack id could be."""
     if depth > 50:
         return False
     if isinstance(value, list):
@@ -442,10 +445,11 @@ def _short_ids(value: Any, depth: int = 0) -> bool:
     if not isinstance(value, dict):
         return True
     for key, item in value.items():
-        if isinstance(item, str):
-            if (key in _ID_KEYS or key.endswith("_id")) and len(item) > MAX_ID_CHARS:
+        if key in _ID_KEYS or key.endswith("_id") or key in _OWNER_KEYS:
+            allowed = (str, dict, type(None)) if key in _OWNER_KEYS else (str, type(None))
+            if not isinstance(item, allowed) or (isinstance(item, str) and len(item) > MAX_ID_CHARS):
                 return False
-        elif not _short_ids(item, depth + 1):
+        if not isinstance(item, str) and not _short_ids(item, depth + 1):
             return False
     return True
 

@@ -392,3 +392,14 @@ def test_overlong_line_ids_are_ignored(line_db: Line) -> None:
     source = {"type": "group", "groupId": "C" + "a" * 400, "userId": "U" + "1" * 300}
     assert line_db.post(body(text("#クレーム 配送が遅い", "01EV" + "L" * 300, source))) == 200
     assert line_db.tickets() == []
+
+
+@pytest.mark.parametrize("field", ["channel", "ts", "user", "thread_ts"])
+@pytest.mark.parametrize("value", [[], {"a": []}, 12, True])
+def test_slack_ids_of_the_wrong_type_get_400(slack_db: Slack, field: str, value: Any) -> None:
+    if field in ("channel", "user") and isinstance(value, dict):
+        value = []  # an object is how interactions carry them
+    event = payload("app_mention", text="<@U0BOT> 配送が遅い")
+    event["event"][field] = value
+    assert slack_db.post(event)[0] == 400
+    assert slack_db.tickets() == []
