@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.access import Access, Guard
 from bot.cards import CardWriter
 from bot.config import Config
 from bot.digest import DigestBuilder
@@ -18,6 +19,7 @@ from bot.masking import DEFAULT_ORDER_PATTERNS, Masker
 from bot.metrics import Metrics
 from bot.outbox import Dispatcher, DispatchReport, RetryPolicy
 from bot.ports import Classifier, Clock, Sender
+from bot.records import Records
 from bot.reminders import ReminderSweep
 from bot.routing import Directory
 from bot.sla import SlaPolicies
@@ -28,6 +30,7 @@ from storage.database import make_engine, make_session_factory
 from storage.figures import SqlFigures
 from storage.migrate import is_current, upgrade
 from storage.outbox import SqlOutbox
+from storage.records import SqlRecords
 from storage.store import SqlStore
 
 log = logging.getLogger(__name__)
@@ -55,6 +58,8 @@ class App:
     digests: DigestBuilder
     dispatcher: Dispatcher
     metrics: Metrics
+    access: Access
+    records: Records
     senders: dict[str, Sender] = field(default_factory=dict)
     background: list[Callable[[], Callable[[], None]]] = field(default_factory=list)
     """Extra long-running parts an adapter adds (Slack Socket Mode): each starts and returns its stop."""
@@ -85,7 +90,8 @@ def build_classifier(config: Config, session_factory: sessionmaker[Session]) -> 
     store = SqlStore(session_factory)
     with store.transaction() as uow:
         corrections = uow.corrections(datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC))
-    examples = [Example(text, new) for _old, new, text in corrections if config.department(new)]
+    # A text erased by retention teaches nothing; its correction still counts in the figures.
+    examples = [Example(text, new) for _old, new, text in corrections if text and config.department(new)]
     return train_default(config.department_keys, examples)
 
 
@@ -123,6 +129,13 @@ def create_app(
     classifier = classifier or build_classifier(config, session_factory)
     policy = RetryPolicy(config.outbox_max_attempts, config.outbox_base_delay_seconds)
     metrics = Metrics.from_environment(session_factory)
+    access = Access(config.roles)
+    access.warn_if_open()
+    record_store = SqlRecords(session_factory)
+    guard = Guard(access, store, record_store, clock)
+    service = TriageService(
+        config, store, classifier, clock, directory, writer, sla, guard, on_created=metrics.ticket_created
+    )
     return App(
         config=config,
         clock=clock,
@@ -135,12 +148,12 @@ def create_app(
         directory=directory,
         writer=writer,
         classifier=classifier,
-        service=TriageService(
-            config, store, classifier, clock, directory, writer, sla, on_created=metrics.ticket_created
-        ),
+        service=service,
         sweep=ReminderSweep(store, sla, directory, writer),
         digests=DigestBuilder(config, store, SqlFigures(session_factory), directory, writer),
         dispatcher=Dispatcher(outbox, senders, clock, policy),
         metrics=metrics,
+        access=access,
+        records=Records(config, service, guard, record_store, writer, clock),
         senders=dict(senders),
     )

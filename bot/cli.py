@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
 import tempfile
@@ -103,6 +104,16 @@ def _parser() -> argparse.ArgumentParser:
     drop = outbox_actions.add_parser("drop", help="remove a dead letter for good (audited)")
     drop.add_argument("ids", nargs=1, type=int, metavar="ID")
     outbox.set_defaults(handler=cmd_outbox, ids=[], all_dead=False, pending=False)
+
+    export = commands.add_parser(
+        "export", help="write tickets as CSV for the managers (texts masked unless --full; admins only)"
+    )
+    export.add_argument(
+        "--since", required=True, metavar="DATE", help="YYYY-MM-DD (in [bot].timezone) or an ISO time"
+    )
+    export.add_argument("--full", action="store_true", help="unmasked complaint texts (audited)")
+    export.add_argument("--out", metavar="FILE", help="where to write the CSV (default: standard output)")
+    export.set_defaults(handler=cmd_export)
 
     db = commands.add_parser("db", help="database schema")
     db.add_argument("action", choices=["upgrade", "current"])
@@ -274,6 +285,56 @@ def cmd_outbox(config: Config, args: argparse.Namespace) -> int:
         out=sys.stdout,
         err=sys.stderr,
     )
+
+
+def cmd_export(config: Config, args: argparse.Namespace) -> int:
+    import getpass
+
+    from bot.access import Access, Guard
+    from bot.app import make_writer, prepare_database
+    from bot.clock import SystemClock
+    from bot.records import export_csv
+    from storage.database import make_engine, make_session_factory
+    from storage.records import SqlRecords
+    from storage.store import SqlStore
+
+    try:
+        since = datetime.fromisoformat(args.since)
+    except ValueError:
+        print(f"triage-bot: --since must be a date such as 2026-11-01, got {args.since!r}", file=sys.stderr)
+        return 2
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=config.tz)
+    try:
+        operator = getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (some containers)
+        operator = "unknown"
+    engine = make_engine(config.database_url)
+    try:
+        prepare_database(config, engine)
+        sessions = make_session_factory(engine)
+        records = SqlRecords(sessions)
+        # The operator at the machine is an admin (bot.access); the export is audited under their name.
+        guard = Guard(Access(config.roles), SqlStore(sessions), records, SystemClock())
+        with contextlib.ExitStack() as stack:
+            out = (
+                stack.enter_context(open(args.out, "w", newline="", encoding="utf-8"))
+                if args.out
+                else sys.stdout
+            )
+            count = export_csv(
+                out,
+                since,
+                full=args.full,
+                actor=f"cli:{operator}",
+                guard=guard,
+                store=records,
+                cards=make_writer(config),
+            )
+    finally:
+        engine.dispose()
+    print(f"{count} tickets exported{' with full texts' if args.full else ''}", file=sys.stderr)
+    return 0
 
 
 def cmd_db(config: Config, args: argparse.Namespace) -> int:

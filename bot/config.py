@@ -60,6 +60,19 @@ class Managers:
 
 
 @dataclass(frozen=True)
+class Roles:
+    """Who may do what ([roles]): Slack user ids (U..., W...), Slack user-group ids (S...) and LINE
+    user ids. With ``configured`` False (no [roles] table) everyone may do everything."""
+
+    staff: tuple[str, ...] = ()
+    teams: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Department key -> its members."""
+    managers: tuple[str, ...] = ()
+    admins: tuple[str, ...] = ()
+    configured: bool = False
+
+
+@dataclass(frozen=True)
 class Digest:
     weekday: str = "mon"
     hour: int = 9
@@ -144,6 +157,9 @@ class Config:
     port: int = 3000
     log_format: str = "text"
     """``text`` or ``json`` lines ([logging] format, or LOG_FORMAT in the environment)."""
+    roles: Roles = field(default_factory=Roles)
+    retention_days: int | None = None
+    """Complaint texts older than this are erased by the daily retention job (``None``: kept)."""
 
     @property
     def sla_hours(self) -> float:
@@ -206,6 +222,7 @@ def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
             "slack",
             "line",
             "logging",
+            "roles",
         },
     )
     bot = _table(raw, "bot")
@@ -234,6 +251,12 @@ def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
     model_path = _str(classifier, "classifier.model_path", "model_path", "") or None
     privacy = _table(raw, "privacy")
     order_patterns = _patterns(privacy, "privacy.order_patterns")
+    retention = privacy.get("retention_days")
+    retention_days = (
+        None
+        if retention is None
+        else int(_number(privacy, "privacy.retention_days", "retention_days", 0, low=1, high=36_500))
+    )
     outbox = _table(raw, "outbox")
     max_attempts = int(_number(outbox, "outbox.max_attempts", "max_attempts", 6, low=1, high=50))
     base_delay = _number(outbox, "outbox.base_delay_seconds", "base_delay_seconds", 5.0, low=0.0, high=3600)
@@ -273,6 +296,8 @@ def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
         ),
         port=int(port_text),
         log_format=log_format,
+        roles=_roles(raw, {d.key for d in departments}, _managers(_table(raw, "managers"))),
+        retention_days=retention_days,
     )
 
 
@@ -442,6 +467,39 @@ def _managers(table: Mapping[str, Any]) -> Managers:
         line_users=_str_list(table, "managers.line_users", "line_users"),
         slack_channel=_str(table, "managers.slack_channel", "slack_channel", "") or None,
         line_group=_str(table, "managers.line_group", "line_group", "") or None,
+    )
+
+
+_ROLE_ID = re.compile(r"^(?:[UWS][A-Z0-9]{2,}|U[0-9a-f]{32})$")
+"""Slack user (U..., W...) and user-group (S...) ids, and LINE user ids (U + 32 hex digits)."""
+
+
+def _roles(raw: Mapping[str, Any], departments: set[str], managers: Managers) -> Roles:
+    if "roles" not in raw:
+        return Roles()
+    table = _table(raw, "roles")
+    _reject_unknown(table, "roles.", {"staff", "teams", "managers", "admins"})
+
+    def ids(where: Mapping[str, Any], key: str, name: str) -> tuple[str, ...]:
+        found = _str_list(where, key, name)
+        for value in found:
+            if not _ROLE_ID.match(value):
+                raise ConfigError(key, f"Slack user or user-group ids or LINE user ids, got {value!r}")
+        return found
+
+    teams_table = _table(table, "teams")
+    teams = {}
+    for key in teams_table:
+        if key not in departments:
+            known = ", ".join(sorted(departments))
+            raise ConfigError(f"roles.teams.{key}", f"unknown department (known: {known})")
+        teams[key] = ids(teams_table, f"roles.teams.{key}", key)
+    return Roles(
+        staff=ids(table, "roles.staff", "staff"),
+        teams=teams,
+        managers=ids(table, "roles.managers", "managers") + managers.slack_users + managers.line_users,
+        admins=ids(table, "roles.admins", "admins"),
+        configured=True,
     )
 
 

@@ -75,6 +75,8 @@ class Ticket:
     acknowledged_by: str | None = None
     remind_at: datetime | None = None
     """When the reminder sweep next needs to look at this ticket (``None``: never again)."""
+    erased_at: datetime | None = None
+    """When retention erased the complaint's text (``None``: the text is kept)."""
 
 
 @dataclass(frozen=True)

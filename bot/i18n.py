@@ -168,6 +168,25 @@ TEXTS: dict[str, dict[str, str]] = {
         "outbox.schema_behind": "データベースのスキーマが古いままです。先に `triage-bot db upgrade` を実行してください。",
         #
         # --- access and records (#9) ---
+        "error.forbidden": "申し訳ありません。この操作を行う権限がありません。必要なときは管理者にお問い合わせください。",
+        "error.text_erased": "#{ref} の本文は保存期間を過ぎたため削除されています。",
+        "action.refused": "権限がないため「{attempted}」を拒否しました",
+        "action.viewed_full_text": "全文を表示しました",
+        "attempt.forward": "起票",
+        "attempt.acknowledge": "対応開始",
+        "attempt.resolve": "解決",
+        "attempt.snooze": "スヌーズ",
+        "attempt.reassign": "担当変更",
+        "attempt.respond": "返信",
+        "attempt.full_text": "全文表示",
+        "attempt.history": "履歴表示",
+        "attempt.export": "エクスポート",
+        "attempt.export_full": "全文エクスポート",
+        "records.full_text": "#{ref} の全文（あなただけに表示）:\n{text}",
+        "slack.button.full_text": "全文を表示",
+        "line.button.full_text": "全文を表示",
+        "line.full_text.sent": "#{ref} の全文を 1:1 のトークでお送りしました。",
+        "home.no_team": "まだどのチームにも登録されていません（設定の [roles]）。",
         #
     },
     "en": {
@@ -333,6 +352,25 @@ TEXTS: dict[str, dict[str, str]] = {
         "outbox.schema_behind": "The database schema is not current: run `triage-bot db upgrade` first.",
         #
         # --- access and records (#9) ---
+        "error.forbidden": "Sorry, you are not allowed to do that. Please ask an admin if you need access.",
+        "error.text_erased": "The text of #{ref} has been erased: it is older than the retention period.",
+        "action.refused": "was refused: {attempted}",
+        "action.viewed_full_text": "viewed the full text",
+        "attempt.forward": "forward a complaint",
+        "attempt.acknowledge": "acknowledge",
+        "attempt.resolve": "resolve",
+        "attempt.snooze": "snooze",
+        "attempt.reassign": "reassign",
+        "attempt.respond": "reply",
+        "attempt.full_text": "view the full text",
+        "attempt.history": "view the history",
+        "attempt.export": "export",
+        "attempt.export_full": "export the full texts",
+        "records.full_text": "Full text of #{ref} (only you see this):\n{text}",
+        "slack.button.full_text": "Show full text",
+        "line.button.full_text": "Show full text",
+        "line.full_text.sent": "I sent the full text of #{ref} to your 1:1 chat with me.",
+        "home.no_team": "You are not in any team yet ([roles] in the config).",
         #
     },
     "ko": {
@@ -496,6 +534,25 @@ TEXTS: dict[str, dict[str, str]] = {
         "outbox.schema_behind": "데이터베이스 스키마가 최신이 아닙니다. 먼저 `triage-bot db upgrade`를 실행하세요.",
         #
         # --- access and records (#9) ---
+        "error.forbidden": "죄송합니다. 이 작업을 할 권한이 없습니다. 필요하면 관리자에게 문의해 주세요.",
+        "error.text_erased": "#{ref}의 본문은 보존 기간이 지나 삭제되었습니다.",
+        "action.refused": "권한이 없어 「{attempted}」을(를) 거부했습니다",
+        "action.viewed_full_text": "전문을 열람했습니다",
+        "attempt.forward": "접수",
+        "attempt.acknowledge": "처리 시작",
+        "attempt.resolve": "해결",
+        "attempt.snooze": "일시 정지",
+        "attempt.reassign": "재배정",
+        "attempt.respond": "답변",
+        "attempt.full_text": "전문 보기",
+        "attempt.history": "이력 보기",
+        "attempt.export": "내보내기",
+        "attempt.export_full": "전문 내보내기",
+        "records.full_text": "#{ref} 전문 (본인에게만 표시):\n{text}",
+        "slack.button.full_text": "전문 보기",
+        "line.button.full_text": "전문 보기",
+        "line.full_text.sent": "#{ref} 전문을 1:1 채팅으로 보냈습니다.",
+        "home.no_team": "아직 어느 팀에도 등록되어 있지 않습니다(설정의 [roles]).",
         #
     },
 }

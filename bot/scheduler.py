@@ -6,6 +6,7 @@ import logging
 from datetime import UTC
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.app import App
@@ -35,6 +36,13 @@ def build_scheduler(app: App, *, deliver_every_seconds: float = 2.0) -> Backgrou
         id="send_weekly_digests",
         name="send_weekly_digests",
     )
+    if app.config.retention_days is not None:
+        scheduler.add_job(
+            lambda: app.records.erase_expired_texts(app.clock.now()),
+            CronTrigger(hour=3, minute=30, timezone=app.config.tz),  # daily, at a quiet hour
+            id="erase_expired_texts",
+            name="erase_expired_texts",
+        )
     if app.config.has_line:
         from bot.adapters.line_quota import QuotaWatch
 

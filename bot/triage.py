@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.access import Guard, Permission
 from bot.cards import CardWriter
 from bot.config import Config
 from bot.domain import (
@@ -57,6 +58,7 @@ class TriageService:
         directory: Directory,
         writer: CardWriter,
         sla: SlaPolicies | None = None,
+        guard: Guard | None = None,
         *,
         on_created: Callable[[Ticket], None] | None = None,
     ) -> None:
@@ -70,6 +72,8 @@ class TriageService:
         self.writer = writer
         self.sla = sla or SlaPolicies.from_config(config)
         self.t = writer.t
+        self.guard = guard
+        """Checks every action's permission (``None``: everyone may do everything)."""
 
     # -- intake ---------------------------------------------------------------------------------
 
@@ -78,7 +82,10 @@ class TriageService:
 
         Raises:
             EmptyComplaint: the text is empty once control characters are removed.
+            Forbidden: the forwarder has no role that may forward complaints (audited).
         """
+        if self.guard is not None:
+            self.guard.require(message.forwarder, Permission.FORWARD, "forward")
         text = clean(message.text)
         if not text:
             raise EmptyComplaint()
@@ -178,7 +185,7 @@ class TriageService:
             ticket.first_response_at = ticket.first_response_at or now
             return {}
 
-        return self._act(ref, actor, "acknowledged", change)
+        return self._act(ref, actor, "acknowledged", change, "acknowledge")
 
     def respond(self, ref: int, actor: str) -> Ticket:
         """A team member replied in the card's thread: that is the first response."""
@@ -188,7 +195,7 @@ class TriageService:
             ticket.remind_at = None  # answered: no more reminders
             return {}
 
-        return self._act(ref, actor, "responded", change)
+        return self._act(ref, actor, "responded", change, "respond")
 
     def attach(
         self, platform: str, forwarder: str, kind: str, reference: str, *, within: timedelta
@@ -220,7 +227,7 @@ class TriageService:
             ticket.first_response_at = ticket.first_response_at or now
             return {}
 
-        return self._act(ref, actor, "resolved", change)
+        return self._act(ref, actor, "resolved", change, "resolve")
 
     def snooze(self, ref: int, actor: str, hours: float) -> Ticket:
         if not 0.5 <= hours <= 168:
@@ -236,13 +243,14 @@ class TriageService:
                 "until_text": self.t.moment(until, self.config.tz),
             }
 
-        return self._act(ref, actor, "snoozed", change)
+        return self._act(ref, actor, "snoozed", change, "snooze")
 
     def reassign(self, ref: int, actor: str, department: str) -> Ticket:
         """Moves a ticket to another department; the move is also a label the classifier learns from."""
         key = department.strip().lower()
         if self.config.department(key) is None:
             raise UnknownDepartment(department, ", ".join(self.config.department_keys))
+        self._check(ref, actor, Permission.REASSIGN, "reassign")
         with self.store.transaction() as uow:
             ticket = self._open_ticket(uow, ref)
             now = self.clock.now()
@@ -288,7 +296,12 @@ class TriageService:
 
     # -- helpers --------------------------------------------------------------------------------
 
-    def _act(self, ref: int, actor: str, action: str, apply: Change) -> Ticket:
+    def _check(self, ref: int, actor: str, permission: Permission, attempted: str) -> None:
+        if self.guard is not None and self.guard.access.enforced:
+            self.guard.require(actor, permission, attempted, self.get(ref))
+
+    def _act(self, ref: int, actor: str, action: str, apply: Change, attempted: str) -> Ticket:
+        self._check(ref, actor, Permission.ACT, attempted)
         with self.store.transaction() as uow:
             ticket = self._open_ticket(uow, ref)
             now = self.clock.now()
@@ -320,6 +333,8 @@ class TriageService:
             )
         if action == "snoozed":
             return self.t("action.snoozed", until=detail.get("until_text", ""))
+        if action == "refused":
+            return self.t("action.refused", attempted=self.t(f"attempt.{detail.get('attempted')}"))
         if action == "created":
             return self.t("action.created", department=self.writer.department_name(detail.get("department")))
         return self.t(f"action.{action}")

@@ -15,7 +15,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     # Bound parameters hold complaint texts: keep them out of error messages and logs.
     kwargs.setdefault("hide_parameters", True)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, **kwargs)
+        engine = create_engine(url, pool_pre_ping=True, **kwargs)
+        if parsed.get_backend_name() == "postgresql":
+            event.listen(engine, "before_cursor_execute", _without_nul, retval=True)
+        return engine
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
@@ -38,6 +41,30 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+NUL_STAND_IN = "\ufffd"
+
+
+def _without_nul(
+    _connection: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _executemany: bool
+) -> tuple[str, Any]:
+    """PostgreSQL cannot store NUL in text. A NUL that hostile input smuggled into an id or a name
+    becomes U+FFFD instead of failing the whole transaction (complaint texts lose NULs earlier)."""
+
+    def clean(value: Any) -> Any:
+        return value.replace("\x00", NUL_STAND_IN) if isinstance(value, str) and "\x00" in value else value
+
+    def row(values: Any) -> Any:
+        if isinstance(values, dict):
+            return {key: clean(value) for key, value in values.items()}
+        if isinstance(values, list | tuple):
+            return type(values)(clean(value) for value in values)
+        return values
+
+    if isinstance(parameters, list):  # executemany: one set of parameters per row
+        return statement, [row(values) for values in parameters]
+    return statement, row(parameters)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -41,6 +41,7 @@ _TICKET_FIELDS = (
     "snoozed_until",
     "acknowledged_by",
     "remind_at",
+    "erased_at",
 )
 
 

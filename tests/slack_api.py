@@ -43,6 +43,8 @@ class FakeSlackApi:
         self.calls: list[Call] = []
         self.failures: dict[str, list[Failure]] = {}
         self.thread_messages: list[dict[str, Any]] = []
+        self.user_groups: dict[str, list[str]] = {}
+        """User-group id -> member user ids, for ``usergroups.users.list``."""
         self._ts = itertools.count(1)
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -110,6 +112,12 @@ class FakeSlackApi:
             body.update(messages=self.thread_messages, has_more=False)
         elif method in ("views.open", "views.publish"):
             body.update(view={"id": "V0VIEW", "hash": "h1"})
+        elif method == "usergroups.users.list":
+            group = str(args.get("usergroup", ""))
+            if group not in self.user_groups:
+                body = {"ok": False, "error": "no_such_subteam"}
+            else:
+                body.update(users=list(self.user_groups[group]))
         call.answer = body
         return 200, body, {}
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import traceback
+import unicodedata
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -23,7 +25,7 @@ from linebot.v3.models.events import UnknownEvent
 from bot.adapters.line_flex import BadPostback, Postback, parse_postback
 from bot.adapters.line_sender import DisplayNames, LineSender, make_api
 from bot.app import App
-from bot.domain import DuplicateEvent, IncomingMessage, OutboundMessage, TriageError
+from bot.domain import DuplicateEvent, IncomingMessage, InvalidArgument, OutboundMessage, TriageError
 
 __all__ = ["LINE", "DisplayNames", "LineSender", "LineWebhook", "register"]
 
@@ -34,6 +36,8 @@ ATTACH_WINDOW = timedelta(minutes=5)
 """An image the forwarder sends this soon after a complaint belongs to that complaint."""
 MEDIA = frozenset({"image", "video", "audio", "file", "location", "sticker"})
 ATTACHABLE = frozenset({"image", "video", "audio", "file"})
+HISTORY = re.compile(r"^/history(?:\s+#?(\d{1,9}))?\s*$", re.IGNORECASE)
+"""``/history #N`` typed to the bot, 1:1 or in a group: the ticket's audit trail."""
 
 
 def register(web: Flask, app: App) -> None:
@@ -86,6 +90,9 @@ class LineWebhook:
         if getattr(mode, "value", mode) == "standby":
             return True  # another channel owns this chat for now
         handler = self.handlers.get(kind)
+        if not _short_ids(event):
+            log.warning("LINE event with overlong ids ignored", extra={"event_id": event_id[:40]})
+            return True
         if handler is None or isinstance(event, UnknownEvent):  # a type, or a shape, the SDK does not know
             log.info("LINE event ignored", extra={"event_type": kind[:40], "event_id": event_id})
             return True
@@ -120,6 +127,10 @@ class LineWebhook:
     def handle_text(self, event: Any) -> None:
         source = event.source
         text = str(event.message.text or "")
+        command = unicodedata.normalize("NFKC", text).strip()
+        if command.lower().startswith("/history"):
+            self.handle_history(event, command)
+            return
         if source.type != "user":
             addressed = self.addressed(text, getattr(event.message, "mention", None))
             if addressed is None:
@@ -137,6 +148,15 @@ class LineWebhook:
         # DuplicateEvent: this event id was handled already, as something other than a complaint.
         with contextlib.suppress(DuplicateEvent):
             self.app.service.intake(incoming)
+
+    def handle_history(self, event: Any, command: str) -> None:
+        if not self.first_time(event):
+            return
+        match = HISTORY.match(command)
+        if match is None or match[1] is None:
+            raise InvalidArgument("error.usage", usage="/history #N")
+        actor = str(event.source.user_id or "")  # from LINE's signed event, never from the text
+        self.answer(event, self.app.records.history_text(int(match[1]), actor))
 
     def addressed(self, text: str, mention: Any) -> str | None:
         """The complaint in a group message meant for the bot, else ``None``."""
@@ -187,6 +207,9 @@ class LineWebhook:
             self.answer(event, self.t("line.reassign.prompt", ref=postback.ref), reassign_menu=postback.ref)
             return
         actor = str(source.user_id)
+        if postback.action == "ft":
+            self.send_full_text(event, postback.ref, actor)
+            return
         done = self.act(postback, actor)
         name = self.names.lookup(actor, chat_id(source))
         self.answer(event, self.t("line.done", actor=name, text=done))
@@ -204,6 +227,13 @@ class LineWebhook:
         ticket = service.reassign(ref, actor, str(postback.department))
         name = self.app.writer.department_name(ticket.department)
         return self.t("done.reassigned", ref=ref, department=name)
+
+    def send_full_text(self, event: Any, ref: int, actor: str) -> None:
+        """The unmasked complaint as a 1:1 push to the person who asked (never to the group)."""
+        text = self.app.records.full_text(ref, actor)
+        with self.app.store.transaction() as uow:
+            uow.queue(OutboundMessage(LINE, actor, "private", text, {}, ref), self.app.clock.now())
+        self.answer(event, self.t("line.full_text.sent", ref=ref))
 
     # -- helpers --------------------------------------------------------------------------------
 
@@ -227,6 +257,17 @@ class LineWebhook:
         now = self.app.clock.now()
         with self.app.store.transaction() as uow:
             uow.queue(OutboundMessage(LINE, chat_id(source), "notice", text, data), now)
+
+
+MAX_ID_CHARS = 128
+"""LINE's ids are 33 characters (event ids 26); the database keeps up to this many."""
+
+
+def _short_ids(event: Any) -> bool:
+    source = getattr(event, "source", None)
+    ids = [getattr(event, "webhook_event_id", None)]
+    ids += [getattr(source, name, None) for name in ("user_id", "group_id", "room_id")]
+    return all(len(str(value)) <= MAX_ID_CHARS for value in ids if value is not None)
 
 
 def chat_id(source: Any) -> str:

@@ -29,8 +29,9 @@ SNOOZE_HOURS = 4
 # Colours start with a letter, so no "#123456" ever reads like a ticket reference.
 GREY, ACCENT, AMBER, RED = "#AAAAAA", "#AB47BC", "#B06000", "#D93025"
 
-ACTIONS = {"ack": (), "res": (), "rm": (), "re": ("d",), "sn": ("h",)}
-"""Postback actions and their extra fields: acknowledge, resolve, reassign menu, reassign, snooze."""
+ACTIONS = {"ack": (), "res": (), "rm": (), "re": ("d",), "sn": ("h",), "ft": ()}
+"""Postback actions and their extra fields: acknowledge, resolve, reassign menu, reassign, snooze,
+full text (sent 1:1 to a permitted person)."""
 _REF = re.compile(r"[1-9][0-9]{0,8}")
 _HOURS = re.compile(r"[1-9][0-9]{0,2}")
 
@@ -172,6 +173,8 @@ class FlexWriter:
         }
         if data.get("status") != "resolved":
             bubble["footer"] = self.card_buttons(ref)
+        else:
+            bubble["footer"] = _box([self.full_text_button(ref)])
         return {"type": "flex", "altText": cut(message.text, ALT_TEXT_CHARS), "contents": bubble}
 
     def card_buttons(self, ref: int) -> dict[str, Any]:
@@ -198,9 +201,23 @@ class FlexWriter:
             button(self.t("line.button.snooze", hours=SNOOZE_HOURS), Postback("sn", ref, hours=SNOOZE_HOURS)),
         ]
         return _box(
-            [_box(first, layout="horizontal", spacing="sm"), _box(second, layout="horizontal", spacing="sm")],
+            [
+                _box(first, layout="horizontal", spacing="sm"),
+                _box(second, layout="horizontal", spacing="sm"),
+                self.full_text_button(ref),
+            ],
             spacing="sm",
         )
+
+    def full_text_button(self, ref: int) -> dict[str, Any]:
+        """Asks for the unmasked complaint; the bot sends it 1:1 to the person, if permitted."""
+        label = cut(self.t("line.button.full_text"), LABEL_CHARS)
+        return {
+            "type": "button",
+            "style": "link",
+            "height": "sm",
+            "action": {"type": "postback", "label": label, "data": Postback("ft", ref).encode()},
+        }
 
     def department_choices(self, ref: int, current: str | None) -> dict[str, Any] | None:
         """Quick-reply buttons that move ticket ``ref`` to another department (``None``: no other)."""

@@ -12,25 +12,39 @@ mentioning the bot one ticket, not two.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 import re
 import traceback
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qsl
 
 from flask import Flask, Response, request
 from slack_bolt import App as BoltApp
 from slack_bolt import BoltRequest, BoltResponse
 from slack_bolt.adapter.flask import SlackRequestHandler
 from slack_sdk.errors import SlackClientError
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web import WebClient
 from slack_sdk.webhook import WebhookClient
 
+from bot.access import Forbidden
 from bot.adapters import slack_blocks as kit
 from bot.adapters.slack_blocks import BlockWriter, to_plain
+from bot.adapters.slack_groups import SlackUserGroups
 from bot.adapters.slack_sender import SlackSender, make_client
 from bot.app import App
-from bot.domain import EmptyComplaint, IncomingMessage, Status, TriageError, UnknownTicket
+from bot.domain import (
+    EmptyComplaint,
+    IncomingMessage,
+    InvalidArgument,
+    Status,
+    Ticket,
+    TriageError,
+    UnknownTicket,
+)
 from bot.triage import IntakeResult
 
 __all__ = ["SlackAdapter", "SlackSender", "register"]
@@ -38,6 +52,8 @@ __all__ = ["SlackAdapter", "SlackSender", "register"]
 log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
+MALFORMED = (KeyError, TypeError, AttributeError, IndexError, ValueError)
+"""What reading a signed payload that lacks what its type must carry raises (400, not 500)."""
 NEW_TEXT_SUBTYPES = (None, "file_share", "thread_broadcast")
 """Message subtypes that carry a person's new text; edits, deletions, joins and the like do not."""
 
@@ -67,11 +83,27 @@ def register(web: Flask, app: App) -> SlackAdapter:
     adapter = SlackAdapter(app)
     if secrets.slack_signing_secret:
         handler = SlackRequestHandler(adapter.bolt)
+        verifier = SignatureVerifier(secrets.slack_signing_secret)
 
         def slack_events() -> Response:
+            # Checked here, before bolt builds its request: bolt reads any JSON body as an object
+            # and fails (500) on a list, a string or invalid UTF-8. The body is read once, and
+            # Flask answers 413 above MAX_CONTENT_LENGTH before anything parses it.
+            raw = request.get_data()
+            try:
+                signed = verifier.is_valid_request(raw, dict(request.headers))
+            except ValueError:  # a timestamp that is not a number
+                signed = False
+            if not signed:
+                return Response("invalid request", status=401)
+            if not is_slack_payload(raw, request.content_type):
+                return Response("malformed request", status=400)
             try:
                 return handler.handle(request)
-            except ValueError:  # a body that is not JSON or a form (bolt verified its signature first)
+            except (*MALFORMED, RecursionError) as error:
+                # Bolt reads fields such as user.id while it builds its request; a signed payload of
+                # the wrong shape fails there, before any listener or error handler runs.
+                log.warning("malformed slack request refused: %s", type(error).__name__)
                 return Response("malformed request", status=400)
 
         web.add_url_rule("/slack/events", "slack_events", slack_events, methods=["POST"])
@@ -100,6 +132,8 @@ class SlackAdapter:
             process_before_response=True,
             logger=_BOLT_LOG,
         )
+        # [roles] may name Slack user groups: their members are asked from Slack, briefly cached.
+        app.access.groups = SlackUserGroups(self.bolt.client, app.clock)
         self.register_handlers()
 
     def register_handlers(self) -> None:
@@ -116,6 +150,8 @@ class SlackAdapter:
         bolt.action(kit.REASSIGN)(self.handle_reassign)
         bolt.action(kit.SNOOZE)(self.handle_snooze)
         bolt.action(kit.CORRECT)(self.handle_correct_department)
+        bolt.action(kit.FULL_TEXT)(self.handle_full_text)
+        bolt.command("/history")(self.handle_history_command)
         bolt.event(re.compile(".*"))(self.handle_other_event)
         bolt.error(self.handle_error)
 
@@ -232,7 +268,9 @@ class SlackAdapter:
         with self.app.store.transaction() as uow:
             ticket = uow.ticket_for_message(PLATFORM, channel, thread)
         if ticket and ticket.first_response_at is None and ticket.status is not Status.RESOLVED:
-            self.service.respond(ticket.ref, user)
+            # Someone outside the team talking in the thread is audited, not a first response.
+            with contextlib.suppress(Forbidden):
+                self.service.respond(ticket.ref, user)
 
     # -- the card -------------------------------------------------------------------------------
 
@@ -272,14 +310,45 @@ class SlackAdapter:
             replace_original=False,
         )
 
+    def handle_full_text(self, ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
+        """The card's "show full text": the unmasked complaint, ephemeral, to a permitted person only.
+        The actor is the payload's signed user; a value naming anyone else changes nothing."""
+        text = self.app.records.full_text(_ref(str(action.get("value", ""))), body["user"]["id"])
+        ack()
+        respond(
+            text=kit.fallback(text),
+            blocks=self.kit.notice(text),
+            response_type="ephemeral",
+            replace_original=False,
+        )
+
+    def handle_history_command(self, ack: Any, command: dict[str, Any]) -> None:
+        """``/history #N``: the ticket's audit trail, only to the person who asked."""
+        words = str(command.get("text", "")).split()
+        if len(words) != 1:
+            raise InvalidArgument("error.usage", usage="/history #N")
+        text = self.app.records.history_text(_ref(words[0]), command["user_id"])
+        ack(response_type="ephemeral", text=kit.fallback(text), blocks=self.kit.notice(text))
+
     # -- App Home -------------------------------------------------------------------------------
 
     def handle_app_home_opened(self, event: dict[str, Any], client: WebClient) -> None:
+        """The user's team's open tickets (every team's for managers), with time left and counts."""
         if event.get("tab", "home") != "home":
             return
-        tickets = self.service.open_tickets()
-        view = self.kit.home(tickets, self.app.writer, self.app.clock.now())
-        client.views_publish(user_id=event["user"], view=view)
+        user = event["user"]
+        departments = self.app.access.departments(user)
+        if departments is not None and not departments:
+            view = {"type": "home", "blocks": self.kit.notice(self.t("home.no_team"))}
+        else:
+            view = self.kit.home(self._open_tickets(departments), self.app.writer, self.app.clock.now())
+        client.views_publish(user_id=user, view=view)
+
+    def _open_tickets(self, departments: frozenset[str] | None) -> list[Ticket]:
+        if departments is None:
+            return self.service.open_tickets()
+        tickets = [ticket for key in sorted(departments) for ticket in self.service.open_tickets(key)]
+        return sorted(tickets, key=lambda ticket: (ticket.due_at, ticket.ref))
 
     def handle_other_event(self) -> None:
         """Events the bot does not use are acknowledged (200) and ignored."""
@@ -290,7 +359,8 @@ class SlackAdapter:
         self, error: Exception, body: dict[str, Any], request: BoltRequest, client: WebClient
     ) -> BoltResponse:
         """The one place errors end: logged with the event id (never the text), answered in the
-        configured language. A TriageError is the user's to fix (200); anything else answers 500 so
+        configured language. A TriageError is the user's to fix (200); a payload missing what its
+        type must carry (a signed but malformed request) is 400; anything else answers 500 so
         that Slack retries an event, deduplicated by the database."""
         event_id = _event_id(body)
         if isinstance(error, TriageError):
@@ -298,6 +368,15 @@ class SlackAdapter:
             self._tell(body, client, self.t(error.text_key, **error.params))
             return BoltResponse(status=200, body="")
         frames = "".join(traceback.format_tb(error.__traceback__))
+        if isinstance(error, MALFORMED):
+            log.warning(
+                "slack request %s malformed: %s\n%s",
+                event_id,
+                type(error).__name__,
+                frames,
+                extra={"event_id": event_id},
+            )
+            return BoltResponse(status=400, body="malformed request")
         log.error(
             "slack request %s failed: %s\n%s",
             event_id,
@@ -311,9 +390,11 @@ class SlackAdapter:
 
     def _tell(self, body: dict[str, Any], client: WebClient, text: str) -> None:
         """An ephemeral answer to whoever caused the request, wherever it came from."""
-        event = body.get("event") or {}
-        user = event.get("user") or (body.get("user") or {}).get("id") or body.get("user_id")
-        channel = event.get("channel") or (body.get("channel") or {}).get("id") or body.get("channel_id")
+        event = _object(body.get("event"))
+        user = event.get("user") or _object(body.get("user")).get("id") or body.get("user_id")
+        channel = event.get("channel") or _object(body.get("channel")).get("id") or body.get("channel_id")
+        if not all(isinstance(value, str | None) for value in (user, channel, body.get("response_url"))):
+            return
         try:
             if body.get("response_url"):  # buttons, shortcuts, commands: works in any channel
                 WebhookClient(body["response_url"]).send(
@@ -329,6 +410,50 @@ class SlackAdapter:
             )
 
 
+def is_slack_payload(raw: bytes, content_type: str | None) -> bool:
+    """True when bolt can read ``raw`` as it reads Slack's bodies (JSON, a form, or a form with a
+    JSON ``payload``) and what it gets is an object, not nested deeper than Python parses, whose
+    ids are as short as Slack's (the database keeps ids of up to 128 characters)."""
+    try:
+        body = raw.decode("utf-8")
+        if not body:
+            return True
+        if content_type == "application/json" or body.startswith("{"):
+            parsed: Any = json.loads(body)
+        else:
+            parsed = dict(parse_qsl(body, keep_blank_values=True))
+            if "payload" in parsed:
+                parsed = json.loads(parsed["payload"])
+    except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        return False
+    return isinstance(parsed, dict) and _short_ids(parsed)
+
+
+_ID_KEYS = frozenset({"id", "ts", "thread_ts", "event_ts", "message_ts", "bot_id"})
+"""Keys whose value is an id (text) wherever Slack sends them, as are all ``*_id`` keys."""
+_OWNER_KEYS = frozenset({"user", "channel", "team"})
+"""An id in events, an object with an ``id`` in interactions."""
+MAX_ID_CHARS = 128
+
+
+def _short_ids(value: Any, depth: int = 0) -> bool:
+    """Every id in the payload is text, or null, no longer than any Slack id could be."""
+    if depth > 50:
+        return False
+    if isinstance(value, list):
+        return all(_short_ids(item, depth + 1) for item in value)
+    if not isinstance(value, dict):
+        return True
+    for key, item in value.items():
+        if key in _ID_KEYS or key.endswith("_id") or key in _OWNER_KEYS:
+            allowed = (str, dict, type(None)) if key in _OWNER_KEYS else (str, type(None))
+            if not isinstance(item, allowed) or (isinstance(item, str) and len(item) > MAX_ID_CHARS):
+                return False
+        if not isinstance(item, str) and not _short_ids(item, depth + 1):
+            return False
+    return True
+
+
 def _without_mention(text: str, bot_user_id: str | None) -> str:
     """The text after the bot's mention (other people mentioned stay part of the complaint)."""
     if bot_user_id:
@@ -336,8 +461,12 @@ def _without_mention(text: str, bot_user_id: str | None) -> str:
     return _LEADING_MENTION.sub(" ", text)
 
 
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _event_id(body: dict[str, Any]) -> str:
-    view = body.get("view") or {}
+    view = _object(body.get("view"))
     return str(body.get("event_id") or body.get("trigger_id") or view.get("id") or "-")
 
 

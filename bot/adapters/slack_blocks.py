@@ -35,6 +35,7 @@ RESOLVE = "ticket_resolve"
 REASSIGN = "ticket_reassign"
 SNOOZE = "ticket_snooze"
 CORRECT = "reply_reassign"
+FULL_TEXT = "ticket_full_text"
 MODAL = "complaint_modal"
 
 
@@ -136,7 +137,19 @@ class BlockWriter:
             t("card.forwarder", forwarder=data.get("forwarder", ""), platform=data.get("platform", "")),
         ]
         blocks.append({"type": "section", "fields": [plain(field, FIELD_CHARS) for field in fields]})
-        blocks.append({"type": "section", "text": plain(str(data.get("text", "")))})
+        blocks.append(
+            {
+                "type": "section",
+                "text": plain(str(data.get("text", ""))),
+                # Shown to everyone in the channel; the unmasked text goes only to permitted people.
+                "accessory": {
+                    "type": "button",
+                    "action_id": FULL_TEXT,
+                    "text": plain(t("slack.button.full_text"), OPTION_CHARS),
+                    "value": str(ref),
+                },
+            }
+        )
         if data.get("change"):
             blocks.append({"type": "context", "elements": [plain(str(data["change"]), FIELD_CHARS)]})
         if data.get("status") != "resolved":
