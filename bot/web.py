@@ -60,6 +60,9 @@ def create_web_app(app: App) -> Flask:
         ready = all(value == "ok" for value in checks.values())
         return jsonify(ready=ready, checks=checks), 200 if ready else 503
 
+    from bot.chart_server import register as register_charts
+
+    register_charts(web, app)
     if app.config.has_slack:
         from bot.adapters.slack import register as register_slack
 

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -79,6 +80,10 @@ class TicketRow(Base):
     snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_by: Mapped[str | None] = mapped_column(String(128))
     remind_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    source_url: Mapped[str | None] = mapped_column(String(512))
+    """The forwarded message's permalink (Slack's "Send to triage" shortcut)."""
+    source_author: Mapped[str | None] = mapped_column(String(128))
+    """Who wrote the forwarded message, when that is not the forwarder."""
 
     __table_args__ = (
         # The reminder sweep reads the open tickets whose next reminder is due, so it costs what is
@@ -148,6 +153,8 @@ class OutboxRow(Base):
     __table_args__ = (
         Index("ix_outbox_status_next", "status", "next_attempt_at"),
         Index("ix_outbox_ticket_kind", "ticket_id", "kind"),
+        # A reply in a thread finds its card by the card's platform message id (ticket_for_message).
+        Index("ix_outbox_platform_message_id", "platform_message_id"),
     )
 
 
@@ -160,3 +167,20 @@ class DigestRow(Base):
     late: Mapped[bool] = mapped_column(Boolean, default=False)
 
     __table_args__ = (UniqueConstraint("team", "week", name="uq_digests_team_week"),)
+
+
+class DigestChartRow(Base):
+    """A digest's chart, served at an unguessable URL (LINE fetches images by URL)."""
+
+    __tablename__ = "digest_charts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[str] = mapped_column(String(64))
+    team: Mapped[str] = mapped_column(String(32))
+    week: Mapped[str] = mapped_column(String(10))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    """The digest's figures: the chart is drawn from them on the first request."""
+    png: Mapped[bytes | None] = mapped_column(LargeBinary)
+    preview: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("token", name="uq_digest_charts_token"),)
