@@ -22,7 +22,7 @@ from bot.config import WEEKDAYS, Config, DigestSchedule
 from bot.domain import OutboundMessage
 from bot.ports import DayFigures, Figures, Store, UnitOfWork, WeekRows
 from bot.routing import Directory, Target
-from classifiers.themes import Theme, growing_themes
+from classifiers.themes import TermCounts, Theme, themes_from
 
 MANAGERS = "managers"
 CHART_UPLOADS = frozenset({"slack"})
@@ -153,6 +153,10 @@ class DigestBuilder:
         days = self.figures.day_figures(bounds, min(week.end, now))
         rows = self.figures.week_rows(week.start, week.end, now)
         last_texts = self.figures.texts(last.start, last.end)
+        # Each complaint's terms are counted once, per department; a team of teams (the managers)
+        # adds its departments' counts up instead of reading every text again.
+        terms_now = {dept: TermCounts.of(items) for dept, items in rows.texts.items()}
+        terms_before = {dept: TermCounts.of(items) for dept, items in last_texts.items()}
         teams: dict[str, set[str | None] | None] = {d.key: {d.key} for d in self.config.departments}
         teams[MANAGERS] = None  # everything, the triage queue included
         result = {}
@@ -187,10 +191,11 @@ class DigestBuilder:
             this_texts = [
                 item for dept, items in rows.texts.items() if keys is None or dept in keys for item in items
             ]
-            before = [
-                item for dept, items in last_texts.items() if keys is None or dept in keys for item in items
-            ]
-            figures.themes = growing_themes(this_texts, before)
+            figures.themes = themes_from(
+                TermCounts.merged(c for dept, c in terms_now.items() if keys is None or dept in keys),
+                TermCounts.merged(c for dept, c in terms_before.items() if keys is None or dept in keys),
+                this_texts,
+            )
             texts = dict(this_texts)
             figures.examples = {theme.example_ref: texts[theme.example_ref] for theme in figures.themes}
             result[team] = figures

@@ -108,6 +108,9 @@ class UserNames:
                 return self._names[user_id]
         try:
             user = self.client.users_info(user=user_id).get("user") or {}
+        except SlackApiError as error:  # no such user, or no users:read: show the id from now on
+            log.info("slack users.info refused: %s", error.response.get("error"))
+            user = {}
         except (SlackClientError, OSError) as error:  # a name is a nicety: never fail a delivery for it
             log.warning("slack users.info failed: %s", type(error).__name__)
             return user_id

@@ -1,4 +1,5 @@
-"""digest charts served by URL; the forwarded message's permalink and author; outbox message ids
+"""digest charts served by URL; the forwarded message's permalink and author; indexes for the
+digest's unresolved tickets and for finding a card by its platform message id
 
 Revision ID: 0003
 Revises: 0002
@@ -35,6 +36,13 @@ def upgrade() -> None:
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         batch_op.add_column(sa.Column("source_url", sa.String(length=512), nullable=True))
         batch_op.add_column(sa.Column("source_author", sa.String(length=128), nullable=True))
+        batch_op.create_index(
+            "ix_tickets_unresolved",
+            ["department", "due_at"],
+            unique=False,
+            sqlite_where=sa.text("status != 'resolved'"),
+            postgresql_where=sa.text("status != 'resolved'"),
+        )
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.create_index("ix_outbox_platform_message_id", ["platform_message_id"], unique=False)
 
@@ -43,6 +51,7 @@ def downgrade() -> None:
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_index("ix_outbox_platform_message_id")
     with op.batch_alter_table("tickets", schema=None) as batch_op:
+        batch_op.drop_index("ix_tickets_unresolved")
         batch_op.drop_column("source_author")
         batch_op.drop_column("source_url")
     op.drop_table("digest_charts")
