@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, literal_column, or_, select
+from sqlalchemy import String, and_, case, func, literal_column, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain import Status
@@ -86,7 +86,7 @@ class SqlFigures:
             # Written as the partial index ix_tickets_unresolved's own condition, with the literal,
             # so SQLite and PostgreSQL read the few unresolved tickets from it instead of the whole
             # history (SQLite's statistics otherwise pick (department, created_at): 3 s at 1M).
-            resolved = literal_column(f"'{Status.RESOLVED.value}'")
+            resolved = literal_column(f"'{Status.RESOLVED.value}'", String)
             still_open = and_(TicketRow.status != resolved, TicketRow.created_at < end)
             for dept, n, late in session.execute(
                 select(TicketRow.department, func.count(), func.sum(case((overdue, 1), else_=0)))
