@@ -203,7 +203,8 @@ class FlexWriter:
             {"type": "flex", "altText": cut(message.text, ALT_TEXT_CHARS), "contents": bubble}
         ]
         chart, preview = data.get("chart_url"), data.get("preview_url")
-        if isinstance(chart, str) and isinstance(preview, str):
+        # LINE refuses a whole push whose image URLs are not https: then the digest goes as text.
+        if isinstance(chart, str) and isinstance(preview, str) and _https(chart) and _https(preview):
             messages.append({"type": "image", "originalContentUrl": chart, "previewImageUrl": preview})
         return messages
 
@@ -250,6 +251,10 @@ class FlexWriter:
                 }
             )
         return {"items": items[:QUICK_REPLY_ITEMS]} if items else None
+
+
+def _https(url: str) -> bool:
+    return url.startswith("https://")
 
 
 def _text(text: str, **style: Any) -> dict[str, Any]:

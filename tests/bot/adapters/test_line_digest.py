@@ -33,9 +33,11 @@ def line_db(database_url: str) -> Iterator[Line]:
     )
 
 
-@pytest.fixture
-def line_text_only(sqlite_url: str) -> Iterator[Line]:
-    yield from running(sqlite_url, managers={"line_group": MANAGERS_GROUP})
+@pytest.fixture(params=[None, "http://192.0.2.1:3000"])
+def line_text_only(request: pytest.FixtureRequest, sqlite_url: str) -> Iterator[Line]:
+    """No public URL, or one LINE would refuse to fetch from (not https)."""
+    web = {"public_url": request.param} if request.param else {}
+    yield from running(sqlite_url, web=web, managers={"line_group": MANAGERS_GROUP})
 
 
 def send_digests(line: Line) -> list[list[dict[str, object]]]:
@@ -97,7 +99,7 @@ def test_the_digest_is_a_flex_bubble_and_the_chart_an_image_served_by_url(line_d
     assert managers and managers[-1]["messages"][-1]["originalContentUrl"] != image["originalContentUrl"]
 
 
-def test_without_a_public_url_line_gets_the_digest_text_only(line_text_only: Line) -> None:
+def test_without_a_public_https_url_line_gets_the_digest_text_only(line_text_only: Line) -> None:
     ((flex,),) = send_digests(line_text_only)
 
     assert flex["type"] == "flex" and "物流・配送" in flex["altText"]
