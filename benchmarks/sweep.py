@@ -15,7 +15,7 @@ import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -83,15 +83,27 @@ def rows(total: int, open_ratio: float) -> Iterator[tuple[object, ...]]:
 
 
 def load_sqlite(path: Path, total: int, open_ratio: float) -> None:
+    bulk_load_sqlite(path, "tickets", COLUMNS, rows(total, open_ratio))
+
+
+def bulk_load_sqlite(
+    path: Path, table: str, columns: Sequence[str], values: Iterable[Sequence[object]]
+) -> None:
+    """Appends ``values`` to ``table`` with executemany in batches (times stored as naive UTC)."""
+
     def value(v: object) -> object:
-        return v.replace(tzinfo=None).isoformat(" ", "microseconds") if isinstance(v, datetime) else v
+        return (
+            v.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+            if isinstance(v, datetime)
+            else v
+        )
 
     connection = sqlite3.connect(path)
     connection.execute("PRAGMA synchronous=OFF")
-    placeholders = ", ".join("?" for _ in COLUMNS)
-    statement = f"INSERT INTO tickets ({', '.join(COLUMNS)}) VALUES ({placeholders})"
+    placeholders = ", ".join("?" for _ in columns)
+    statement = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
     batch: list[tuple[object, ...]] = []
-    for row in rows(total, open_ratio):
+    for row in values:
         batch.append(tuple(value(v) for v in row))
         if len(batch) == 50_000:
             connection.executemany(statement, batch)
@@ -103,16 +115,25 @@ def load_sqlite(path: Path, total: int, open_ratio: float) -> None:
 
 
 def load_postgres(url: str, total: int, open_ratio: float) -> None:
+    bulk_load_postgres(url, "tickets", COLUMNS, rows(total, open_ratio))
+
+
+def bulk_load_postgres(
+    url: str, table: str, columns: Sequence[str], values: Iterable[Sequence[object]]
+) -> None:
+    """Appends ``values`` to ``table`` with COPY, then moves its id sequence past them."""
     engine = create_engine(url)
     raw = engine.raw_connection()
     try:
         cursor = raw.driver_connection.cursor()  # type: ignore[union-attr]
-        with cursor.copy(f"COPY tickets ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-            for row in rows(total, open_ratio):
+        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in values:
                 copy.write_row(row)
-        cursor.execute("SELECT setval(pg_get_serial_sequence('tickets', 'id'), %s)", (total,))
+        cursor.execute(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+        )
         raw.commit()
-        cursor.execute("ANALYZE tickets")
+        cursor.execute(f"ANALYZE {table}")
         raw.commit()
     finally:
         raw.close()

@@ -105,6 +105,11 @@ class CardWriter:
             self.t("card.forwarder", forwarder=ticket.forwarder, platform=ticket.platform),
             masked,
         ]
+        if ticket.source_author or ticket.source_url:
+            author = ticket.source_author or ticket.forwarder
+            lines.append(
+                " ".join(filter(None, [self.t("slack.source_author", author=author), ticket.source_url]))
+            )
         change_text = None
         if change is not None:
             change_text = self.t(
@@ -132,6 +137,9 @@ class CardWriter:
             "forwarder": ticket.forwarder,
             "platform": ticket.platform,
             "change": change_text,
+            "change_actor": change["actor"] if change is not None else None,
+            "source_author": ticket.source_author,
+            "source_url": ticket.source_url,
             "departments": [[d.key, d.name(self.t.language)] for d in self.config.departments],
         }
         return "\n".join(lines), data

@@ -23,7 +23,16 @@ def _font_family() -> str:
     return font_manager.FontProperties(fname=path).get_name()
 
 
-def render_chart(data: dict[str, Any], translator: Translator) -> bytes:
+PREVIEW_DPI = 40
+"""LINE shows the preview in the chat (at most 1 MB); the full image opens on a tap."""
+
+
+def render_chart_and_preview(data: dict[str, Any], translator: Translator) -> tuple[bytes, bytes]:
+    """The chart and a small preview of it, as PNGs."""
+    return render_chart(data, translator), render_chart(data, translator, dpi=PREVIEW_DPI)
+
+
+def render_chart(data: dict[str, Any], translator: Translator, *, dpi: int = 110) -> bytes:
     """A PNG of one digest's ``data`` (as built by :class:`bot.digest.DigestBuilder`)."""
     import matplotlib
 
@@ -34,7 +43,7 @@ def render_chart(data: dict[str, Any], translator: Translator) -> bytes:
     family = _font_family()
     t = translator
     days = list(range(7))
-    figure = Figure(figsize=(7.5, 3.8), dpi=110)
+    figure = Figure(figsize=(7.5, 3.8), dpi=dpi)
     axes = figure.subplots()
     width = 0.38
     axes.bar(

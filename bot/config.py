@@ -73,12 +73,37 @@ class Roles:
 
 
 @dataclass(frozen=True)
+class DigestSchedule:
+    """When one digest is posted: weekday and time in ``timezone``."""
+
+    weekday: str = "mon"
+    hour: int = 9
+    minute: int = 0
+    timezone: str = "Asia/Tokyo"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
 class Digest:
     weekday: str = "mon"
     hour: int = 9
     minute: int = 0
     silent_ratio: float = 29.0
     """Unhappy customers who never complain for each one who does (Heinrich's 1:29:300 as a rule of thumb)."""
+    timezone: str | None = None
+    """``None``: [bot].timezone."""
+    teams: Mapping[str, DigestSchedule] = field(default_factory=dict)
+    """Teams (department keys, and ``managers``) whose schedule differs from [digest]."""
+
+    def schedule(self, team: str, default_timezone: str) -> DigestSchedule:
+        """``team``'s schedule: its own table, else [digest]'s weekday and time in its time zone."""
+        own = self.teams.get(team)
+        if own is not None:
+            return own
+        return DigestSchedule(self.weekday, self.hour, self.minute, self.timezone or default_timezone)
 
 
 DEFAULT_LINE_KEYWORD = "#クレーム"
@@ -160,6 +185,8 @@ class Config:
     roles: Roles = field(default_factory=Roles)
     retention_days: int | None = None
     """Complaint texts older than this are erased by the daily retention job (``None``: kept)."""
+    public_url: str | None = None
+    """[web] public_url: the bot's public https address, for links platforms fetch (LINE's chart images)."""
 
     @property
     def sla_hours(self) -> float:
@@ -223,6 +250,7 @@ def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
             "line",
             "logging",
             "roles",
+            "web",
         },
     )
     bot = _table(raw, "bot")
@@ -239,13 +267,7 @@ def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
 
     departments = _departments(raw)
     sla, sla_departments = _sla(_table(raw, "sla"), {d.key for d in departments})
-    digest_raw = _table(raw, "digest")
-    _reject_unknown(digest_raw, "digest.", {"weekday", "time", "silent_ratio"})
-    digest = Digest(
-        weekday=_choice(digest_raw, "digest.weekday", "weekday", WEEKDAYS, "mon"),
-        **_time_of_day(digest_raw, "digest.time"),
-        silent_ratio=_number(digest_raw, "digest.silent_ratio", "silent_ratio", 29.0, low=0, high=10_000),
-    )
+    digest = _digest(_table(raw, "digest"), {d.key for d in departments}, timezone)
     classifier = _table(raw, "classifier")
     threshold = _number(classifier, "classifier.threshold", "threshold", 0.3, low=0.0, high=1.0)
     model_path = _str(classifier, "classifier.model_path", "model_path", "") or None
@@ -298,7 +320,57 @@ def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
         log_format=log_format,
         roles=_roles(raw, {d.key for d in departments}, _managers(_table(raw, "managers"))),
         retention_days=retention_days,
+        public_url=_public_url(_table(raw, "web")),
     )
+
+
+def _digest(table: Mapping[str, Any], departments: set[str], default_timezone: str) -> Digest:
+    _reject_unknown(
+        table, "digest.", {"weekday", "time", "silent_ratio", "timezone", "departments", "managers"}
+    )
+    base = _digest_schedule(table, "digest.", DigestSchedule(timezone=default_timezone))
+    teams = {}
+    overrides = _table(table, "departments")
+    for key in overrides:
+        where = f"digest.departments.{key}"
+        if key not in departments:
+            raise ConfigError(where, f"unknown department (known: {', '.join(sorted(departments))})")
+        teams[key] = _digest_schedule(_table(overrides, key), where + ".", base)
+    if "managers" in table:
+        teams["managers"] = _digest_schedule(_table(table, "managers"), "digest.managers.", base)
+    return Digest(
+        weekday=base.weekday,
+        hour=base.hour,
+        minute=base.minute,
+        silent_ratio=_number(table, "digest.silent_ratio", "silent_ratio", 29.0, low=0, high=10_000),
+        timezone=base.timezone if "timezone" in table else None,
+        teams=teams,
+    )
+
+
+def _digest_schedule(table: Mapping[str, Any], prefix: str, base: DigestSchedule) -> DigestSchedule:
+    if prefix != "digest.":
+        _reject_unknown(table, prefix, {"weekday", "time", "timezone"})
+    timezone = _str(table, prefix + "timezone", "timezone", base.timezone)
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(prefix + "timezone", f"unknown time zone {timezone!r}") from None
+    at = (
+        _time_of_day(table, prefix + "time")
+        if "time" in table
+        else {"hour": base.hour, "minute": base.minute}
+    )
+    weekday = _choice(table, prefix + "weekday", "weekday", WEEKDAYS, base.weekday)
+    return DigestSchedule(weekday=weekday, timezone=timezone, **at)
+
+
+def _public_url(table: Mapping[str, Any]) -> str | None:
+    _reject_unknown(table, "web.", {"public_url"})
+    url = _str(table, "web.public_url", "public_url", "").strip().rstrip("/")
+    if url and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", url):
+        raise ConfigError("web.public_url", f"an address such as https://triage.example.com, got {url!r}")
+    return url or None
 
 
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,31}$")

@@ -15,15 +15,20 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.cards import CardWriter
-from bot.config import WEEKDAYS, Config
+from bot.config import WEEKDAYS, Config, DigestSchedule
 from bot.domain import OutboundMessage
-from bot.ports import DayFigures, Figures, Store, WeekRows
-from bot.routing import Directory
-from classifiers.themes import Theme, growing_themes
+from bot.ports import DayFigures, Figures, Store, UnitOfWork, WeekRows
+from bot.routing import Directory, Target
+from classifiers.themes import TermCounts, Theme, themes_from
 
 MANAGERS = "managers"
+CHART_UPLOADS = frozenset({"slack"})
+"""Platforms that get the chart as an uploaded file, posted after the digest's text."""
+CHART_BY_URL = frozenset({"line"})
+"""Platforms that fetch the chart from the web app by URL."""
 LATE_AFTER = timedelta(hours=1)
 HISTORY_WEEKS = 4
 
@@ -44,10 +49,15 @@ class Week:
 
     @classmethod
     def containing(cls, moment: datetime, config: Config) -> Week:
-        local = moment.astimezone(config.tz)
+        return cls.of(moment, config.tz)
+
+    @classmethod
+    def of(cls, moment: datetime, tz: ZoneInfo) -> Week:
+        """The ISO week that ``moment`` falls in, in time zone ``tz``."""
+        local = moment.astimezone(tz)
         monday = local.date() - timedelta(days=local.weekday())
         year, week, _ = monday.isocalendar()
-        return cls(f"{year}-W{week:02d}", datetime.combine(monday, time(), tzinfo=config.tz))
+        return cls(f"{year}-W{week:02d}", datetime.combine(monday, time(), tzinfo=tz))
 
     @classmethod
     def parse(cls, label: str, config: Config) -> Week:
@@ -143,6 +153,10 @@ class DigestBuilder:
         days = self.figures.day_figures(bounds, min(week.end, now))
         rows = self.figures.week_rows(week.start, week.end, now)
         last_texts = self.figures.texts(last.start, last.end)
+        # Each complaint's terms are counted once, per department; a team of teams (the managers)
+        # adds its departments' counts up instead of reading every text again.
+        terms_now = {dept: TermCounts.of(items) for dept, items in rows.texts.items()}
+        terms_before = {dept: TermCounts.of(items) for dept, items in last_texts.items()}
         teams: dict[str, set[str | None] | None] = {d.key: {d.key} for d in self.config.departments}
         teams[MANAGERS] = None  # everything, the triage queue included
         result = {}
@@ -177,10 +191,11 @@ class DigestBuilder:
             this_texts = [
                 item for dept, items in rows.texts.items() if keys is None or dept in keys for item in items
             ]
-            before = [
-                item for dept, items in last_texts.items() if keys is None or dept in keys for item in items
-            ]
-            figures.themes = growing_themes(this_texts, before)
+            figures.themes = themes_from(
+                TermCounts.merged(c for dept, c in terms_now.items() if keys is None or dept in keys),
+                TermCounts.merged(c for dept, c in terms_before.items() if keys is None or dept in keys),
+                this_texts,
+            )
             texts = dict(this_texts)
             figures.examples = {theme.example_ref: texts[theme.example_ref] for theme in figures.themes}
             result[team] = figures
@@ -311,44 +326,75 @@ class DigestBuilder:
 
     # -- the weekly job -------------------------------------------------------------------------
 
-    def scheduled_time(self, now: datetime) -> datetime:
-        """This week's digest moment in the shop's time zone (may be later than ``now``)."""
-        week = Week.containing(now, self.config)
-        schedule = self.config.digest
+    def schedule(self, team: str) -> DigestSchedule:
+        return self.config.digest.schedule(team, self.config.timezone)
+
+    def scheduled_time(self, now: datetime, team: str = MANAGERS) -> datetime:
+        """This week's digest moment for ``team`` in its time zone (may be later than ``now``)."""
+        schedule = self.schedule(team)
+        week = Week.of(now, schedule.tz)
         day = week.day(WEEKDAYS.index(schedule.weekday))
         return day.replace(hour=schedule.hour, minute=schedule.minute)
 
-    def send_weekly_digests(self, now: datetime) -> list[Digest]:
-        """Queues every digest that is due and not yet sent; returns what it queued."""
-        moment = self.scheduled_time(now)
+    def due_week(self, team: str, now: datetime) -> tuple[Week, bool]:
+        """The week ``team``'s latest due digest covers (the ISO week before its digest moment, in
+        its time zone), and whether sending it now is late."""
+        moment = self.scheduled_time(now, team)
         if moment > now:
-            moment = self.scheduled_time(now - timedelta(days=7))
-        week = Week.containing(moment, self.config).previous()
-        late = now - moment > LATE_AFTER
+            moment = self.scheduled_time(now - timedelta(days=7), team)
+        return Week.of(moment, self.schedule(team).tz).previous(), now - moment > LATE_AFTER
+
+    def send_weekly_digests(self, now: datetime) -> list[Digest]:
+        """Queues every digest that is due and not yet sent; returns what it queued.
+
+        Each team has its own weekday, time and time zone; (team, week) is recorded under a unique
+        key in the same transaction that queues the messages, so two workers racing, or a catch-up
+        after downtime, send each digest once.
+        """
+        due: dict[str, tuple[Week, bool]] = {}
         with self.store.transaction() as uow:
-            if not uow.has_tickets_before(week.end):
-                return []  # a new installation has no week to report on yet
-            sent_already = uow.digests_sent(week.label)
-            due = [team for team in (*self.config.department_keys, MANAGERS) if team not in sent_already]
+            sent_already: dict[str, set[str]] = {}
+            for team in (*self.config.department_keys, MANAGERS):
+                week, late = self.due_week(team, now)
+                if week.label not in sent_already:
+                    sent_already[week.label] = uow.digests_sent(week.label)
+                if team not in sent_already[week.label] and uow.has_tickets_before(week.end):
+                    due[team] = (week, late)  # a new installation has no week to report on yet
         if not due:
             return []
-        teams = self.collect(week, now)
+        figures: dict[Week, dict[str, TeamWeek]] = {}
+        for week, _late in due.values():
+            if week not in figures:
+                figures[week] = self.collect(week, now)
         sent = []
         with self.store.transaction() as uow:
-            for team in due:
+            for team, (week, late) in due.items():
                 if not uow.record_digest(team, week.label, now, late=late):
                     continue  # another worker sent it
+                teams = figures[week]
                 digest = self.render(
                     teams[team], week, now, late=late, teams=teams if team == MANAGERS else None
                 )
-                targets = (
-                    self.directory.manager_targets()
-                    if team == MANAGERS
-                    else self.directory.team_targets(team)
-                )
-                for platform, channel in targets:
-                    uow.queue(
-                        OutboundMessage(platform, channel, "digest", digest.text, dict(digest.data)), now
-                    )
+                self.queue(uow, digest, now)
                 sent.append(digest)
         return sent
+
+    def targets(self, team: str) -> list[tuple[str, str]]:
+        return self.directory.manager_targets() if team == MANAGERS else self.directory.team_targets(team)
+
+    def queue(
+        self, uow: UnitOfWork, digest: Digest, now: datetime, targets: list[Target] | None = None
+    ) -> None:
+        """Queues ``digest`` for each target with its chart: uploaded after the text where the
+        platform takes files (Slack), linked in the message where it fetches images by URL (LINE,
+        with [web] public_url set; without it LINE gets the text only)."""
+        for platform, channel in self.targets(digest.team) if targets is None else targets:
+            data = dict(digest.data)
+            if platform in CHART_BY_URL and self.config.public_url:
+                token = uow.add_chart(digest.team, digest.week.label, digest.data, now)
+                data["chart_url"] = f"{self.config.public_url}/charts/{token}.png"
+                data["preview_url"] = f"{self.config.public_url}/charts/{token}/preview.png"
+            uow.queue(OutboundMessage(platform, channel, "digest", digest.text, data), now)
+            if platform in CHART_UPLOADS:
+                chart = OutboundMessage(platform, channel, "digest_chart", digest.text, dict(digest.data))
+                uow.queue(chart, now)

@@ -49,6 +49,10 @@ class IncomingMessage:
     reply_token: str | None = None
     """A platform's one-time token for answering this message for free (LINE); the core copies it
     into the forwarder's reply so the sender can use it before it expires."""
+    source_url: str | None = None
+    """A link to the forwarded message itself (Slack's "Send to triage" shortcut)."""
+    source_author: str | None = None
+    """Who wrote the forwarded message, when someone else forwards it."""
 
 
 @dataclass
@@ -77,6 +81,8 @@ class Ticket:
     """When the reminder sweep next needs to look at this ticket (``None``: never again)."""
     erased_at: datetime | None = None
     """When retention erased the complaint's text (``None``: the text is kept)."""
+    source_url: str | None = None
+    source_author: str | None = None
 
 
 @dataclass(frozen=True)

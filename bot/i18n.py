@@ -149,10 +149,21 @@ TEXTS: dict[str, dict[str, str]] = {
         "duration.hm": "{h}時間{m}分",
         "duration.m": "{m}分",
         # --- slack (#4) ---
+        "slack.source_author": "元のメッセージの投稿者：{author}",
+        "slack.source_link": "元のメッセージ",
+        "slack.digest.shared": "このチャンネルに週次レポートを投稿します。",
         #
         # --- classifier (#3) ---
         #
         # --- digest delivery (#7) ---
+        "digest.field.count": "件数\n{count} 件（先週 {last_week} 件）",
+        "digest.field.kept": "期限内返信率\n{kept}",
+        "digest.field.open": "未解決／期限超過\n{open} 件／{overdue} 件",
+        "line.digest.count": "件数",
+        "line.digest.count_value": "{count} 件（先週 {last_week} 件）",
+        "line.digest.kept": "期限内",
+        "line.digest.open": "未解決",
+        "line.digest.open_value": "{open} 件（期限超過 {overdue} 件）",
         #
         # --- operations (#8) ---
         "action.outbox_retried": "配信できなかったメッセージを再送キューに戻しました",
@@ -333,10 +344,21 @@ TEXTS: dict[str, dict[str, str]] = {
         "duration.hm": "{h}h {m}m",
         "duration.m": "{m}m",
         # --- slack (#4) ---
+        "slack.source_author": "Original message by {author}",
+        "slack.source_link": "Open message",
+        "slack.digest.shared": "Posting the weekly digest in this channel.",
         #
         # --- classifier (#3) ---
         #
         # --- digest delivery (#7) ---
+        "digest.field.count": "Complaints\n{count} (last week {last_week})",
+        "digest.field.kept": "Answered in time\n{kept}",
+        "digest.field.open": "Open / overdue\n{open} / {overdue}",
+        "line.digest.count": "Complaints",
+        "line.digest.count_value": "{count} (last week {last_week})",
+        "line.digest.kept": "In time",
+        "line.digest.open": "Open",
+        "line.digest.open_value": "{open} ({overdue} overdue)",
         #
         # --- operations (#8) ---
         "action.outbox_retried": "put an undeliverable message back in the queue",
@@ -515,10 +537,21 @@ TEXTS: dict[str, dict[str, str]] = {
         "duration.hm": "{h}시간 {m}분",
         "duration.m": "{m}분",
         # --- slack (#4) ---
+        "slack.source_author": "원래 메시지 작성자: {author}",
+        "slack.source_link": "원래 메시지",
+        "slack.digest.shared": "이 채널에 주간 리포트를 게시합니다.",
         #
         # --- classifier (#3) ---
         #
         # --- digest delivery (#7) ---
+        "digest.field.count": "건수\n{count}건 (지난주 {last_week}건)",
+        "digest.field.kept": "기한 내 답변율\n{kept}",
+        "digest.field.open": "미해결 / 기한 초과\n{open}건 / {overdue}건",
+        "line.digest.count": "건수",
+        "line.digest.count_value": "{count}건 (지난주 {last_week}건)",
+        "line.digest.kept": "기한 내",
+        "line.digest.open": "미해결",
+        "line.digest.open_value": "{open}건 (기한 초과 {overdue}건)",
         #
         # --- operations (#8) ---
         "action.outbox_retried": "전달하지 못한 메시지를 재전송 대기열에 되돌렸습니다",

@@ -103,6 +103,9 @@ class UnitOfWork(Protocol):
 
     def digests_sent(self, week: str) -> set[str]: ...
     def record_digest(self, team: str, week: str, at: datetime, *, late: bool = False) -> bool: ...
+    def add_chart(self, team: str, week: str, data: dict[str, Any], at: datetime) -> str:
+        """Stores a digest's chart figures under a new unguessable token, which it returns."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -130,6 +130,8 @@ class TriageService:
                     created_at=now,
                     due_at=due_at,
                     remind_at=policy.first_reminder(due_at),
+                    source_url=message.source_url,
+                    source_author=message.source_author,
                 )
             )
             uow.attach_event(message.platform, message.event_id, ticket.ref)

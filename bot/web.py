@@ -67,6 +67,9 @@ def create_web_app(app: App) -> Flask:
         reason = "; ".join(f"{name}: {value}" for name, value in checks.items() if value != "ok")
         return jsonify(ready=False, checks=checks, reason=reason), 503
 
+    from bot.chart_server import register as register_charts
+
+    register_charts(web, app)
     if app.config.has_slack:
         from bot.adapters.slack import register as register_slack
 

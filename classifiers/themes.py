@@ -18,7 +18,6 @@ from itertools import pairwise
 from classifiers.text import normalize
 
 _RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]+|[\uac00-\ud7af]+|[a-z][a-z']+")
-_HIRAGANA_ONLY = re.compile(r"^[\u3040-\u309f]+$")
 _EN_STOP = frozenset(
     [
         "the",
@@ -115,11 +114,17 @@ def _terms(text: str) -> set[str]:
             if run not in _EN_STOP and len(run) > 2:
                 words.append(run)
             continue
+        # Hiragana counts before each position: a gram is hiragana only when its count is its size
+        # (a sum instead of a regular expression per gram: the digest reads ~10,000 texts a week).
+        hiragana = [0]
+        for char in run:
+            hiragana.append(hiragana[-1] + ("\u3040" <= char <= "\u309f"))
         for size in range(2, 6):
             for i in range(len(run) - size + 1):
-                gram = run[i : i + size]
-                if _HIRAGANA_ONLY.match(gram) or gram[0] in _PARTICLES or gram[-1] in _PARTICLES:
+                end = i + size
+                if hiragana[end] - hiragana[i] == size or run[i] in _PARTICLES or run[end - 1] in _PARTICLES:
                     continue
+                gram = run[i:end]
                 if gram not in _KO_STOP and gram not in _JA_STOP:
                     found.add(gram)
     found.update(words)
@@ -169,13 +174,51 @@ def growing_themes(
     """
     now, holders = _frequencies(this_week)
     before, _ = _frequencies(last_week)
-    normal = {ref: normalize(text) for ref, text in this_week}
+    return themes_from(TermCounts(now, holders), TermCounts(before, {}), this_week, limit=limit)
+
+
+@dataclass
+class TermCounts:
+    """How many complaints hold each term, and which (refs in order), for one group of complaints."""
+
+    counts: Counter[str]
+    holders: dict[str, list[int]]
+
+    @classmethod
+    def of(cls, documents: Iterable[tuple[int, str]]) -> TermCounts:
+        return cls(*_frequencies(documents))
+
+    @classmethod
+    def merged(cls, parts: Iterable[TermCounts]) -> TermCounts:
+        """The counts of several disjoint groups together (a team of teams), without re-reading texts."""
+        counts: Counter[str] = Counter()
+        holders: dict[str, list[int]] = {}
+        for part in parts:
+            counts.update(part.counts)
+            for term, refs in part.holders.items():
+                holders.setdefault(term, []).extend(refs)
+        return cls(counts, holders)
+
+
+def themes_from(
+    this_week: TermCounts, last_week: TermCounts, texts: Sequence[tuple[int, str]], *, limit: int = 5
+) -> list[Theme]:
+    """:func:`growing_themes` from counted terms; ``texts`` are this week's (ref, text) pairs."""
+    now, holders, before = this_week.counts, this_week.holders, last_week.counts
+    raw = dict(texts)
+    normal: dict[int, str] = {}
+
+    def normalized(ref: int) -> str:
+        if ref not in normal:
+            normal[ref] = normalize(raw[ref])
+        return normal[ref]
+
     candidates = [(term, n) for term, n in now.items() if n >= 2 and n > before.get(term, 0)]
     # Most growth first; among equals the longer phrase (more specific), then the phrase itself.
     candidates.sort(key=lambda pair: (-(pair[1] - before.get(pair[0], 0)), -len(pair[0]), pair[0]))
     chosen: list[Theme] = []
     for term, n in candidates:
-        phrase = _expand(term, [normal[ref] for ref in holders[term]])
+        phrase = _expand(term, [normalized(ref) for ref in holders[term]])
         if any(phrase in theme.phrase for theme in chosen):
             continue
         chosen.append(Theme(phrase, n, before.get(term, 0), holders[term][0]))

@@ -13,12 +13,14 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
     TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -81,6 +83,10 @@ class TicketRow(Base):
     remind_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     """When the retention job erased the complaint's text and the customer's name."""
+    source_url: Mapped[str | None] = mapped_column(String(512))
+    """The forwarded message's permalink (Slack's "Send to triage" shortcut)."""
+    source_author: Mapped[str | None] = mapped_column(String(128))
+    """Who wrote the forwarded message, when that is not the forwarder."""
 
     __table_args__ = (
         # The reminder sweep reads the open tickets whose next reminder is due, so it costs what is
@@ -90,6 +96,15 @@ class TicketRow(Base):
         Index("ix_tickets_status_due", "status", "due_at"),
         Index("ix_tickets_department_created", "department", "created_at"),
         Index("ix_tickets_created", "created_at"),
+        # The digest's open and overdue figures: the unresolved tickets only, a few thousand of a
+        # history of millions.
+        Index(
+            "ix_tickets_unresolved",
+            "department",
+            "due_at",
+            sqlite_where=sql_text("status != 'resolved'"),
+            postgresql_where=sql_text("status != 'resolved'"),
+        ),
     )
 
 
@@ -150,6 +165,8 @@ class OutboxRow(Base):
     __table_args__ = (
         Index("ix_outbox_status_next", "status", "next_attempt_at"),
         Index("ix_outbox_ticket_kind", "ticket_id", "kind"),
+        # A reply in a thread finds its card by the card's platform message id (ticket_for_message).
+        Index("ix_outbox_platform_message_id", "platform_message_id"),
     )
 
 
@@ -176,3 +193,20 @@ class AccessEventRow(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON)
 
     __table_args__ = (Index("ix_access_events_at", "at"),)
+
+
+class DigestChartRow(Base):
+    """A digest's chart, served at an unguessable URL (LINE fetches images by URL)."""
+
+    __tablename__ = "digest_charts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[str] = mapped_column(String(64))
+    team: Mapped[str] = mapped_column(String(32))
+    week: Mapped[str] = mapped_column(String(10))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    """The digest's figures: the chart is drawn from them on the first request."""
+    png: Mapped[bytes | None] = mapped_column(LargeBinary)
+    preview: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("token", name="uq_digest_charts_token"),)

@@ -57,6 +57,8 @@ class SqlOutbox:
                 edit_id, card_pending = self._card_state(session, row)
                 if card_pending:
                     continue  # an update waits for its card, so a card is never edited before it exists
+                if row.kind == "digest_chart" and self._digest_pending(session, row):
+                    continue  # a chart follows its digest's text, which may be retrying
                 row.status = "sending"
                 row.claimed_at = now
                 claimed.append(QueuedMessage(row.id, _message(row), row.attempts, edit_id))
@@ -82,6 +84,22 @@ class SqlOutbox:
             return None, False
         status, message_id = card
         return message_id, status != "sent" and status != "dead"
+
+    @staticmethod
+    def _digest_pending(session: Session, row: OutboxRow) -> bool:
+        """Whether an earlier digest text to the chart's channel is still queued (or being sent)."""
+        earlier = session.scalar(
+            select(OutboxRow.id)
+            .where(
+                OutboxRow.status.in_(("pending", "sending")),
+                OutboxRow.kind == "digest",
+                OutboxRow.platform == row.platform,
+                OutboxRow.channel == row.channel,
+                OutboxRow.id < row.id,
+            )
+            .limit(1)
+        )
+        return earlier is not None
 
     def delivered(self, item_id: int, now: datetime, message_id: str | None) -> None:
         with self.session_factory() as session, session.begin():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain import AuditEntry, DuplicateEvent, OutboundMessage, Status, Ticket
 from storage.models import (
+    DigestChartRow,
     DigestRow,
     InboundEventRow,
     OutboxRow,
@@ -42,6 +44,8 @@ _TICKET_FIELDS = (
     "acknowledged_by",
     "remind_at",
     "erased_at",
+    "source_url",
+    "source_author",
 )
 
 
@@ -258,6 +262,11 @@ class SqlUnitOfWork:
 
     def record_digest(self, team: str, week: str, at: datetime, *, late: bool = False) -> bool:
         return insert_ignoring_conflict(self.session, DigestRow, team=team, week=week, sent_at=at, late=late)
+
+    def add_chart(self, team: str, week: str, data: dict[str, Any], at: datetime) -> str:
+        token = secrets.token_urlsafe(32)  # 256 random bits: the URL is the only key
+        self.session.add(DigestChartRow(token=token, team=team, week=week, data=data, created_at=at))
+        return token
 
 
 class SqlStore:

@@ -45,6 +45,11 @@ class FakeSlackApi:
         self.thread_messages: list[dict[str, Any]] = []
         self.user_groups: dict[str, list[str]] = {}
         """User-group id -> member user ids, for ``usergroups.users.list``."""
+        self.uploads: dict[str, bytes] = {}
+        """Bytes received at the upload URLs that files.getUploadURLExternal handed out, by file id."""
+        self.user_names: dict[str, str] = {}
+        """Display names users.info gives; other users are ``user_not_found``."""
+        self._files = itertools.count(1)
         self._ts = itertools.count(1)
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -118,6 +123,23 @@ class FakeSlackApi:
                 body = {"ok": False, "error": "no_such_subteam"}
             else:
                 body.update(users=list(self.user_groups[group]))
+        elif method == "files.getUploadURLExternal":
+            file_id = f"F0CHART{next(self._files)}"
+            body.update(file_id=file_id, upload_url=f"{self.url.removesuffix('/api/')}/upload/{file_id}")
+        elif method == "files.completeUploadExternal":
+            body.update(files=[{"id": f["id"], "title": f.get("title")} for f in args.get("files", [])])
+        elif method == "users.info":
+            user = str(args.get("user", ""))
+            if user not in self.user_names:
+                call.answer = {"ok": False, "error": "user_not_found"}
+                return 200, call.answer, {}
+            profile = {"display_name": self.user_names[user], "real_name": ""}
+            body.update(user={"id": user, "name": user.lower(), "profile": profile})
+        elif method == "chat.getPermalink":
+            channel, ts = args.get("channel", ""), str(args.get("message_ts", ""))
+            body.update(
+                channel=channel, permalink=f"https://shop.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+            )
         call.answer = body
         return 200, body, {}
 
@@ -131,13 +153,22 @@ class FakeSlackApi:
             def _serve(self) -> None:
                 parts = urlsplit(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length).decode() if length else ""
+                data = self.rfile.read(length) if length else b""
+                if parts.path.startswith("/upload/"):  # the upload URL: raw bytes, not a form
+                    file_id = parts.path.rsplit("/", 1)[-1]
+                    status, body, headers = fake.answer("upload", {"file_id": file_id, "size": len(data)})
+                    if status == 200:
+                        with fake._lock:
+                            fake.uploads[file_id] = data
+                    send_json(self, status, body, headers)
+                    return
+                raw = data.decode()
                 args: dict[str, Any] = dict(parse_qsl(parts.query))
                 if "json" in (self.headers.get("Content-Type") or ""):
                     args.update(json.loads(raw or "{}"))
                 else:
                     args.update(parse_qsl(raw))
-                for key in ("blocks", "view"):
+                for key in ("blocks", "view", "files"):
                     if isinstance(args.get(key), str):
                         args[key] = json.loads(args[key])
                 method = parts.path.rstrip("/").rsplit("/", 1)[-1]

@@ -191,7 +191,8 @@ class ConsoleAdapter:
                 "error.unknown_department", key=team, known=", ".join(self.app.config.department_keys)
             )
         now = self.app.clock.now()
-        self.say(self.app.digests.build(team, Week.containing(now, self.app.config), now).text)
+        digests = self.app.digests
+        self.say(digests.build(team, Week.of(now, digests.schedule(team).tz), now).text)
 
     def handle_advance(self, args: list[str]) -> None:
         clock = self.app.clock

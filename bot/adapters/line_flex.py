@@ -23,6 +23,8 @@ TEXT_CHARS = 5000
 ALT_TEXT_CHARS = 400
 CARD_TEXT_CHARS = 1000
 """The complaint as shown in a card; the full text stays in the ticket."""
+DIGEST_TEXT_CHARS = 2000
+"""The digest's lines in its bubble; the whole text is in the message's altText too (cut to 400)."""
 QUICK_REPLY_ITEMS = 13
 MESSAGES_PER_REQUEST = 5
 SNOOZE_HOURS = 4
@@ -105,6 +107,8 @@ class FlexWriter:
             return [self.to_reply(message)]
         if message.kind in ("card", "card_update") and isinstance(data.get("ref"), int):
             return [self.to_card(message)]
+        if message.kind == "digest" and "week" in data:
+            return self.to_digest(message)
         messages = self.to_text(message.text)
         menu = data.get("reassign_menu")
         choices = self.department_choices(menu, None) if isinstance(menu, int) else None
@@ -177,6 +181,36 @@ class FlexWriter:
             bubble["footer"] = _box([self.full_text_button(ref)])
         return {"type": "flex", "altText": cut(message.text, ALT_TEXT_CHARS), "contents": bubble}
 
+    def to_digest(self, message: OutboundMessage) -> list[dict[str, Any]]:
+        """The weekly digest as a Flex bubble (key figures, then every line of it), followed by the
+        chart as an image message when the web app serves it (``chart_url``, https in production)."""
+        data, t = message.data, self.t
+        title, *body = message.text.splitlines() or ["-"]
+        kept = data.get("deadline_kept")
+        rows = [
+            _pair(t("line.digest.count"), t("line.digest.count_value", count=data.get("count", 0),
+                                                 last_week=data.get("last_week", 0))),
+            _pair(t("line.digest.kept"), "-" if kept is None else t.percent(float(kept))),
+            _pair(t("line.digest.open"), t("line.digest.open_value", open=data.get("open", 0),
+                                                overdue=data.get("overdue_count", 0))),
+            {"type": "separator", "margin": "md"},
+            _text(cut("\n".join(body), DIGEST_TEXT_CHARS, t("line.cut")), size="sm", margin="md"),
+        ]  # fmt: skip
+        bubble = {
+            "type": "bubble",
+            "size": "giga",
+            "header": _box([_text(title, weight="bold", size="md")]),
+            "body": _box(rows, spacing="sm"),
+        }
+        messages: list[dict[str, Any]] = [
+            {"type": "flex", "altText": cut(message.text, ALT_TEXT_CHARS), "contents": bubble}
+        ]
+        chart, preview = data.get("chart_url"), data.get("preview_url")
+        # LINE refuses a whole push whose image URLs are not https: then the digest goes as text.
+        if isinstance(chart, str) and isinstance(preview, str) and _https(chart) and _https(preview):
+            messages.append({"type": "image", "originalContentUrl": chart, "previewImageUrl": preview})
+        return messages
+
     def card_buttons(self, ref: int) -> dict[str, Any]:
         def button(label: str, postback: Postback, style: str = "secondary") -> dict[str, Any]:
             label = cut(label, LABEL_CHARS)
@@ -234,6 +268,10 @@ class FlexWriter:
                 }
             )
         return {"items": items[:QUICK_REPLY_ITEMS]} if items else None
+
+
+def _https(url: str) -> bool:
+    return url.startswith("https://")
 
 
 def _text(text: str, **style: Any) -> dict[str, Any]:

@@ -36,6 +36,7 @@ from bot.adapters.slack_blocks import BlockWriter, to_plain
 from bot.adapters.slack_groups import SlackUserGroups
 from bot.adapters.slack_sender import SlackSender, make_client
 from bot.app import App
+from bot.digest import MANAGERS, Week
 from bot.domain import (
     EmptyComplaint,
     IncomingMessage,
@@ -43,6 +44,7 @@ from bot.domain import (
     Status,
     Ticket,
     TriageError,
+    UnknownDepartment,
     UnknownTicket,
 )
 from bot.triage import IntakeResult
@@ -56,6 +58,9 @@ MALFORMED = (KeyError, TypeError, AttributeError, IndexError, ValueError)
 """What reading a signed payload that lacks what its type must carry raises (400, not 500)."""
 NEW_TEXT_SUBTYPES = (None, "file_share", "thread_broadcast")
 """Message subtypes that carry a person's new text; edits, deletions, joins and the like do not."""
+
+SHARE_WORDS = frozenset({"here", "share"})
+"""``/digest logistics here`` posts the digest in the channel instead of answering only the caller."""
 
 _LEADING_MENTION = re.compile(r"^\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 
@@ -144,6 +149,7 @@ class SlackAdapter:
         bolt.event("app_home_opened")(self.handle_app_home_opened)
         bolt.shortcut("send_to_triage")(self.handle_send_to_triage)
         bolt.command("/complaint")(self.handle_complaint_command)
+        bolt.command("/digest")(self.handle_digest_command)
         bolt.view_submission(kit.MODAL)(self.handle_complaint_submission)
         bolt.action(kit.ACKNOWLEDGE)(self.handle_acknowledge)
         bolt.action(kit.RESOLVE)(self.handle_resolve)
@@ -152,6 +158,7 @@ class SlackAdapter:
         bolt.action(kit.CORRECT)(self.handle_correct_department)
         bolt.action(kit.FULL_TEXT)(self.handle_full_text)
         bolt.command("/history")(self.handle_history_command)
+        bolt.action(kit.OPEN_SOURCE)(self.handle_open_source)
         bolt.event(re.compile(".*"))(self.handle_other_event)
         bolt.error(self.handle_error)
 
@@ -210,6 +217,8 @@ class SlackAdapter:
             user,
             to_plain(message.get("text", "")),
             message.get("thread_ts") or ts,
+            source_url=self._permalink(client, channel, ts),
+            source_author=message.get("user") or message.get("bot_id"),
         )
         ack()
         if not result.created:
@@ -251,7 +260,17 @@ class SlackAdapter:
             self.service.reassign(result.ticket.ref, user, department)
         ack()
 
-    def _intake(self, event_id: str, channel: str, user: str, text: str, thread: str | None) -> IntakeResult:
+    def _intake(
+        self,
+        event_id: str,
+        channel: str,
+        user: str,
+        text: str,
+        thread: str | None,
+        *,
+        source_url: str | None = None,
+        source_author: str | None = None,
+    ) -> IntakeResult:
         message = IncomingMessage(
             platform=PLATFORM,
             event_id=event_id,
@@ -260,8 +279,20 @@ class SlackAdapter:
             text=text,
             received_at=self.app.clock.now(),
             thread=thread,
+            source_url=source_url,
+            source_author=source_author,
         )
         return self.service.intake(message)
+
+    @staticmethod
+    def _permalink(client: WebClient, channel: str, ts: str) -> str | None:
+        """The forwarded message's permalink; a ticket is still opened when Slack does not give one."""
+        try:
+            link = client.chat_getPermalink(channel=channel, message_ts=ts).get("permalink")
+        except (SlackClientError, OSError) as error:
+            log.warning("slack chat.getPermalink failed: %s", type(error).__name__)
+            return None
+        return str(link) if link else None
 
     def _record_response(self, channel: str, thread: str, user: str) -> None:
         """A person's reply in a card's thread is the ticket's first response."""
@@ -329,6 +360,41 @@ class SlackAdapter:
             raise InvalidArgument("error.usage", usage="/history #N")
         text = self.app.records.history_text(_ref(words[0]), command["user_id"])
         ack(response_type="ephemeral", text=kit.fallback(text), blocks=self.kit.notice(text))
+
+    def handle_open_source(self, ack: Any) -> None:
+        """The card's link button opens the message in Slack; the click itself needs only an ack."""
+        ack()
+
+    # -- /digest --------------------------------------------------------------------------------
+
+    def handle_digest_command(self, ack: Any, command: dict[str, Any]) -> None:
+        """``/digest [team] [here]``: this week's digest so far, like the console's. Only the caller
+        sees it, unless ``here`` shares it (with its chart) in the channel through the outbox.
+        Without a team: the team whose channel this is, else the managers' view."""
+        words = command.get("text", "").lower().split()
+        share = any(word in SHARE_WORDS for word in words)
+        names = [word for word in words if word not in SHARE_WORDS]
+        channel = command.get("channel_id", "")
+        team = names[0] if names else self._team_of_channel(channel)
+        config = self.app.config
+        if team != MANAGERS and config.department(team) is None:
+            raise UnknownDepartment(team, ", ".join((*config.department_keys, MANAGERS)))
+        digests, now = self.app.digests, self.app.clock.now()
+        digest = digests.build(team, Week.of(now, digests.schedule(team).tz), now)
+        if share:
+            with self.app.store.transaction() as uow:
+                digests.queue(uow, digest, now, targets=[(PLATFORM, channel)])
+            ack(text=kit.fallback(self.t("slack.digest.shared")), response_type="ephemeral")
+            return
+        ack(
+            text=kit.fallback(digest.text),
+            blocks=self.kit.digest(digest.text, digest.data),
+            response_type="ephemeral",
+        )
+
+    def _team_of_channel(self, channel: str) -> str:
+        found = next((d.key for d in self.app.config.departments if d.slack_channel == channel), None)
+        return found or MANAGERS
 
     # -- App Home -------------------------------------------------------------------------------
 

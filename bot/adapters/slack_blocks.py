@@ -37,6 +37,8 @@ SNOOZE = "ticket_snooze"
 CORRECT = "reply_reassign"
 FULL_TEXT = "ticket_full_text"
 MODAL = "complaint_modal"
+OPEN_SOURCE = "open_source_message"
+URL_CHARS = 3000
 
 
 def escape(text: str) -> str:
@@ -121,6 +123,8 @@ class BlockWriter:
             return self.card(message.data)
         if message.kind == "reply" and "ref" in message.data:
             return self.reply(message.text, int(message.data["ref"]))
+        if message.kind == "digest" and "week" in message.data:
+            return self.digest(message.text, message.data)
         return self.notice(message.text)
 
     def card(self, data: dict[str, Any]) -> list[Block]:
@@ -150,11 +154,50 @@ class BlockWriter:
                 },
             }
         )
+        source = self.source(data)
+        if source:
+            blocks.append(source)
         if data.get("change"):
             blocks.append({"type": "context", "elements": [plain(str(data["change"]), FIELD_CHARS)]})
         if data.get("status") != "resolved":
             blocks.append({"type": "actions", "block_id": f"ticket-{ref}", "elements": self._actions(data)})
         return blocks
+
+    def source(self, data: dict[str, Any]) -> Block | None:
+        """Who wrote the forwarded message, with a button that opens it (the shortcut's permalink)."""
+        author, url = data.get("source_author"), data.get("source_url")
+        if not author and not url:
+            return None
+        who = str(author or data.get("forwarder", ""))
+        block: Block = {
+            "type": "section",
+            "text": plain(self.t("slack.source_author", author=who), FIELD_CHARS),
+        }
+        if isinstance(url, str) and url.startswith("https://") and len(url) <= URL_CHARS:
+            block["accessory"] = {
+                "type": "button",
+                "action_id": OPEN_SOURCE,
+                "text": plain(self.t("slack.source_link"), OPTION_CHARS),
+                "url": url,
+            }
+        return block
+
+    def digest(self, text: str, data: dict[str, Any]) -> list[Block]:
+        """The weekly digest: its title, the key figures side by side, then every line of it."""
+        t = self.t
+        title, *body = text.splitlines() or [" "]
+        kept = data.get("deadline_kept")
+        fields = [
+            t("digest.field.count", count=data.get("count", 0), last_week=data.get("last_week", 0)),
+            t("digest.field.kept", kept="-" if kept is None else t.percent(float(kept))),
+            t("digest.field.open", open=data.get("open", 0), overdue=data.get("overdue_count", 0)),
+        ]
+        blocks: list[Block] = [
+            {"type": "header", "text": plain(title, HEADER_CHARS)},
+            {"type": "section", "fields": [plain(field, FIELD_CHARS) for field in fields]},
+            {"type": "divider"},
+        ]
+        return blocks + self.notice("\n".join(body))[: MAX_BLOCKS - len(blocks)]
 
     def _actions(self, data: dict[str, Any]) -> list[dict[str, Any]]:
         t, ref = self.t, int(data["ref"])

@@ -8,16 +8,23 @@ at once instead of hammering Slack.
 
 from __future__ import annotations
 
+import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web import WebClient
 
 from bot.adapters.slack_blocks import BlockWriter, fallback
+from bot.charts import render_chart
 from bot.config import Config
 from bot.domain import OutboundMessage
 from bot.ports import SendError, SendResult
+
+log = logging.getLogger(__name__)
 
 TIMEOUT_SECONDS = 10
 
@@ -84,14 +91,54 @@ def to_send_error(error: SlackApiError) -> SendError:
     return SendError(f"slack: {code}", permanent=code in PERMANENT_ERRORS)
 
 
+class UserNames:
+    """People's names from ``users.info``, cached in memory (a cache: any copy can refill it)."""
+
+    def __init__(self, client: WebClient, size: int = 1024) -> None:
+        self.client = client
+        self.size = size
+        self._names: OrderedDict[str, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def lookup(self, user_id: str) -> str:
+        """The user's display name (else real name, else handle); the id itself when Slack does not tell."""
+        with self._lock:
+            if user_id in self._names:
+                self._names.move_to_end(user_id)
+                return self._names[user_id]
+        try:
+            user = self.client.users_info(user=user_id).get("user") or {}
+        except SlackApiError as error:  # no such user, or no users:read: show the id from now on
+            log.info("slack users.info refused: %s", error.response.get("error"))
+            user = {}
+        except (SlackClientError, OSError) as error:  # a name is a nicety: never fail a delivery for it
+            log.warning("slack users.info failed: %s", type(error).__name__)
+            return user_id
+        profile = user.get("profile") or {}
+        name = str(profile.get("display_name") or profile.get("real_name") or user.get("name") or user_id)
+        with self._lock:
+            self._names[user_id] = name
+            while len(self._names) > self.size:
+                self._names.popitem(last=False)
+        return name
+
+
+NAMED_FIELDS = ("forwarder", "source_author")
+
+
 class SlackSender:
-    """The :class:`~bot.ports.Sender` for Slack. Message ids are the messages' ``ts``."""
+    """The :class:`~bot.ports.Sender` for Slack. Message ids are the messages' ``ts`` (a file's id
+    for an uploaded digest chart)."""
 
     def __init__(self, config: Config, client: WebClient | None = None) -> None:
         self.client = client or make_client(config)
         self.blocks = BlockWriter(config)
+        self.names = UserNames(self.client)
 
     def send(self, message: OutboundMessage, *, edit_message_id: str | None = None) -> SendResult:
+        if message.kind == "digest_chart":
+            return self.upload_chart(message)
+        message = self.with_names(message)
         blocks = self.blocks.to_blocks(message)
         text = fallback(message.text)
         try:
@@ -114,3 +161,38 @@ class SlackSender:
             raise SendError(f"slack: {type(error).__name__}") from None
         ts = response.get("ts")
         return SendResult(message_id=str(ts) if ts else edit_message_id)
+
+    def with_names(self, message: OutboundMessage) -> OutboundMessage:
+        """A card names the people in it (forwarder, the message's author, who acted last) instead
+        of showing their Slack user ids."""
+        if message.kind not in ("card", "card_update") or message.platform != "slack":
+            return message
+        data, text = dict(message.data), message.text
+        for key in NAMED_FIELDS:
+            user = data.get(key)
+            if isinstance(user, str) and user:
+                data[key] = self.names.lookup(user)
+                text = text.replace(user, data[key])
+        actor, change = data.get("change_actor"), data.get("change")
+        if isinstance(actor, str) and actor and isinstance(change, str):
+            named = change.replace(actor, self.names.lookup(actor))
+            data["change"], text = named, text.replace(change, named)
+        return replace(message, text=text, data=data)
+
+    def upload_chart(self, message: OutboundMessage) -> SendResult:
+        """Draws the digest's chart and uploads it to the channel (``files_upload_v2``: get an
+        upload URL, send the bytes there, complete the upload into the channel)."""
+        data = message.data
+        png = render_chart(data, self.blocks.t)
+        name = f"digest-{data.get('team', 'team')}-{data.get('week', '')}.png"
+        title = self.blocks.t("chart.title", team=data.get("team_name", ""), week=data.get("week", ""))
+        try:
+            response = self.client.files_upload_v2(
+                channel=message.channel, content=png, filename=name, title=title, alt_txt=title
+            )
+        except SlackApiError as error:
+            raise to_send_error(error) from None
+        except (SlackClientError, OSError) as error:  # the upload URL refused the bytes, timeouts
+            raise SendError(f"slack: chart upload {type(error).__name__}") from None
+        file = response.get("file") or {}
+        return SendResult(message_id=str(file.get("id")) if file.get("id") else None)

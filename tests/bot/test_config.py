@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, load_config, parse_config
+from bot.config import ConfigError, DigestSchedule, load_config, parse_config
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.toml"
 
@@ -111,3 +111,44 @@ def test_custom_departments_keep_default_names_and_add_channels(tmp_path: Path) 
     assert config.department("logistics").slack_channel == "C1"  # type: ignore[union-attr]
     assert config.department("logistics").name("ja") == "物流・配送"  # type: ignore[union-attr]
     assert config.department("returns").name("ja") == "返品"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("toml", "key"),
+    [
+        ('[digest]\ntimezone = "Mars/Base"', "digest.timezone"),
+        ('[digest.departments.nosuch]\nweekday = "mon"', "digest.departments.nosuch"),
+        ('[digest.departments.billing]\ntime = "9"', "digest.departments.billing.time"),
+        ('[digest.departments.billing]\nwhen = "mon"', "digest.departments.billing.when"),
+        ('[digest.managers]\ntimezone = "Nowhere"', "digest.managers.timezone"),
+        ('[web]\npublic_url = "triage.example.com"', "web.public_url"),
+        ('[web]\nurl = "https://x"', "web.url"),
+    ],
+)
+def test_bad_digest_schedules_and_public_urls_are_refused_naming_the_key(
+    tmp_path: Path, toml: str, key: str
+) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(toml, encoding="utf-8")
+    with pytest.raises(ConfigError) as error:
+        load_config(path, {})
+    assert error.value.key == key
+
+
+def test_digest_schedules_default_to_digest_and_the_bot_time_zone(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        '[bot]\ntimezone = "Asia/Seoul"\n[digest]\nweekday = "tue"\ntime = "10:15"\n'
+        '[digest.departments.billing]\ntimezone = "Europe/London"\n'
+        '[digest.managers]\nweekday = "fri"\n[web]\npublic_url = "https://triage.example.com/"\n',
+        encoding="utf-8",
+    )
+    config = load_config(path, {})
+    schedule = config.digest.schedule
+    assert schedule("logistics", config.timezone) == DigestSchedule("tue", 10, 15, "Asia/Seoul")
+    assert schedule("billing", config.timezone) == DigestSchedule("tue", 10, 15, "Europe/London")
+    assert schedule("managers", config.timezone) == DigestSchedule("fri", 10, 15, "Asia/Seoul")
+    assert config.public_url == "https://triage.example.com"
+    default = load_config(None, {})
+    assert default.digest.schedule("support", default.timezone) == DigestSchedule("mon", 9, 0, "Asia/Tokyo")
+    assert default.public_url is None

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -202,3 +204,87 @@ def test_chart_is_a_png_drawn_with_a_cjk_font(app: App, clock: FakeClock, tmp_pa
     font = FT2Font(str(FONT_PATH))
     for char in "物流配送月火水今週先週期限내월":
         assert font.get_char_index(ord(char)) != 0, char
+
+
+def _schedule_app(config: Config, clock: FakeClock, sender: RecordingSender) -> App:
+    from bot.app import create_app
+    from tests.fakes import KeywordClassifier
+
+    return create_app(config, clock=clock, senders={"console": sender}, classifier=KeywordClassifier())
+
+
+def test_each_team_and_the_managers_follow_their_own_schedule(database_url: str, clock: FakeClock) -> None:
+    raw = {
+        "digest": {
+            "departments": {
+                "logistics": {"weekday": "wed", "time": "18:00", "timezone": "America/New_York"},
+            },
+            "managers": {"weekday": "tue", "time": "08:30"},
+        }
+    }
+    config = replace(parse_config(raw, {}), database_url=database_url)
+    sender = RecordingSender()
+    app = _schedule_app(config, clock, sender)
+    try:
+        app.service.intake(complaint("配送が遅い"))
+        monday = MONDAY_0900_JST + timedelta(days=7, minutes=1)
+        sent = {d.team: d for d in app.digests.send_weekly_digests(monday)}
+        assert set(sent) == set(config.department_keys)  # the managers' day is Tuesday
+        assert sent["billing"].week.label == "2026-W47" and not sent["billing"].data["late"]
+        # Logistics posts on Wednesdays in New York: its W46 digest (New York's week, which holds
+        # the complaint made on Sunday evening there) was due last Wednesday, so it comes late.
+        new_york = ZoneInfo("America/New_York")
+        logistics = sent["logistics"]
+        assert logistics.week.label == "2026-W46" and logistics.week.start.tzinfo == new_york
+        assert logistics.data["count"] == 1 and logistics.data["late"]
+
+        tuesday = datetime(2026, 11, 24, 8, 31, tzinfo=config.tz)
+        assert [d.team for d in app.digests.send_weekly_digests(tuesday)] == [MANAGERS]
+
+        assert app.digests.send_weekly_digests(datetime(2026, 11, 25, 17, 59, tzinfo=new_york)) == []
+        (logistics,) = app.digests.send_weekly_digests(datetime(2026, 11, 25, 18, 0, tzinfo=new_york))
+        assert logistics.team == "logistics" and logistics.week.label == "2026-W47"
+        assert logistics.week.start == datetime(2026, 11, 16, tzinfo=new_york)
+        assert logistics.data["count"] == 0 and not logistics.data["late"]
+    finally:
+        app.close()
+
+
+def test_two_workers_racing_send_each_digest_once(database_url: str, clock: FakeClock) -> None:
+    config = replace(parse_config({}, {}), database_url=database_url)
+    senders = [RecordingSender(), RecordingSender()]
+    workers = [_schedule_app(config, clock, sender) for sender in senders]
+    try:
+        workers[0].service.intake(complaint("配送が遅い"))
+        now = MONDAY_0900_JST + timedelta(days=7, minutes=1)
+        clock.set(now)
+        start = threading.Barrier(2)
+        results: list[list[str]] = [[], []]
+        errors: list[BaseException] = []
+
+        def run(index: int) -> None:
+            try:
+                start.wait()
+                results[index] = [d.team for d in workers[index].digests.send_weekly_digests(now)]
+                workers[index].dispatcher.drain()
+            except BaseException as error:  # reported below: a thread's error would pass unseen
+                errors.append(error)
+
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+
+        assert errors == []
+        teams = [*config.department_keys, MANAGERS]
+        assert sorted(results[0] + results[1]) == sorted(teams)
+        delivered = [
+            s.message.channel for sender in senders for s in sender.sent if s.message.kind == "digest"
+        ]
+        assert sorted(delivered) == sorted([f"team:{key}" for key in config.department_keys] + ["managers"])
+        with workers[0].session_factory() as session:
+            assert session.scalar(select(func.count()).select_from(DigestRow)) == len(teams)
+    finally:
+        for worker in workers:
+            worker.close()
