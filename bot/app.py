@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -114,7 +114,7 @@ def create_app(
         raise
     session_factory = make_session_factory(engine)
     store = SqlStore(session_factory)
-    outbox = SqlOutbox(session_factory)
+    outbox = SqlOutbox(session_factory, lease=timedelta(seconds=config.outbox_lease_seconds))
     writer = make_writer(config)
     directory = Directory(config, platforms if platforms is not None else list(senders))
     sla = writer.sla
