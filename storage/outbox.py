@@ -64,9 +64,25 @@ class SqlOutbox:
 
     @staticmethod
     def _card_state(session: Session, row: OutboxRow) -> tuple[str | None, bool]:
-        """For a card update: the card's platform message id, and whether the card is still queued."""
+        """For a card update: the card's platform message id, and whether the card or an earlier
+        update of it is still queued (or being sent): updates go out one at a time, in the order
+        they were made, so a retried update never lands on top of a newer one."""
         if row.kind != "card_update" or row.ticket_id is None:
             return None, False
+        earlier = session.scalar(
+            select(OutboxRow.id)
+            .where(
+                OutboxRow.ticket_id == row.ticket_id,
+                OutboxRow.kind == "card_update",
+                OutboxRow.platform == row.platform,
+                OutboxRow.channel == row.channel,
+                OutboxRow.id < row.id,
+                OutboxRow.status.in_(("pending", "sending")),
+            )
+            .limit(1)
+        )
+        if earlier is not None:
+            return None, True
         card = session.execute(
             select(OutboxRow.status, OutboxRow.platform_message_id)
             .where(
