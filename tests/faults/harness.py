@@ -9,6 +9,7 @@ import hmac
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -230,3 +231,36 @@ def kill(process: subprocess.Popen[bytes]) -> None:
     """SIGKILL: no handler runs, no transaction is finished, nothing is released."""
     process.send_signal(signal.SIGKILL)
     process.wait(10)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def gunicorn(processes: Processes, name: str, port: int, *, workers: int = 2, threads: int = 4) -> None:
+    """The Procfile's ``web``: gunicorn serving ``bot.web:wsgi()`` on loopback, with its settings."""
+    processes.start(
+        name,
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--graceful-timeout",
+        "5",
+        "bot.web:wsgi()",
+    )
+
+
+def healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:  # noqa: S310 - loopback only
+            return int(response.status) == 200
+    except OSError:
+        return False
