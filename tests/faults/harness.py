@@ -15,16 +15,20 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from linebot.v3.webhook import SignatureValidator
 from slack_sdk.signature import SignatureVerifier
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
-from storage.models import OutboxRow
+from bot.adapters.slack_blocks import fallback
+from storage.models import DigestRow, InboundEventRow, OutboxRow, ReminderRow, TicketRow
+from tests.line_api import FakeLineApi
+from tests.slack_api import FakeSlackApi
 
 SLACK_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 LINE_SECRET = "d41d8cd98f00b204e9800998ecf8427e"
@@ -239,22 +243,20 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def gunicorn(processes: Processes, name: str, port: int, *, workers: int = 2, threads: int = 4) -> None:
-    """The Procfile's ``web``: gunicorn serving ``bot.web:wsgi()`` on loopback, with its settings."""
-    processes.start(
+def gunicorn(
+    processes: Processes,
+    name: str,
+    port: int,
+    *,
+    app: str = "bot.web:wsgi()",
+    workers: int = 2,
+    threads: int = 4,
+) -> subprocess.Popen[bytes]:
+    """The Procfile's ``web``: gunicorn serving ``app`` on loopback."""
+    return processes.start(
         name,
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-        "--threads",
-        str(threads),
-        "--graceful-timeout",
-        "5",
-        "bot.web:wsgi()",
+        *(sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "5"),
+        *("--workers", str(workers), "--threads", str(threads), app),
     )
 
 
@@ -264,3 +266,55 @@ def healthy(url: str) -> bool:
             return int(response.status) == 200
     except OSError:
         return False
+
+
+def check_once(
+    database_url: str, raw: Mapping[str, Any], slack: FakeSlackApi, line: FakeLineApi, distinct: int
+) -> None:
+    """After a run of ``distinct`` events (with retries and redeliveries) and the workers' jobs:
+    one ticket per event, each ticket reminded, each (ticket, stage) and each team's digest once per
+    channel, and every message carried out by the platform exactly once."""
+    engine = create_engine(database_url)
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(TicketRow)) == distinct
+        assert session.scalar(select(func.count()).select_from(InboundEventRow)) == distinct
+        stages = session.execute(select(ReminderRow.ticket_id, ReminderRow.stage)).all()
+        tickets = set(session.scalars(select(TicketRow.id)))
+        assert {ticket for ticket, _ in stages} == tickets, "every ticket reminded"
+        assert len(stages) == len(set(stages))
+        teams = session.scalars(select(DigestRow.team)).all()
+        assert sorted(teams) == sorted({*(d["key"] for d in raw["departments"]), "managers"})
+    engine.dispose()
+
+    rows = outbox_rows(database_url)
+    assert {row.status for row in rows} == {"sent"}
+    reminded = Counter(
+        (r.platform, r.channel, r.kind, entry["ref"], entry["stage"])
+        for r in rows
+        if r.kind in ("reminder", "escalation")
+        for entry in r.data["tickets"]
+    )
+    assert set(reminded.values()) == {1}, "each ticket's stage once per channel"
+    digested = Counter((r.platform, r.channel, r.data.get("team")) for r in rows if r.kind == "digest")
+    assert set(digested.values()) == {1}, "each team's digest once per channel"
+
+    posted = Counter((c["channel"], c["text"]) for c in slack.delivered("chat.postMessage"))
+    assert posted == Counter((r.channel, fallback(r.text)) for r in rows if r.platform == "slack")
+    assert len(line.sent()) == sum(r.platform == "line" for r in rows)
+
+
+def settled(database_url: str, raw: Mapping[str, Any], distinct: int) -> bool:
+    """The workers are done: every ticket taken and reminded, every digest queued, nothing left to send."""
+    engine = create_engine(database_url)
+    try:
+        with Session(engine) as session:
+            tickets = session.scalar(select(func.count()).select_from(TicketRow))
+            reminded = session.scalar(select(func.count(func.distinct(ReminderRow.ticket_id))))
+            digests = session.scalar(select(func.count()).select_from(DigestRow))
+            unsent = session.scalar(
+                select(func.count()).select_from(OutboxRow).where(OutboxRow.status != "sent")
+            )
+    finally:
+        engine.dispose()
+    teams = len(raw["departments"]) + 1
+    return tickets == reminded == distinct and digests == teams and unsent == 0

@@ -13,19 +13,16 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select
-from sqlalchemy.orm import Session
 
-from bot.adapters.slack_blocks import fallback
-from storage.models import DigestRow, InboundEventRow, ReminderRow, TicketRow
 from tests.faults.harness import (
     Processes,
+    check_once,
     free_port,
     gunicorn,
     healthy,
     line_message,
-    outbox_rows,
     post,
+    settled,
     shop_config,
     shop_env,
     slack_message,
@@ -78,45 +75,8 @@ def test_two_webs_and_two_workers_make_one_ticket_per_event_and_send_everything_
                 statuses = list(pool.map(lambda run: send(url, *run), runs))
             assert Counter(statuses) == {200: DISTINCT + REPEATED}, processes.log("web")
 
-            def settled() -> bool:
-                rows = outbox_rows(database_url)
-                return bool(rows) and all(r.status == "sent" for r in rows) and digests(database_url) > 0
-
-            wait_until(settled, what="the workers to deliver everything")
+            wait_until(lambda: settled(database_url, raw, DISTINCT), what="the workers to finish")
         finally:
             processes.stop_all()
 
-        engine = create_engine(database_url)
-        with Session(engine) as session:
-            assert session.scalar(select(func.count()).select_from(TicketRow)) == DISTINCT
-            assert session.scalar(select(func.count()).select_from(InboundEventRow)) == DISTINCT
-            stages = session.execute(select(ReminderRow.ticket_id, ReminderRow.stage)).all()
-            assert {ticket for ticket, _ in stages} == set(range(1, DISTINCT + 1))  # all reminded
-            assert len(stages) == len(set(stages))
-            teams = session.scalars(select(DigestRow.team)).all()
-            assert sorted(teams) == sorted({*(d["key"] for d in raw["departments"]), "managers"})
-        engine.dispose()
-
-        rows = outbox_rows(database_url)
-        reminded = Counter(
-            (r.platform, r.channel, r.kind, entry["ref"], entry["stage"])
-            for r in rows
-            if r.kind in ("reminder", "escalation")
-            for entry in r.data["tickets"]
-        )
-        assert set(reminded.values()) == {1}  # each ticket's stage once per channel
-        digested = Counter((r.platform, r.channel, r.data.get("team")) for r in rows if r.kind == "digest")
-        assert set(digested.values()) == {1}  # each team's digest once per channel
-
-        posted = Counter((c["channel"], c["text"]) for c in slack.delivered("chat.postMessage"))
-        assert posted == Counter((r.channel, fallback(r.text)) for r in rows if r.platform == "slack")
-        assert len(line.sent()) == sum(r.platform == "line" for r in rows)
-
-
-def digests(database_url: str) -> int:
-    engine = create_engine(database_url)
-    try:
-        with Session(engine) as session:
-            return session.scalar(select(func.count()).select_from(DigestRow)) or 0
-    finally:
-        engine.dispose()
+        check_once(database_url, raw, slack, line, DISTINCT)
