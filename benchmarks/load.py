@@ -34,11 +34,7 @@ from storage.database import make_engine
 from storage.migrate import upgrade
 from storage.models import InboundEventRow, TicketRow
 from tests.faults.harness import (
-    Processes,
     check_once,
-    free_port,
-    gunicorn,
-    healthy,
     line_message,
     settled,
     shop_config,
@@ -47,6 +43,7 @@ from tests.faults.harness import (
     wait_until,
     write_toml,
 )
+from tests.faults.processes import Processes, free_port, gunicorn, healthy
 from tests.line_api import serve_fake_line_api
 from tests.slack_api import fake_slack_api
 

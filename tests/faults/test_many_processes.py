@@ -15,11 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.faults.harness import (
-    Processes,
     check_once,
-    free_port,
-    gunicorn,
-    healthy,
     line_message,
     post,
     settled,
@@ -29,6 +25,7 @@ from tests.faults.harness import (
     wait_until,
     write_toml,
 )
+from tests.faults.processes import Processes, free_port, gunicorn, healthy
 from tests.line_api import serve_fake_line_api
 from tests.slack_api import fake_slack_api
 

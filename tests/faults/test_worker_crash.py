@@ -22,15 +22,8 @@ from bot.clock import SystemClock
 from bot.config import parse_config
 from bot.domain import IncomingMessage
 from tests.fakes import KeywordClassifier
-from tests.faults.harness import (
-    Processes,
-    kill,
-    outbox_rows,
-    shop_config,
-    shop_env,
-    wait_until,
-    write_toml,
-)
+from tests.faults.harness import outbox_rows, shop_config, shop_env, wait_until, write_toml
+from tests.faults.processes import Processes, kill
 from tests.line_api import serve_fake_line_api
 from tests.slack_api import fake_slack_api
 
