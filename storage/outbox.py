@@ -8,14 +8,19 @@ share the queue; SQLite has one writer at a time (BEGIN IMMEDIATE), which gives 
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain import OutboundMessage, QueuedMessage
 from storage.models import OutboxRow
+
+log = logging.getLogger(__name__)
 
 DEFAULT_LEASE = timedelta(minutes=2)
 
@@ -100,6 +105,22 @@ class SqlOutbox:
         return message_id, status != "sent" and status != "dead"
 
     def delivered(self, item_id: int, now: datetime, message_id: str | None) -> None:
+        """Records a message the platform has taken. The database may be away for a moment (a
+        restart, a failover): the record is tried again for up to a quarter of the lease, because
+        giving up leaves the message claimed, and the next worker would send it a second time."""
+        deadline = time.monotonic() + self.lease.total_seconds() / 4
+        pause = 0.1
+        while True:
+            try:
+                return self._delivered(item_id, now, message_id)
+            except OperationalError:
+                if time.monotonic() + pause > deadline:
+                    raise
+                log.warning("database unreachable while recording a delivery; trying again")
+                time.sleep(pause)
+                pause = min(pause * 2, 2.0)
+
+    def _delivered(self, item_id: int, now: datetime, message_id: str | None) -> None:
         with self.session_factory() as session, session.begin():
             session.execute(
                 update(OutboxRow)

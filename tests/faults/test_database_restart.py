@@ -8,6 +8,7 @@ import threading
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import make_url
@@ -22,7 +23,15 @@ from bot.config import parse_config
 from bot.web import create_web_app
 from tests.conftest import START
 from tests.fakes import KeywordClassifier
-from tests.faults.harness import line_message, outbox_rows, post, shop_config, shop_env, slack_message
+from tests.faults.harness import (
+    line_message,
+    outbox_rows,
+    post,
+    shop_config,
+    shop_env,
+    slack_message,
+    wait_until,
+)
 from tests.faults.tcp_proxy import TcpProxy
 from tests.line_api import FakeLineApi, serve_fake_line_api
 from tests.slack_api import FakeSlackApi, fake_slack_api
@@ -64,10 +73,11 @@ def served(database_url: str) -> Iterator[Served]:
     proxy = TcpProxy(parsed.host or "127.0.0.1", parsed.port or 5432).start()
     through_proxy = parsed.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
     with fake_slack_api() as slack, serve_fake_line_api() as line:
-        raw = shop_config()
+        raw = shop_config(send_timeout=10, lease=60)
         config = replace(parse_config(raw, shop_env(slack.url, line.url)), database_url=through_proxy)
         senders = {"slack": SlackSender(config), "line": LineSender(config)}
-        app = create_app(config, clock=FakeClock(START), senders=senders, classifier=KeywordClassifier())
+        clock = FakeClock(START)
+        app = create_app(config, clock=clock, senders=senders, classifier=KeywordClassifier())
         server = make_server("127.0.0.1", 0, create_web_app(app), threaded=True)
         thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
         thread.start()
@@ -107,3 +117,25 @@ def test_requests_during_a_restart_get_5xx_and_nothing_accepted_is_lost(served: 
     posted = [(c["channel"], c["text"]) for c in served.slack.delivered("chat.postMessage")]
     assert len(posted) == len(set(posted)) == sum(row.platform == "slack" for row in rows)
     assert len(served.line.sent()) == sum(row.platform == "line" for row in rows)
+
+
+def test_a_restart_between_slacks_answer_and_the_commit_does_not_send_twice(served: Served) -> None:
+    """The dispatcher keeps trying to record a delivery while the database is away (within a
+    quarter of the lease), instead of leaving the message to be sent again after the lease."""
+    assert served.event(0) == 200
+    served.slack.hang("chat.postMessage", 30, accept=True)  # Slack posts it; the answer is held
+    drain = threading.Thread(target=served.app.dispatcher.drain)
+    drain.start()
+    wait_until(lambda: served.slack.delivered("chat.postMessage"), what="the post")
+    served.proxy.cut()
+    served.slack.release()  # Slack's answer arrives while the database is away
+    threading.Timer(1.0, served.proxy.restore).start()
+    drain.join(30)
+    assert not drain.is_alive()
+
+    served.app.clock.advance(timedelta(minutes=10))  # long past any lease
+    served.app.dispatcher.drain()
+    rows = outbox_rows(served.app.config.database_url)
+    assert {row.status for row in rows} == {"sent"}
+    posted = [(c["channel"], c["text"]) for c in served.slack.delivered("chat.postMessage")]
+    assert len(posted) == len(set(posted)) == sum(row.platform == "slack" for row in rows)
