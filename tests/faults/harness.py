@@ -138,7 +138,7 @@ def line_signature(body: bytes) -> str:
     return signature
 
 
-def post(url: str, body: bytes, headers: Mapping[str, str], timeout: float = 10) -> int:
+def post(url: str, body: bytes, headers: Mapping[str, str], timeout: float = 30) -> int:
     """POSTs on loopback; the HTTP status (0 when the server could not be reached)."""
     request = urllib.request.Request(url, body, dict(headers), method="POST")  # noqa: S310 - loopback only
     try:
@@ -162,7 +162,7 @@ def outbox_rows(database_url: str) -> list[OutboxRow]:
         engine.dispose()
 
 
-def wait_until(condition: Callable[[], Any], timeout: float = 60.0, what: str = "condition") -> Any:
+def wait_until(condition: Callable[[], Any], timeout: float = 120.0, what: str = "condition") -> Any:
     """Polls ``condition`` until it is truthy (other processes are working); fails after ``timeout``."""
     deadline = time.monotonic() + timeout
     while True:
