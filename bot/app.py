@@ -135,6 +135,6 @@ def create_app(
         service=TriageService(config, store, classifier, clock, directory, writer, sla),
         sweep=ReminderSweep(store, sla, directory, writer),
         digests=DigestBuilder(config, store, SqlFigures(session_factory), directory, writer),
-        dispatcher=Dispatcher(outbox, senders, clock, policy),
+        dispatcher=Dispatcher(outbox, senders, clock, policy, lease=outbox.lease),
         senders=dict(senders),
     )

@@ -242,8 +242,8 @@ def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
         outbox, "outbox.send_timeout_seconds", "send_timeout_seconds", 10.0, low=0.1, high=300
     )
     lease = _number(outbox, "outbox.lease_seconds", "lease_seconds", 120.0, low=1.0, high=3600)
-    if lease <= send_timeout:
-        raise ConfigError("outbox.lease_seconds", "must be longer than outbox.send_timeout_seconds")
+    if lease < 2 * send_timeout:  # a worker starts no send past half its lease (bot/outbox.py)
+        raise ConfigError("outbox.lease_seconds", "must be at least twice outbox.send_timeout_seconds")
 
     port_text = env.get("PORT", "3000")
     if not port_text.isdigit() or not 0 < int(port_text) < 65536:

@@ -8,7 +8,7 @@ the real PostgreSQL; the fake clock moves time on between delivery rounds.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
@@ -20,7 +20,9 @@ from bot.adapters.slack_sender import SlackSender
 from bot.app import App, create_app
 from bot.clock import FakeClock
 from bot.config import parse_config
-from bot.domain import IncomingMessage
+from bot.domain import IncomingMessage, OutboundMessage
+from bot.outbox import Dispatcher
+from bot.ports import SendResult
 from storage.models import OutboxRow
 from storage.outbox import _message
 from tests.conftest import START
@@ -129,3 +131,44 @@ def test_every_message_arrives_later_in_order_per_card_and_none_twice(shop: Shop
     for ticket in {r.ticket_id for r in line_rows if r.kind == "card"}:
         made_keys = [keys[r.id] for r in line_rows if r.ticket_id == ticket and r.kind.startswith("card")]
         assert [k for k in accepted if k in made_keys] == made_keys, f"LINE card of ticket {ticket}"
+
+
+@dataclass
+class SlowSlack:
+    """Slack at its slowest: every call takes ``seconds`` (of the fake clock) to answer."""
+
+    inner: SlackSender
+    clock: FakeClock
+    seconds: float
+    meanwhile: Callable[[], object] | None = None
+    """What another worker does while the third call is answered."""
+    calls: int = 0
+
+    def send(self, message: OutboundMessage, *, edit_message_id: str | None = None) -> SendResult:
+        self.clock.advance(timedelta(seconds=self.seconds))
+        result = self.inner.send(message, edit_message_id=edit_message_id)
+        self.calls += 1
+        if self.calls == 3 and self.meanwhile:
+            self.meanwhile()
+        return result
+
+
+def test_a_slow_platform_does_not_let_a_second_worker_send_a_claimed_batch_again(shop: Shop) -> None:
+    """A worker that claimed a batch stops starting sends at half its lease, so the messages a
+    second worker may take over once the lease has run out are never sent by both."""
+    for number in range(4):
+        shop.app.service.intake(complaint(2 * number + 1, "slack"))  # a card and a reply each
+    lease = shop.app.outbox.lease.total_seconds()
+    slack = SlackSender(shop.app.config)
+    second = Dispatcher(shop.app.outbox, {"slack": slack}, shop.clock, lease=shop.app.outbox.lease)
+    slow = SlowSlack(slack, shop.clock, lease * 0.4, second.run_once)  # three calls outlast the lease
+    first = Dispatcher(shop.app.outbox, {"slack": slow}, shop.clock, lease=shop.app.outbox.lease)
+
+    first.run_once()
+    shop.clock.advance(timedelta(seconds=lease))
+    second.drain()
+
+    posted = Counter((c["channel"], c["text"]) for c in shop.slack.delivered("chat.postMessage"))
+    slack_rows = [r for r in outbox_rows(shop.database_url) if r.platform == "slack"]
+    assert {r.status for r in slack_rows} == {"sent"}
+    assert posted == Counter((r.channel, slack_text(r)) for r in slack_rows)

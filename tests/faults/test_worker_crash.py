@@ -58,7 +58,7 @@ def test_killed_workers_lose_nothing_and_duplicate_only_in_the_send_then_crash_w
     database_url: str, tmp_path: Path
 ) -> None:
     with fake_slack_api() as slack, serve_fake_line_api() as line:
-        raw = shop_config(send_timeout=1.5, lease=2.0)
+        raw = shop_config(send_timeout=1.5, lease=3.0)
         env = {
             **shop_env(slack.url, line.url),
             "TRIAGE_CONFIG": str(write_toml(raw, tmp_path / "config.toml")),
