@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -122,7 +122,7 @@ def create_app(
         raise
     session_factory = make_session_factory(engine)
     store = SqlStore(session_factory)
-    outbox = SqlOutbox(session_factory)
+    outbox = SqlOutbox(session_factory, lease=timedelta(seconds=config.outbox_lease_seconds))
     writer = make_writer(config)
     directory = Directory(config, platforms if platforms is not None else list(senders))
     sla = writer.sla
@@ -151,7 +151,7 @@ def create_app(
         service=service,
         sweep=ReminderSweep(store, sla, directory, writer),
         digests=DigestBuilder(config, store, SqlFigures(session_factory), directory, writer),
-        dispatcher=Dispatcher(outbox, senders, clock, policy),
+        dispatcher=Dispatcher(outbox, senders, clock, policy, lease=outbox.lease),
         metrics=metrics,
         access=access,
         records=Records(config, service, guard, record_store, writer, clock),

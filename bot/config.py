@@ -176,6 +176,10 @@ class Config:
     order_patterns: tuple[str, ...] | None = None
     outbox_max_attempts: int = 6
     outbox_base_delay_seconds: float = 5.0
+    outbox_send_timeout_seconds: float = 10.0
+    """How long one call to Slack or LINE may take before it counts as failed and is retried."""
+    outbox_lease_seconds: float = 120.0
+    """How long a claimed message stays with the worker that claimed it before another may take it."""
     slack: Platform = field(default_factory=Platform)
     line: Platform = field(default_factory=Platform)
     secrets: Secrets = field(default_factory=Secrets)
@@ -282,6 +286,12 @@ def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
     outbox = _table(raw, "outbox")
     max_attempts = int(_number(outbox, "outbox.max_attempts", "max_attempts", 6, low=1, high=50))
     base_delay = _number(outbox, "outbox.base_delay_seconds", "base_delay_seconds", 5.0, low=0.0, high=3600)
+    send_timeout = _number(
+        outbox, "outbox.send_timeout_seconds", "send_timeout_seconds", 10.0, low=0.1, high=300
+    )
+    lease = _number(outbox, "outbox.lease_seconds", "lease_seconds", 120.0, low=1.0, high=3600)
+    if lease < 2 * send_timeout:  # a worker starts no send past half its lease (bot/outbox.py)
+        raise ConfigError("outbox.lease_seconds", "must be at least twice outbox.send_timeout_seconds")
 
     logging_table = _table(raw, "logging")
     _reject_unknown(logging_table, "logging.", {"format"})
@@ -307,6 +317,8 @@ def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
         order_patterns=order_patterns,
         outbox_max_attempts=max_attempts,
         outbox_base_delay_seconds=base_delay,
+        outbox_send_timeout_seconds=send_timeout,
+        outbox_lease_seconds=lease,
         slack=_platform(raw, "slack", env.get("SLACK_API_URL")),
         line=_platform(raw, "line", env.get("LINE_API_URL")),
         secrets=Secrets(

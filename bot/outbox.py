@@ -50,12 +50,16 @@ class Dispatcher:
         policy: RetryPolicy | None = None,
         *,
         batch: int = 50,
+        lease: timedelta | None = None,
     ) -> None:
         self.outbox = outbox
         self.senders = senders
         self.clock = clock
         self.policy = policy or RetryPolicy()
         self.batch = batch
+        self.lease = lease
+        """How long a claim lasts: past half of it no new send starts, so the claim never runs out
+        while this worker still holds messages that another worker may then take and send too."""
         self._stopping = threading.Event()
 
     def stop(self) -> None:
@@ -68,12 +72,18 @@ class Dispatcher:
         report = DispatchReport()
         if self._stopping.is_set():
             return report
-        items = self.outbox.claim(self.clock.now(), self.batch)
-        for index, item in enumerate(items):
+        claimed_at = self.clock.now()
+        claimed = self.outbox.claim(claimed_at, self.batch)
+        for index, item in enumerate(claimed):
             if self._stopping.is_set():
-                unsent = [rest.id for rest in items[index:]]
+                unsent = [rest.id for rest in claimed[index:]]
                 self.outbox.release(unsent)
                 log.info("outbox claims released on shutdown", extra={"outbox_ids": unsent})
+                break
+            if self.lease is not None and self.clock.now() - claimed_at >= self.lease / 2:
+                # A slow platform: the rest stay claimed until the lease runs out, then any worker
+                # takes them. Later, but once.
+                log.warning("outbox claim half spent; the rest wait", extra={"left": len(claimed) - index})
                 break
             self._deliver(item, report)
         return report

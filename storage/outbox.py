@@ -8,14 +8,19 @@ share the queue; SQLite has one writer at a time (BEGIN IMMEDIATE), which gives 
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain import OutboundMessage, QueuedMessage
 from storage.models import OutboxRow
+
+log = logging.getLogger(__name__)
 
 DEFAULT_LEASE = timedelta(minutes=2)
 
@@ -66,9 +71,25 @@ class SqlOutbox:
 
     @staticmethod
     def _card_state(session: Session, row: OutboxRow) -> tuple[str | None, bool]:
-        """For a card update: the card's platform message id, and whether the card is still queued."""
+        """For a card update: the card's platform message id, and whether the card or an earlier
+        update of it is still queued (or being sent): updates go out one at a time, in the order
+        they were made, so a retried update never lands on top of a newer one."""
         if row.kind != "card_update" or row.ticket_id is None:
             return None, False
+        earlier = session.scalar(
+            select(OutboxRow.id)
+            .where(
+                OutboxRow.ticket_id == row.ticket_id,
+                OutboxRow.kind == "card_update",
+                OutboxRow.platform == row.platform,
+                OutboxRow.channel == row.channel,
+                OutboxRow.id < row.id,
+                OutboxRow.status.in_(("pending", "sending")),
+            )
+            .limit(1)
+        )
+        if earlier is not None:
+            return None, True
         card = session.execute(
             select(OutboxRow.status, OutboxRow.platform_message_id)
             .where(
@@ -102,6 +123,22 @@ class SqlOutbox:
         return earlier is not None
 
     def delivered(self, item_id: int, now: datetime, message_id: str | None) -> None:
+        """Records a message the platform has taken. The database may be away for a moment (a
+        restart, a failover): the record is tried again for up to a quarter of the lease, because
+        giving up leaves the message claimed, and the next worker would send it a second time."""
+        deadline = time.monotonic() + self.lease.total_seconds() / 4
+        pause = 0.1
+        while True:
+            try:
+                return self._delivered(item_id, now, message_id)
+            except OperationalError:
+                if time.monotonic() + pause > deadline:
+                    raise
+                log.warning("database unreachable while recording a delivery; trying again")
+                time.sleep(pause)
+                pause = min(pause * 2, 2.0)
+
+    def _delivered(self, item_id: int, now: datetime, message_id: str | None) -> None:
         with self.session_factory() as session, session.begin():
             session.execute(
                 update(OutboxRow)

@@ -2,7 +2,8 @@
 
 Records every call (method, path, headers, JSON body) and answers like LINE: reply, push (a
 repeated ``X-Line-Retry-Key`` gets 409), profiles, group summary, quota. Failures are scripted per
-path suffix with :meth:`FakeLineApi.fail`; reply tokens listed in ``expired_tokens`` get 400.
+path suffix with :meth:`FakeLineApi.fail` (or :meth:`FakeLineApi.hang` past the client's timeout);
+reply tokens listed in ``expired_tokens`` get 400.
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ class Failure:
     status: int
     body: dict[str, Any]
     headers: dict[str, str]
+    delay: float = 0.0
+    """Seconds to hold the answer (until :meth:`FakeLineApi.release`): a hang."""
+    accept: bool = False
+    """Carry the call out anyway, so only the answer is lost."""
 
 
 @dataclass
@@ -46,12 +51,24 @@ class FakeLineApi:
     _accepted_keys: set[str] = field(default_factory=set)
     _ids: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    released: threading.Event = field(default_factory=threading.Event)
 
     def fail(self, suffix: str, status: int, *, times: int = 1, retry_after: str | None = None) -> None:
         """The next ``times`` calls to a path ending in ``suffix`` answer ``status``."""
         headers = {"Retry-After": retry_after} if retry_after else {}
         failure = Failure(status, {"message": f"scripted {status}"}, headers)
         self._failures.setdefault(suffix, []).extend([failure] * times)
+
+    def hang(self, suffix: str, seconds: float, *, accept: bool = False) -> None:
+        """The next call to a path ending in ``suffix`` gets no answer for ``seconds`` (or until
+        :meth:`release`); with ``accept`` LINE carried it out first, so only the answer is lost."""
+        failure = Failure(503, {"message": "hung"}, {}, delay=seconds, accept=accept)
+        with self._lock:
+            self._failures.setdefault(suffix, []).append(failure)
+
+    def release(self) -> None:
+        """Lets every held answer go now."""
+        self.released.set()
 
     def to(self, suffix: str) -> list[Call]:
         return [call for call in self.calls if call.path.endswith(suffix)]
@@ -66,12 +83,28 @@ class FakeLineApi:
         self, method: str, path: str, headers: dict[str, str], body: Any
     ) -> tuple[int, Any, dict[str, str]]:
         with self._lock:
+            held = self._scripted(path)
+            if held is not None and not held.accept:
+                self.calls.append(Call(method, path, headers, body))
+        if held is None:
+            return self._carry_out(method, path, headers, body)
+        result = self._carry_out(method, path, headers, body) if held.accept else None
+        if held.delay:
+            self.released.wait(held.delay)
+        return result or (held.status, held.body, held.headers)
+
+    def _scripted(self, path: str) -> Failure | None:
+        for suffix, queue in self._failures.items():
+            if path.endswith(suffix) and queue:
+                return queue.pop(0)
+        return None
+
+    def _carry_out(
+        self, method: str, path: str, headers: dict[str, str], body: Any
+    ) -> tuple[int, Any, dict[str, str]]:
+        with self._lock:
             call = Call(method, path, headers, body)
             self.calls.append(call)
-            for suffix, queue in self._failures.items():
-                if path.endswith(suffix) and queue:
-                    failure = queue.pop(0)
-                    return failure.status, failure.body, failure.headers
             if path.endswith("/message/reply"):
                 if body.get("replyToken") in self.expired_tokens:
                     return 400, {"message": "Invalid reply token"}, {}
@@ -128,6 +161,7 @@ def serve_fake_line_api() -> Iterator[FakeLineApi]:
     try:
         yield api
     finally:
+        api.release()
         server.shutdown()
         server.server_close()
         thread.join(5)

@@ -2,8 +2,8 @@
 
 It answers the methods the bot calls the way Slack does (``ok: true`` with a fresh ``ts``),
 records every call by method, and can be scripted to fail the next calls of a method (a 429 with
-``Retry-After``, a 500, an ``ok: false`` error). Response URLs of interactive payloads point at
-it too (``/respond/...``).
+``Retry-After``, a 500, an ``ok: false`` error) or to hang past the client's timeout. Response
+URLs of interactive payloads point at it too (``/respond/...``).
 """
 
 from __future__ import annotations
@@ -29,6 +29,10 @@ class Failure:
     status: int
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    """Seconds to hold the answer (until :meth:`FakeSlackApi.release`): a hang."""
+    accept: bool = False
+    """Post the message anyway, so only the answer is lost (Slack did it; the bot cannot know)."""
 
 
 @dataclass
@@ -52,6 +56,7 @@ class FakeSlackApi:
         self._files = itertools.count(1)
         self._ts = itertools.count(1)
         self._lock = threading.Lock()
+        self.released = threading.Event()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(
             target=self.server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
@@ -70,6 +75,7 @@ class FakeSlackApi:
         return self
 
     def stop(self) -> None:
+        self.release()
         self.server.shutdown()
         self.server.server_close()
 
@@ -79,6 +85,25 @@ class FakeSlackApi:
         """The next call of ``method`` gets this answer instead of success."""
         with self._lock:
             self.failures.setdefault(method, []).append(Failure(status, body, headers or {}))
+
+    def hang(self, method: str, seconds: float, *, accept: bool = False) -> None:
+        """The next call of ``method`` gets no answer for ``seconds`` (or until :meth:`release`).
+
+        Without ``accept`` nothing is posted (it then answers 503, to a client long gone); with it
+        the message is posted and only the answer is late.
+        """
+        failure = Failure(503, {"ok": False, "error": "hung"}, delay=seconds, accept=accept)
+        with self._lock:
+            self.failures.setdefault(method, []).append(failure)
+
+    def release(self) -> None:
+        """Lets every held answer go now."""
+        self.released.set()
+
+    def delivered(self, method: str) -> list[dict[str, Any]]:
+        """The arguments of every call of ``method`` that Slack carried out (``ok: true``)."""
+        with self._lock:
+            return [call.args for call in self.calls if call.method == method and call.answer.get("ok")]
 
     def to(self, method: str) -> list[dict[str, Any]]:
         """The arguments of every call of ``method`` so far."""
@@ -103,11 +128,14 @@ class FakeSlackApi:
             call = Call(method, args)
             self.calls.append(call)
             scripted = self.failures.get(method)
-            if scripted:
-                failure = scripted.pop(0)
+            failure = scripted.pop(0) if scripted else None
+            if failure is not None and not failure.accept:
                 call.answer = failure.body
-                return failure.status, failure.body, failure.headers
             ts = f"1763850000.{next(self._ts):06d}"
+        if failure is not None and not failure.accept:
+            if failure.delay:
+                self.released.wait(failure.delay)
+            return failure.status, failure.body, failure.headers
         body: dict[str, Any] = {"ok": True}
         if method == "auth.test":
             body.update(user_id=BOT_USER, bot_id=BOT_ID, team_id="T0SHOP", user="triage", team="Shop")
@@ -140,7 +168,10 @@ class FakeSlackApi:
             body.update(
                 channel=channel, permalink=f"https://shop.slack.com/archives/{channel}/p{ts.replace('.', '')}"
             )
-        call.answer = body
+        with self._lock:
+            call.answer = body
+        if failure is not None:  # carried out, but the answer is held
+            self.released.wait(failure.delay)
         return 200, body, {}
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:

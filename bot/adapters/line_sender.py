@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 DEFAULT_API_URL = "https://api.line.me"
 RETRY_KEY_NAMESPACE = uuid.UUID("5b0e7d1c-6a43-4d8e-9a51-3c2f4f0d7e21")
 TIMEOUT = (3.0, 10.0)
-"""Connect and read timeouts (seconds) for every call to LINE."""
+"""Connect and read timeouts (seconds) for calls to LINE; deliveries read ``outbox.send_timeout_seconds``."""
 USER_ID = re.compile(r"\bU[0-9a-f]{32}\b")
 
 
@@ -89,8 +89,11 @@ def _retry_after(headers: Mapping[str, str] | None) -> float | None:
 class DisplayNames:
     """Display names from LINE's profile API, cached in memory (a cache: any copy can refill it)."""
 
-    def __init__(self, api: MessagingApi, size: int = 1024) -> None:
+    def __init__(
+        self, api: MessagingApi, size: int = 1024, *, timeout: tuple[float, float] = TIMEOUT
+    ) -> None:
         self.api = api
+        self.timeout = timeout
         self.size = size
         self._names: OrderedDict[str, str] = OrderedDict()
         self._lock = threading.Lock()
@@ -104,11 +107,11 @@ class DisplayNames:
                 return self._names[user_id]
         try:
             if chat.startswith("C"):
-                profile = self.api.get_group_member_profile(chat, user_id, _request_timeout=TIMEOUT)
+                profile = self.api.get_group_member_profile(chat, user_id, _request_timeout=self.timeout)
             elif chat.startswith("R"):
-                profile = self.api.get_room_member_profile(chat, user_id, _request_timeout=TIMEOUT)
+                profile = self.api.get_room_member_profile(chat, user_id, _request_timeout=self.timeout)
             else:
-                profile = self.api.get_profile(user_id, _request_timeout=TIMEOUT)
+                profile = self.api.get_profile(user_id, _request_timeout=self.timeout)
             name = str(profile.display_name)
         except Exception:  # a name is a nicety: never fail an action or a delivery for it
             log.warning("LINE profile lookup failed", exc_info=True)
@@ -124,7 +127,9 @@ class LineSender:
     def __init__(self, config: Config, *, api: MessagingApi | None = None) -> None:
         self.api = api or make_api(config)
         self.flex = FlexWriter(config, Translator(config.language))
-        self.names = DisplayNames(self.api)
+        timeout = config.outbox_send_timeout_seconds
+        self.timeout = (min(TIMEOUT[0], timeout), timeout)
+        self.names = DisplayNames(self.api, timeout=self.timeout)
 
     def send(self, message: OutboundMessage, *, edit_message_id: str | None = None) -> SendResult:
         """LINE cannot edit a message: a card update is a new message that says what changed."""
@@ -155,13 +160,13 @@ class LineSender:
 
     def _reply(self, token: str, messages: list[dict[str, Any]]) -> SendResult:
         request = ReplyMessageRequest.from_dict({"replyToken": token, "messages": messages})
-        response = self.api.reply_message(request, _request_timeout=TIMEOUT)
+        response = self.api.reply_message(request, _request_timeout=self.timeout)
         return SendResult(_first_id(response))
 
     def _push(self, to: str, messages: list[dict[str, Any]], key: str) -> SendResult:
         request = PushMessageRequest.from_dict({"to": to, "messages": messages})
         try:
-            response = self.api.push_message(request, x_line_retry_key=key, _request_timeout=TIMEOUT)
+            response = self.api.push_message(request, x_line_retry_key=key, _request_timeout=self.timeout)
         except ApiException as exc:
             if exc.status == 409:  # an earlier attempt with this retry key was accepted
                 log.info("LINE already accepted this push", extra={"retry_key": key})

@@ -26,8 +26,6 @@ from bot.ports import SendError, SendResult
 
 log = logging.getLogger(__name__)
 
-TIMEOUT_SECONDS = 10
-
 PERMANENT_ERRORS = frozenset(
     {
         "channel_not_found",
@@ -56,7 +54,10 @@ PERMANENT_ERRORS = frozenset(
 
 def make_client(config: Config, token: str | None = None) -> WebClient:
     """A Web API client for the configured base URL (the tests' fake Slack, or Slack itself)."""
-    kwargs: dict[str, Any] = {"token": token or config.secrets.slack_bot_token, "timeout": TIMEOUT_SECONDS}
+    kwargs: dict[str, Any] = {
+        "token": token or config.secrets.slack_bot_token,
+        "timeout": config.outbox_send_timeout_seconds,
+    }
     if config.slack.api_url:
         url = config.slack.api_url
         kwargs["base_url"] = url if url.endswith("/") else url + "/"

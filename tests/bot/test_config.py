@@ -77,6 +77,8 @@ def test_environment_overrides_file_and_holds_the_secrets(tmp_path: Path) -> Non
         ('[[departments]]\nkey = "a"\n[[departments]]\nkey = "a"', "departments[1].key"),
         ("[bot]\nlangauge = 'ja'", "bot.langauge"),
         ("[outbox]\nmax_attempts = 0", "outbox.max_attempts"),
+        ("[outbox]\nsend_timeout_seconds = 0", "outbox.send_timeout_seconds"),
+        ("[outbox]\nsend_timeout_seconds = 30\nlease_seconds = 20", "outbox.lease_seconds"),
     ],
 )
 def test_bad_values_are_refused_naming_the_key(tmp_path: Path, toml: str, key: str) -> None:

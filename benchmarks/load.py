@@ -1,0 +1,361 @@
+"""Benchmark: the web app under load, against a bare slack-bolt app on the same gunicorn settings.
+
+Starts gunicorn on loopback (the Procfile's settings: 2 workers, 8 threads) serving first the
+baseline (benchmarks/baseline.py: signature checks and a 200, nothing else), then the bot
+(``bot.web:wsgi()``, the real model trained at start, SQLite or PostgreSQL). Sends signed Slack
+events and LINE webhooks, a share of them again as Slack retries and LINE redeliveries, flat out
+and at a target rate, for a bounded time; reports events/s, p50/p99 time to acknowledge, errors,
+tickets created against distinct events, and each web worker's memory. ``--multi N`` runs the
+many-processes check instead: two web and two worker processes over PostgreSQL, N events.
+See README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import itertools
+import random
+import statistics
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import create_engine, select, text
+
+from storage.database import make_engine
+from storage.migrate import upgrade
+from storage.models import InboundEventRow, TicketRow
+from tests.faults.harness import (
+    check_once,
+    line_message,
+    settled,
+    shop_config,
+    shop_env,
+    slack_message,
+    wait_until,
+    write_toml,
+)
+from tests.faults.processes import Processes, free_port, gunicorn, healthy
+from tests.line_api import serve_fake_line_api
+from tests.slack_api import fake_slack_api
+
+TEXTS = [
+    "配送が3日遅れています。注文番号12345",
+    "請求額が二重になっています",
+    "届いた商品が壊れていました",
+    "ログインできません。パスワードを再設定しても駄目です",
+    "The parcel never arrived and tracking has not moved for a week",
+    "배송이 너무 늦어요",
+]
+
+
+@dataclass
+class Run:
+    latencies: list[float] = field(default_factory=list)
+    statuses: Counter[int] = field(default_factory=Counter)
+    acknowledged: set[int] = field(default_factory=set)
+    sent: set[int] = field(default_factory=set)
+    elapsed: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, number: int, status: int, latency: float) -> None:
+        with self.lock:
+            self.latencies.append(latency)
+            self.statuses[status] += 1
+            self.sent.add(number)
+            if status == 200:
+                self.acknowledged.add(number)
+
+    def line(self, name: str) -> str:
+        count = sum(self.statuses.values())
+        ordered = sorted(self.latencies) or [0.0]
+        p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
+        errors = count - self.statuses[200]
+        return (
+            f"{name:<28} {count / self.elapsed:8.1f} ev/s   p50 {statistics.median(ordered) * 1000:6.1f} ms"
+            f"   p99 {p99 * 1000:7.1f} ms   errors {errors} {dict(self.statuses)}"
+        )
+
+    @property
+    def rate(self) -> float:
+        return sum(self.statuses.values()) / self.elapsed
+
+
+class Traffic:
+    """Event numbers: new ones, and a share of earlier ones again (Slack's retry, LINE's redelivery)."""
+
+    def __init__(self, line_share: float, retry_share: float, start: int) -> None:
+        self.line_share, self.retry_share = line_share, retry_share
+        self.numbers = itertools.count(start)
+        self.random = random.Random(start)
+        self.lock = threading.Lock()
+
+    def next(self) -> tuple[int, bool]:
+        with self.lock:
+            number = next(self.numbers)
+            if number > 1 and self.random.random() < self.retry_share:
+                return self.random.randrange(max(0, number - 200), number), True
+            return number, False
+
+    def request(self, number: int, again: bool) -> tuple[str, bytes, dict[str, str]]:
+        text = f"{TEXTS[number % len(TEXTS)]} ({number})"
+        if (number * 7919) % 100 < self.line_share * 100:
+            return ("/line/webhook", *line_message(number, text, redelivery=again))
+        return ("/slack/events", *slack_message(number, text, retry=1 if again else 0))
+
+
+class Client(threading.local):
+    """One keep-alive connection per thread, as Slack's and LINE's senders keep them."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.connection: http.client.HTTPConnection | None = None
+
+    def post(self, path: str, body: bytes, headers: dict[str, str]) -> int:
+        for attempt in (1, 2):
+            if self.connection is None:
+                self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+            try:
+                self.connection.request("POST", path, body, headers)
+                response = self.connection.getresponse()
+                response.read()
+                return response.status
+            except (OSError, http.client.HTTPException):
+                self.connection.close()
+                self.connection = None
+                if attempt == 2:
+                    return 0
+        return 0
+
+
+def flat_out(port: int, traffic: Traffic, seconds: float, clients: int) -> Run:
+    run, client = Run(), Client(port)
+    deadline = time.monotonic() + seconds
+
+    def loop() -> None:
+        while time.monotonic() < deadline:
+            number, again = traffic.next()
+            path, body, headers = traffic.request(number, again)
+            started = time.perf_counter()
+            status = client.post(path, body, headers)
+            run.record(number, status, time.perf_counter() - started)
+
+    began = time.monotonic()
+    threads = [threading.Thread(target=loop) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    run.elapsed = time.monotonic() - began
+    return run
+
+
+def at_rate(port: int, traffic: Traffic, seconds: float, rate: float, clients: int) -> Run:
+    """Open loop: a request every 1/rate s; latency counts from when it was due (queueing included)."""
+    run, client = Run(), Client(port)
+
+    def one(due: float, number: int, again: bool) -> None:
+        path, body, headers = traffic.request(number, again)
+        status = client.post(path, body, headers)
+        run.record(number, status, time.perf_counter() - due)
+
+    began = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        for index in itertools.count():
+            due = began + index / rate
+            if due - began >= seconds:
+                break
+            time.sleep(max(0.0, due - time.perf_counter()))
+            pool.submit(one, due, *traffic.next())
+    run.elapsed = time.perf_counter() - began
+    return run
+
+
+def worker_memory(master: int) -> list[tuple[int, int, int, int]]:
+    """(pid, resident MB, peak resident MB, proportional MB) of each gunicorn worker (the master's
+    children). Resident counts the pages the workers share; proportional splits them."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) != master:
+                continue
+            status = (stat.parent / "status").read_text() + (stat.parent / "smaps_rollup").read_text()
+        except (OSError, IndexError, ValueError):
+            continue
+        kb = {
+            line.split(":")[0]: int(line.split()[1])
+            for line in status.splitlines()
+            if line.startswith(("VmRSS:", "VmHWM:", "Pss:"))
+        }
+        found.append((int(stat.parent.name), kb["VmRSS"] // 1024, kb["VmHWM"] // 1024, kb["Pss"] // 1024))
+    return found
+
+
+@contextmanager
+def database(postgres: str | None, folder: Path) -> Iterator[str]:
+    """A fresh, migrated database: a SQLite file, or a schema of its own on PostgreSQL."""
+    if not postgres:
+        url = f"sqlite:///{folder}/load.db"
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        yield url
+        return
+    schema = "load_" + uuid.uuid4().hex[:10]
+    admin = create_engine(postgres)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = f"{postgres}{'&' if '?' in postgres else '?'}options=-csearch_path%3D{schema}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    try:
+        yield url
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def tickets_for(url: str, numbers: set[int]) -> tuple[int, int, int]:
+    """(tickets, of them for the given event numbers, acknowledged events without a ticket)."""
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        tickets = connection.scalar(select(text("count(*)")).select_from(TicketRow)) or 0
+        ids = connection.scalars(
+            select(InboundEventRow.event_id).where(InboundEventRow.ticket_id.is_not(None))
+        )
+        stored = {int(i.rsplit(".", 1)[1]) if ":" in i else int(i[3:]) for i in ids}
+    engine.dispose()
+    return tickets, len(stored & numbers), len(numbers - stored)
+
+
+def serve(processes: Processes, name: str, app: str, args: argparse.Namespace) -> tuple[int, int]:
+    """Starts gunicorn on a free loopback port; (port, master pid) once it answers."""
+    port = free_port()
+    master = gunicorn(processes, name, port, app=app, workers=args.workers, threads=args.threads)
+    wait_until(lambda: healthy(f"http://127.0.0.1:{port}"), timeout=120, what=f"{name} to start")
+    return port, master.pid
+
+
+def bench(args: argparse.Namespace, folder: Path) -> bool:
+    with fake_slack_api() as slack, serve_fake_line_api() as line, database(args.postgres, folder) as url:
+        env = {
+            **shop_env(slack.url, line.url),
+            "TRIAGE_CONFIG": str(write_toml(shop_config(), folder / "config.toml")),
+            "DATABASE_URL": url,
+        }
+        processes = Processes(folder, env)
+        try:
+            port, _ = serve(processes, "baseline", "benchmarks.baseline:wsgi()", args)
+            flat_out(port, Traffic(args.line_share, 0, 900_000), 2, args.clients)  # warm-up
+            baseline = flat_out(port, Traffic(args.line_share, 0, 900_000), args.seconds, args.clients)
+            processes.stop_all()
+            port, master = serve(processes, "bot", "bot.web:wsgi()", args)
+            traffic = Traffic(args.line_share, args.retry_share, 0)
+            bot = flat_out(port, traffic, args.seconds, args.clients)
+            paced = at_rate(port, traffic, args.seconds, args.rate, args.clients)
+            memory = worker_memory(master)
+        finally:
+            processes.stop_all()
+        acknowledged = bot.acknowledged | paced.acknowledged
+        sent = bot.sent | paced.sent
+        tickets, matched, lost = tickets_for(url, acknowledged)
+        _, unacknowledged_with_ticket, _ = tickets_for(url, sent - acknowledged)
+
+    backend = "PostgreSQL" if args.postgres else "SQLite"
+    print(f"\n{backend}; gunicorn --workers {args.workers} --threads {args.threads}; {args.clients} clients")
+    print(baseline.line("baseline (bare slack-bolt)"))
+    print(bot.line("bot, flat out"))
+    print(paced.line(f"bot at {args.rate:g}/s"))
+    ratio = bot.rate / baseline.rate
+    p99 = sorted(paced.latencies)[int(0.99 * (len(paced.latencies) - 1))]
+    print(
+        f"distinct events acknowledged {len(acknowledged)}, tickets {tickets} ({matched} for them, "
+        f"{lost} missing, {unacknowledged_with_ticket} for events answered with an error)"
+    )
+    for pid, rss, peak, pss in memory:
+        print(f"web worker {pid}: {rss} MB resident (peak {peak} MB, {pss} MB proportional)")
+    checks = {
+        f"throughput >= 70% of baseline ({ratio:.0%})": ratio >= 0.7,
+        f"p99 < 100 ms at {args.rate:g}/s ({p99 * 1000:.1f} ms)": p99 < 0.1,
+        "no errors": bot.statuses[200] + paced.statuses[200] == sum((bot.statuses + paced.statuses).values()),
+        "no ticket lost or duplicated": bool(acknowledged)
+        and lost == 0
+        and tickets == matched + unacknowledged_with_ticket,
+        "each web worker < 250 MB resident": bool(memory) and all(peak < 250 for _, _, peak, _ in memory),
+    }
+    for check, ok in checks.items():
+        print(f"  [{'ok' if ok else 'MISSED'}] {check}")
+    return all(checks.values())
+
+
+def multi(args: argparse.Namespace, folder: Path) -> bool:
+    """Two web processes (one gunicorn, 2 workers) and two workers over PostgreSQL, ``--multi`` events."""
+    if not args.postgres:
+        raise SystemExit("--multi needs --postgres URL: several processes share one PostgreSQL")
+    with fake_slack_api() as slack, serve_fake_line_api() as line, database(args.postgres, folder) as url:
+        raw = shop_config(lease=30.0, send_timeout=10.0)
+        env = {
+            **shop_env(slack.url, line.url),
+            "TRIAGE_CONFIG": str(write_toml(raw, folder / "config.toml")),
+            "DATABASE_URL": url,
+        }
+        processes = Processes(folder, env)
+        try:
+            args.workers = 2
+            port, _ = serve(processes, "web", "bot.web:wsgi()", args)
+            processes.worker("worker-1", days_ahead=10)
+            processes.worker("worker-2", days_ahead=10)
+            runs = [(n, False) for n in range(args.multi)]
+            runs += [(n, True) for n in range(0, args.multi, 10)]
+            random.Random(8).shuffle(runs)
+            traffic, run, client = Traffic(args.line_share, 0, 0), Run(), Client(port)
+            began = time.monotonic()
+
+            def one(item: tuple[int, bool]) -> None:
+                started = time.perf_counter()
+                run.record(item[0], client.post(*traffic.request(*item)), time.perf_counter() - started)
+
+            with ThreadPoolExecutor(args.clients) as pool:
+                list(pool.map(one, runs))
+            run.elapsed = time.monotonic() - began
+            print(run.line(f"{args.multi} events + {len(runs) - args.multi} again"))
+            wait_until(lambda: settled(url, raw, args.multi), timeout=600, what="the workers to finish")
+            print(f"workers done {time.monotonic() - began:.0f} s after the first event")
+        finally:
+            processes.stop_all()
+        check_once(url, raw, slack, line, args.multi)
+    print("one ticket per distinct event; every message, reminder stage and digest sent once")
+    return True
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--postgres", metavar="URL", help="PostgreSQL instead of a SQLite file")
+    parser.add_argument("--seconds", type=float, default=20, help="length of each phase (default 20)")
+    parser.add_argument("--rate", type=float, default=200, help="the paced phase's events/s (default 200)")
+    parser.add_argument("--clients", type=int, default=16, help="concurrent connections (default 16)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2, the Procfile's)")
+    parser.add_argument(
+        "--threads", type=int, default=8, help="threads per worker (default 8, the Procfile's)"
+    )
+    parser.add_argument("--line-share", type=float, default=0.5, help="share of LINE webhooks (default 0.5)")
+    parser.add_argument("--retry-share", type=float, default=0.05, help="share sent again (default 0.05)")
+    parser.add_argument("--multi", type=int, metavar="N", help="the many-processes run with N events")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="triage-load-") as folder:
+        ok = multi(args, Path(folder)) if args.multi else bench(args, Path(folder))
+    raise SystemExit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
