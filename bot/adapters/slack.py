@@ -503,7 +503,9 @@ MAX_ID_CHARS = 128
 
 
 def _short_ids(value: Any, depth: int = 0) -> bool:
-    """Every id in the payload is text, or null, no longer than any Slack id could be."""
+    """Every id the bot reads (the event's or interaction's own, up to ``event.ts`` or ``user.id``)
+    is text, or null, no longer than any Slack id could be. Deeper down, in attachments and blocks,
+    Slack also numbers things (an attachment's ``"id": 1``): numbers are fine there."""
     if depth > 50:
         return False
     if isinstance(value, list):
@@ -512,7 +514,9 @@ def _short_ids(value: Any, depth: int = 0) -> bool:
         return True
     for key, item in value.items():
         if key in _ID_KEYS or key.endswith("_id") or key in _OWNER_KEYS:
-            allowed = (str, dict, type(None)) if key in _OWNER_KEYS else (str, type(None))
+            allowed: tuple[type, ...] = (str, dict, type(None)) if key in _OWNER_KEYS else (str, type(None))
+            if depth >= 2 and isinstance(item, int) and not isinstance(item, bool):
+                continue
             if not isinstance(item, allowed) or (isinstance(item, str) and len(item) > MAX_ID_CHARS):
                 return False
         if not isinstance(item, str) and not _short_ids(item, depth + 1):

@@ -403,3 +403,12 @@ def test_slack_ids_of_the_wrong_type_get_400(slack_db: Slack, field: str, value:
     event["event"][field] = value
     assert slack_db.post(event)[0] == 400
     assert slack_db.tickets() == []
+
+
+def test_numbers_slack_puts_in_attachments_do_not_refuse_the_complaint(slack_db: Slack) -> None:
+    """A shared message carries attachments numbered ``"id": 1``: that is Slack's own shape, not bad
+    input, and the complaint must still become a ticket."""
+    event = payload("app_mention", text="<@U0BOT> 配送が遅い")
+    event["event"]["attachments"] = [{"id": 1, "is_share": True, "ts": 1763850000, "text": "転送"}]
+    assert slack_db.post(event)[0] == 200
+    assert len(slack_db.tickets()) == 1
