@@ -17,7 +17,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 from bot.config import Roles
 from bot.domain import Ticket, TriageError
@@ -103,6 +103,12 @@ class Access:
             return ticket.forwarder == actor or in_triage
         return False
 
+    def may_read_digest(self, actor: str, team: str) -> bool:
+        """A team's digest is for its members and the managers; the managers' digest for managers."""
+        if not self.enforced or self.is_manager(actor):
+            return True
+        return team in self.teams_of(actor)
+
     def is_admin(self, actor: str) -> bool:
         return self.enforced and (is_local(actor) or self._holds(actor, self.roles.admins))
 
@@ -163,6 +169,14 @@ class Guard:
     ) -> None:
         if self.access.allowed(actor, permission, ticket):
             return
+        self._refuse(actor, attempted, ticket)
+
+    def require_digest(self, actor: str, team: str) -> None:
+        """Reading (or posting) a digest, which names a team's tickets and their themes."""
+        if not self.access.may_read_digest(actor, team):
+            self._refuse(actor, f"digest:{team}", None)
+
+    def _refuse(self, actor: str, attempted: str, ticket: Ticket | None) -> NoReturn:
         now = self.clock.now()
         if ticket is not None:
             with self.store.transaction() as uow:

@@ -379,6 +379,7 @@ class SlackAdapter:
         config = self.app.config
         if team != MANAGERS and config.department(team) is None:
             raise UnknownDepartment(team, ", ".join((*config.department_keys, MANAGERS)))
+        self.app.records.guard.require_digest(command["user_id"], team)
         digests, now = self.app.digests, self.app.clock.now()
         digest = digests.build(team, Week.of(now, digests.schedule(team).tz), now)
         if share:

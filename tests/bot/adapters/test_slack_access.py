@@ -66,9 +66,9 @@ def click(slack: Slack, action_id: str, value: str, actor: str, **forged: Any) -
     return slack.post(body, form=True)[0]
 
 
-def command(slack: Slack, text: str, user: str) -> tuple[int, str]:
+def command(slack: Slack, text: str, user: str, name: str = "/history") -> tuple[int, str]:
     fields = {
-        "command": "/history",
+        "command": name,
         "text": text,
         "user_id": user,
         "channel_id": "C0LOGISTICS",
@@ -161,6 +161,31 @@ def test_history_command_answers_only_the_asker(slack: Slack) -> None:
     assert command(slack, "", TEAM)[0] == 200
     refused, usage = slack.api.to("response_url")
     assert REFUSAL in refused["text"] and "/history #N" in usage["text"]
+
+
+def test_digest_command_is_for_the_teams_members_and_the_managers(slack: Slack) -> None:
+    mention(slack)
+
+    def digest(text: str, user: str) -> dict[str, Any]:
+        status, answer = command(slack, text, user, name="/digest")
+        assert status == 200
+        if answer:
+            return dict(json.loads(answer))
+        return dict(slack.api.to("response_url")[-1])
+
+    assert "物流・配送" in blocks_text(digest("logistics", TEAM)["blocks"])
+    assert "物流・配送" in blocks_text(digest("logistics", BOSS)["blocks"])
+    assert "blocks" in digest("managers", BOSS)
+    for text, user in (("logistics", BILLING), ("managers", TEAM), ("logistics here", OUTSIDER)):
+        refused = digest(text, user)
+        assert REFUSAL in refused["text"] and refused["response_type"] == "ephemeral"
+    assert slack.app.outbox.pending_count() == 0  # "here" by an outsider posted nothing
+    refusals = [(e.actor, e.action) for e in slack.app.records.guard.log_store.access_log() if not e.allowed]
+    assert refusals == [
+        (BILLING, "digest:logistics"),
+        (TEAM, "digest:managers"),
+        (OUTSIDER, "digest:logistics"),
+    ]
 
 
 def test_app_home_shows_the_users_teams_tickets_and_managers_see_all(slack: Slack) -> None:
