@@ -197,6 +197,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "slack.button.full_text": "全文を表示",
         "line.button.full_text": "全文を表示",
         "line.full_text.sent": "#{ref} の全文を 1:1 のトークでお送りしました。",
+        "line.history.sent": "#{ref} の履歴を 1:1 のトークでお送りしました。",
         "home.no_team": "まだどのチームにも登録されていません（設定の [roles]）。",
         #
     },
@@ -392,6 +393,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "slack.button.full_text": "Show full text",
         "line.button.full_text": "Show full text",
         "line.full_text.sent": "I sent the full text of #{ref} to your 1:1 chat with me.",
+        "line.history.sent": "I sent the history of #{ref} to your 1:1 chat with me.",
         "home.no_team": "You are not in any team yet ([roles] in the config).",
         #
     },
@@ -585,6 +587,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "slack.button.full_text": "전문 보기",
         "line.button.full_text": "전문 보기",
         "line.full_text.sent": "#{ref} 전문을 1:1 채팅으로 보냈습니다.",
+        "line.history.sent": "#{ref} 이력을 1:1 채팅으로 보냈습니다.",
         "home.no_team": "아직 어느 팀에도 등록되어 있지 않습니다(설정의 [roles]).",
         #
     },

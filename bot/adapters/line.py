@@ -156,7 +156,12 @@ class LineWebhook:
         if match is None or match[1] is None:
             raise InvalidArgument("error.usage", usage="/history #N")
         actor = str(event.source.user_id or "")  # from LINE's signed event, never from the text
-        self.answer(event, self.app.records.history_text(int(match[1]), actor))
+        ref = int(match[1])
+        history = self.app.records.history_text(ref, actor)
+        if event.source.type == "user":
+            self.answer(event, history)
+        else:  # the group may hold people who may not see it: only the asker gets it
+            self.send_privately(event, actor, history, self.t("line.history.sent", ref=ref), ref)
 
     def addressed(self, text: str, mention: Any) -> str | None:
         """The complaint in a group message meant for the bot, else ``None``."""
@@ -231,9 +236,13 @@ class LineWebhook:
     def send_full_text(self, event: Any, ref: int, actor: str) -> None:
         """The unmasked complaint as a 1:1 push to the person who asked (never to the group)."""
         text = self.app.records.full_text(ref, actor)
+        self.send_privately(event, actor, text, self.t("line.full_text.sent", ref=ref), ref)
+
+    def send_privately(self, event: Any, actor: str, text: str, notice: str, ref: int) -> None:
+        """``text`` as a 1:1 push to ``actor``; the chat the event came from only hears ``notice``."""
         with self.app.store.transaction() as uow:
             uow.queue(OutboundMessage(LINE, actor, "private", text, {}, ref), self.app.clock.now())
-        self.answer(event, self.t("line.full_text.sent", ref=ref))
+        self.answer(event, notice)
 
     # -- helpers --------------------------------------------------------------------------------
 

@@ -78,10 +78,20 @@ def test_history_is_a_text_command_for_permitted_people(line: Line) -> None:
 
     answers = said(line)[1:]
     assert len(answers) == 3
-    assert "#1" in answers[0] and FORWARDER in answers[0]
+    assert "1:1" in answers[0] and FORWARDER not in answers[0]  # the group only hears where it went
     assert REFUSAL in answers[1]
     assert "/history #N" in answers[2]
+    (trail,) = pushed_to(line, MEMBER)  # the trail itself went to the asker alone, once
+    assert "#1" in trail and FORWARDER in trail
     assert len(line.tickets()) == 1  # commands are not complaints
+
+
+def test_history_in_a_one_to_one_chat_is_the_answer_itself(line: Line) -> None:
+    line.post(body(text(COMPLAINT, "01EV0124")))
+    assert line.post(body(text("/history #1", "01EV0125", {"type": "user", "userId": MEMBER}))) == 200
+    line.deliver()
+    assert "#1" in said(line)[-1] and FORWARDER in said(line)[-1]
+    assert pushed_to(line, MEMBER) == []
 
 
 def test_a_complaint_from_someone_without_a_role_is_refused(line: Line) -> None:
