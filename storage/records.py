@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.access import AccessEntry
@@ -46,8 +46,9 @@ class SqlRecords:
 
     def erase_texts_before(self, cutoff: datetime, now: datetime) -> int:
         """Erases complaint texts and customer names of tickets created before ``cutoff``, and the
-        texts of delivered or dead outbox messages from then (the full text sent to a permitted
-        person is one). Counts, deadlines, departments and the audit trail stay."""
+        texts of delivered or dead outbox messages from then or about an erased ticket (the full
+        text sent to a permitted person last week is one). Counts, deadlines, departments and the
+        audit trail stay."""
         with self.session_factory() as session, session.begin():
             result = session.execute(
                 update(TicketRow)
@@ -58,7 +59,10 @@ class SqlRecords:
             session.execute(
                 update(OutboxRow)
                 .where(
-                    OutboxRow.created_at < cutoff,
+                    or_(
+                        OutboxRow.created_at < cutoff,
+                        OutboxRow.ticket_id.in_(select(TicketRow.id).where(TicketRow.erased_at.is_not(None))),
+                    ),
                     OutboxRow.status.in_(("sent", "dead")),
                     OutboxRow.text != "",
                 )

@@ -19,7 +19,7 @@ from bot.app import App, create_app
 from bot.clock import FakeClock
 from bot.config import ConfigError, parse_config
 from bot.digest import Week
-from bot.domain import Status, TriageError
+from bot.domain import OutboundMessage, Status, TriageError
 from bot.records import EXPORT_COLUMNS
 from bot.scheduler import build_scheduler
 from storage.models import OutboxRow
@@ -103,6 +103,23 @@ def test_retention_erases_old_texts_and_keeps_figures_digests_and_the_audit_trai
     assert digest.data["count"] == 1
     assert "090-1234-5678" not in digest.text
     assert app.service.resolve(old.ref, "U0BOSS").status is Status.RESOLVED  # still workable
+
+
+def test_a_full_text_sent_shortly_before_retention_is_erased_with_its_ticket(app: App) -> None:
+    clock = app.clock
+    assert isinstance(clock, FakeClock)
+    old = app.service.intake(complaint(PHONE_TEXT, "ev-1")).ticket
+    clock.advance(timedelta(days=29))
+    text = app.records.full_text(old.ref, "U0BOSS")
+    with app.store.transaction() as uow:  # what the adapters do: a private message to the viewer
+        uow.queue(OutboundMessage("console", "U0BOSS", "private", text, {}, old.ref), clock.now())
+    app.dispatcher.drain()
+    clock.advance(timedelta(days=2))
+
+    assert app.records.erase_expired_texts(clock.now()) == 1
+    with app.session_factory() as session:
+        kept = list(session.scalars(select(OutboxRow.text).where(OutboxRow.kind == "private")))
+    assert kept == [""]  # the message is younger than 30 days, but its ticket's text is gone
 
 
 def test_without_retention_days_nothing_is_erased(database_url: str) -> None:
