@@ -53,6 +53,8 @@ __all__ = ["SlackAdapter", "SlackSender", "register"]
 
 log = logging.getLogger(__name__)
 
+PERMALINK_TIMEOUT_SECONDS = 1
+
 PLATFORM = "slack"
 MALFORMED = (KeyError, TypeError, AttributeError, IndexError, ValueError)
 """What reading a signed payload that lacks what its type must carry raises (400, not 500)."""
@@ -286,9 +288,11 @@ class SlackAdapter:
 
     @staticmethod
     def _permalink(client: WebClient, channel: str, ts: str) -> str | None:
-        """The forwarded message's permalink; a ticket is still opened when Slack does not give one."""
+        """The forwarded message's permalink; a ticket is still opened when Slack does not give one.
+        Asked before the acknowledgement, so it may take only a part of Slack's 3 seconds."""
+        quick = WebClient(token=client.token, base_url=client.base_url, timeout=PERMALINK_TIMEOUT_SECONDS)
         try:
-            link = client.chat_getPermalink(channel=channel, message_ts=ts).get("permalink")
+            link = quick.chat_getPermalink(channel=channel, message_ts=ts).get("permalink")
         except (SlackClientError, OSError) as error:
             log.warning("slack chat.getPermalink failed: %s", type(error).__name__)
             return None

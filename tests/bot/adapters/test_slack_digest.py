@@ -5,6 +5,7 @@ and people's names on the card."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.adapters.slack import PERMALINK_TIMEOUT_SECONDS
 from bot.adapters.slack_sender import SlackSender
 from bot.app import App, create_app
 from bot.clock import FakeClock
@@ -223,3 +225,19 @@ def test_the_shortcut_keeps_the_messages_permalink_and_author_and_cards_show_nam
     assert "田中 さんが対応を開始しました" in update and "U0TEAM" not in update
     asked_about = [a["user"] for a in slack.api.to("users.info")]
     assert sorted(set(asked_about)) == sorted(asked_about)  # each person looked up once, then cached
+
+
+def test_a_slow_permalink_does_not_hold_the_shortcuts_acknowledgement(slack: Slack) -> None:
+    slack.api.hang("chat.getPermalink", 10)
+    shortcut = payload("message_action")
+    shortcut["response_url"] = slack.api.response_url
+    started = time.monotonic()
+    try:
+        assert slack.post(shortcut, form=True)[0] == 200
+        answered = time.monotonic() - started
+    finally:
+        slack.api.release()
+
+    assert answered < 3 * PERMALINK_TIMEOUT_SECONDS  # Slack allows 3 s; the lookup gave up after 1
+    (ticket,) = slack.tickets()
+    assert ticket.source_url is None and ticket.source_author == "U0CUSTOMERCARE"
