@@ -6,13 +6,14 @@ causes (queued in the outbox) commit together or not at all.
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.access import Guard, Permission
+from bot.access import Forbidden, Guard, Permission
 from bot.cards import CardWriter
 from bot.config import Config
 from bot.domain import (
@@ -252,9 +253,7 @@ class TriageService:
         key = department.strip().lower()
         if self.config.department(key) is None:
             raise UnknownDepartment(department, ", ".join(self.config.department_keys))
-        self._check(ref, actor, Permission.REASSIGN, "reassign")
-        with self.store.transaction() as uow:
-            ticket = self._open_ticket(uow, ref)
+        with self._permitted(ref, actor, Permission.REASSIGN, "reassign") as (uow, ticket):
             now = self.clock.now()
             old_targets = self._card_targets(ticket)
             old = ticket.department
@@ -302,10 +301,27 @@ class TriageService:
         if self.guard is not None and self.guard.access.enforced:
             self.guard.require(actor, permission, attempted, self.get(ref))
 
-    def _act(self, ref: int, actor: str, action: str, apply: Change, attempted: str) -> Ticket:
-        self._check(ref, actor, Permission.ACT, attempted)
+    @contextlib.contextmanager
+    def _permitted(
+        self, ref: int, actor: str, permission: Permission, attempted: str
+    ) -> Iterator[tuple[UnitOfWork, Ticket]]:
+        """The open ticket, locked, for an actor allowed to change it. Checked before (so a refusal
+        comes first) and again on the locked row: another process may have just moved the ticket
+        to a team the actor is not in. A refusal changes nothing and is audited."""
+        self._check(ref, actor, permission, attempted)
+        refused: Ticket | None = None
         with self.store.transaction() as uow:
             ticket = self._open_ticket(uow, ref)
+            if self.guard is None or self.guard.access.allowed(actor, permission, ticket):
+                yield uow, ticket
+                return
+            refused = ticket
+        if self.guard is not None:
+            self.guard.require(actor, permission, attempted, refused)  # audits the refusal
+        raise Forbidden()
+
+    def _act(self, ref: int, actor: str, action: str, apply: Change, attempted: str) -> Ticket:
+        with self._permitted(ref, actor, Permission.ACT, attempted) as (uow, ticket):
             now = self.clock.now()
             detail = apply(ticket, now)
             uow.save_ticket(ticket)
