@@ -108,7 +108,7 @@ class CardWriter:
         if ticket.source_author or ticket.source_url:
             author = ticket.source_author or ticket.forwarder
             lines.append(
-                " ".join(filter(None, [self.t("slack.source_author", author=author), ticket.source_url]))
+                " ".join(filter(None, [self.t("card.source_author", author=author), ticket.source_url]))
             )
         change_text = None
         if change is not None:

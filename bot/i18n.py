@@ -149,7 +149,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "duration.hm": "{h}時間{m}分",
         "duration.m": "{m}分",
         # --- slack (#4) ---
-        "slack.source_author": "元のメッセージの投稿者：{author}",
+        "card.source_author": "元のメッセージの投稿者：{author}",
         "slack.source_link": "元のメッセージ",
         "slack.digest.shared": "このチャンネルに週次レポートを投稿します。",
         #
@@ -345,7 +345,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "duration.hm": "{h}h {m}m",
         "duration.m": "{m}m",
         # --- slack (#4) ---
-        "slack.source_author": "Original message by {author}",
+        "card.source_author": "Original message by {author}",
         "slack.source_link": "Open message",
         "slack.digest.shared": "Posting the weekly digest in this channel.",
         #
@@ -539,7 +539,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "duration.hm": "{h}시간 {m}분",
         "duration.m": "{m}분",
         # --- slack (#4) ---
-        "slack.source_author": "원래 메시지 작성자: {author}",
+        "card.source_author": "원래 메시지 작성자: {author}",
         "slack.source_link": "원래 메시지",
         "slack.digest.shared": "이 채널에 주간 리포트를 게시합니다.",
         #

@@ -171,7 +171,7 @@ class BlockWriter:
         who = str(author or data.get("forwarder", ""))
         block: Block = {
             "type": "section",
-            "text": plain(self.t("slack.source_author", author=who), FIELD_CHARS),
+            "text": plain(self.t("card.source_author", author=who), FIELD_CHARS),
         }
         if isinstance(url, str) and url.startswith("https://") and len(url) <= URL_CHARS:
             block["accessory"] = {

@@ -92,6 +92,12 @@ def to_send_error(error: SlackApiError) -> SendError:
     return SendError(f"slack: {code}", permanent=code in PERMANENT_ERRORS)
 
 
+SETTLED_REFUSALS = frozenset(
+    {"user_not_found", "user_not_visible", "missing_scope", "not_allowed_token_type"}
+)
+"""users.info errors that asking again will not change."""
+
+
 class UserNames:
     """People's names from ``users.info``, cached in memory (a cache: any copy can refill it)."""
 
@@ -109,9 +115,12 @@ class UserNames:
                 return self._names[user_id]
         try:
             user = self.client.users_info(user=user_id).get("user") or {}
-        except SlackApiError as error:  # no such user, or no users:read: show the id from now on
-            log.info("slack users.info refused: %s", error.response.get("error"))
-            user = {}
+        except SlackApiError as error:
+            code = error.response.get("error")
+            log.info("slack users.info refused: %s", code)
+            if code not in SETTLED_REFUSALS:
+                return user_id  # rate limited or a passing fault: ask again next time
+            user = {}  # no such user, or no users:read: show the id from now on
         except (SlackClientError, OSError) as error:  # a name is a nicety: never fail a delivery for it
             log.warning("slack users.info failed: %s", type(error).__name__)
             return user_id

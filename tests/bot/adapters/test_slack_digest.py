@@ -12,10 +12,11 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from slack_sdk.web import WebClient
 from sqlalchemy import select
 
 from bot.adapters.slack import PERMALINK_TIMEOUT_SECONDS
-from bot.adapters.slack_sender import SlackSender
+from bot.adapters.slack_sender import SlackSender, UserNames
 from bot.app import App, create_app
 from bot.clock import FakeClock
 from bot.config import parse_config
@@ -241,3 +242,17 @@ def test_a_slow_permalink_does_not_hold_the_shortcuts_acknowledgement(slack: Sla
     assert answered < 3 * PERMALINK_TIMEOUT_SECONDS  # Slack allows 3 s; the lookup gave up after 1
     (ticket,) = slack.tickets()
     assert ticket.source_url is None and ticket.source_author == "U0CUSTOMERCARE"
+
+
+def test_a_name_slack_could_not_give_for_now_is_asked_again(api: FakeSlackApi) -> None:
+    names = UserNames(WebClient(token="xoxb-1-test", base_url=api.url))
+    api.user_names["U0TEAM"] = "田中"
+    api.fail("users.info", 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"})
+    api.fail("users.info", 200, {"ok": False, "error": "internal_error"})
+
+    assert names.lookup("U0TEAM") == "U0TEAM"  # rate limited: the id, this once
+    assert names.lookup("U0TEAM") == "U0TEAM"  # a passing error: the id, this once
+    assert names.lookup("U0TEAM") == "田中"
+    assert names.lookup("U0GONE") == "U0GONE"  # user_not_found: settled, not asked again
+    assert names.lookup("U0GONE") == "U0GONE"
+    assert [call["user"] for call in api.to("users.info")] == ["U0TEAM"] * 3 + ["U0GONE"]
