@@ -254,8 +254,9 @@ def cmd_digest(config: Config, args: argparse.Namespace) -> int:
         )
         return 2
     now = SystemClock().now()
+    tz = config.digest.schedule(args.team, config.timezone).tz  # the week as the team lives it
     try:
-        week = Week.parse(args.week, config) if args.week else Week.containing(now, config)
+        week = Week.parse(args.week, tz) if args.week else Week.of(now, tz)
     except ValueError:
         print(f"triage-bot: --week must look like 2026-W47, got {args.week!r}", file=sys.stderr)
         return 2

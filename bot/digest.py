@@ -48,10 +48,6 @@ class Week:
         return datetime.combine(date, time(), tzinfo=self.start.tzinfo)
 
     @classmethod
-    def containing(cls, moment: datetime, config: Config) -> Week:
-        return cls.of(moment, config.tz)
-
-    @classmethod
     def of(cls, moment: datetime, tz: ZoneInfo) -> Week:
         """The ISO week that ``moment`` falls in, in time zone ``tz``."""
         local = moment.astimezone(tz)
@@ -60,12 +56,12 @@ class Week:
         return cls(f"{year}-W{week:02d}", datetime.combine(monday, time(), tzinfo=tz))
 
     @classmethod
-    def parse(cls, label: str, config: Config) -> Week:
-        """Reads ``2026-W47``; raises ValueError for anything else."""
+    def parse(cls, label: str, tz: ZoneInfo) -> Week:
+        """Reads ``2026-W47`` (the week in time zone ``tz``); raises ValueError for anything else."""
         if not re.fullmatch(r"\d{4}-W\d{2}", label):
             raise ValueError(label)
         monday = datetime.strptime(label + "-1", "%G-W%V-%u").date()  # noqa: DTZ007 - a date, zone added below
-        return cls.containing(datetime.combine(monday, time(12), tzinfo=config.tz), config)
+        return cls.of(datetime.combine(monday, time(12), tzinfo=tz), tz)
 
     def previous(self, weeks: int = 1) -> Week:
         monday = self.start.date() - timedelta(days=7 * weeks)

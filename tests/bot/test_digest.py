@@ -23,14 +23,14 @@ MONDAY_0900_JST = datetime(2026, 11, 16, 0, 0, tzinfo=UTC)
 def test_week_labels_follow_iso_weeks_in_the_shop_time_zone() -> None:
     config = parse_config({}, {})
     # Sunday 23:30 UTC is already Monday in Tokyo
-    assert Week.containing(datetime(2026, 11, 15, 23, 30, tzinfo=UTC), config).label == "2026-W47"
-    assert Week.containing(datetime(2026, 11, 15, 14, 59, tzinfo=UTC), config).label == "2026-W46"
-    week = Week.parse("2026-W47", config)
+    assert Week.of(datetime(2026, 11, 15, 23, 30, tzinfo=UTC), config.tz).label == "2026-W47"
+    assert Week.of(datetime(2026, 11, 15, 14, 59, tzinfo=UTC), config.tz).label == "2026-W46"
+    week = Week.parse("2026-W47", config.tz)
     assert week.start == datetime(2026, 11, 16, tzinfo=config.tz)
     assert week.previous().label == "2026-W46"
-    assert Week.parse("2027-W01", config).previous().label == "2026-W53"
+    assert Week.parse("2027-W01", config.tz).previous().label == "2026-W53"
     with pytest.raises(ValueError):
-        Week.parse("2026-47", config)
+        Week.parse("2026-47", config.tz)
 
 
 def test_team_digest_counts_the_week_and_the_deadline_kept(app: App, clock: FakeClock) -> None:
@@ -42,7 +42,7 @@ def test_team_digest_counts_the_week_and_the_deadline_kept(app: App, clock: Fake
     clock.advance(timedelta(hours=30))
     app.service.acknowledge(2, "U1")  # answered after its deadline
 
-    digest = app.digests.build("logistics", Week.containing(MONDAY_0900_JST, app.config), clock.now())
+    digest = app.digests.build("logistics", Week.of(MONDAY_0900_JST, app.config.tz), clock.now())
 
     assert digest.data["count"] == 3
     assert digest.data["deadline_kept"] == pytest.approx(1 / 3)
@@ -55,7 +55,7 @@ def test_managers_digest_lists_every_team_biggest_change_first(app: App) -> None
     for i in range(3):
         app.service.intake(complaint("配送が遅い", f"e{i}"))
     app.service.intake(complaint("請求が二重", "b1"))
-    digest = app.digests.build(MANAGERS, Week.containing(MONDAY_0900_JST, app.config), MONDAY_0900_JST)
+    digest = app.digests.build(MANAGERS, Week.of(MONDAY_0900_JST, app.config.tz), MONDAY_0900_JST)
     lines = digest.text.splitlines()
     first_team = next(i for i, line in enumerate(lines) if line.startswith("物流・配送"))
     second_team = next(i for i, line in enumerate(lines) if line.startswith("決済・返金"))
@@ -133,7 +133,7 @@ def test_figures_match_a_hand_computed_week(app: App, clock: FakeClock) -> None:
     app.service.acknowledge(d, "U2")  # after 1 h
     now = _at(7, 9)  # the digest's Monday
 
-    teams = app.digests.collect(Week.parse("2026-W47", app.config), now)
+    teams = app.digests.collect(Week.parse("2026-W47", app.config.tz), now)
 
     logistics = teams["logistics"]
     assert logistics.by_day == [2, 0, 1, 0, 0, 0, 0]
@@ -151,12 +151,12 @@ def test_figures_match_a_hand_computed_week(app: App, clock: FakeClock) -> None:
     managers = teams[MANAGERS]
     assert managers.count == 4 and (managers.measured, managers.kept) == (4, 2)
 
-    text = app.digests.render(logistics, Week.parse("2026-W47", app.config), now).text
+    text = app.digests.render(logistics, Week.parse("2026-W47", app.config.tz), now).text
     assert "件数：3 件（先週 1 件、4週平均 0.2）▲2" in text
     assert "曜日別：月2 火0 水1 木0 金0 土0 日0" in text
     assert "期限内返信率：33%（中央値 1日6時間0分" in text
     assert "　・#1：" in text and "　・#4：" in text
-    empty = app.digests.render(marketing, Week.parse("2026-W47", app.config), now).text
+    empty = app.digests.render(marketing, Week.parse("2026-W47", app.config.tz), now).text
     assert "期限内返信率：対象なし" in empty and "声に出さない" not in empty
 
 
@@ -166,11 +166,11 @@ def test_a_week_without_complaints_and_a_week_across_the_new_year(app: App, cloc
     clock.set(datetime(2027, 1, 3, 14, 59, tzinfo=UTC))  # Sunday 23:59 in Tokyo, still W53
     app.service.intake(complaint("配送が遅い", "last-minute"))
 
-    week = Week.parse("2026-W53", app.config)
+    week = Week.parse("2026-W53", app.config.tz)
     assert week.end == datetime(2027, 1, 4, tzinfo=app.config.tz)
     teams = app.digests.collect(week, datetime(2027, 1, 4, 1, tzinfo=UTC))
     assert teams["logistics"].by_day == [0, 0, 0, 1, 0, 0, 1]
-    quiet = app.digests.collect(Week.parse("2026-W45", app.config), datetime(2027, 1, 4, tzinfo=UTC))
+    quiet = app.digests.collect(Week.parse("2026-W45", app.config.tz), datetime(2027, 1, 4, tzinfo=UTC))
     assert quiet[MANAGERS].count == 0 and quiet[MANAGERS].open == 0
 
 
@@ -183,7 +183,7 @@ def test_themes_name_what_grew_with_a_masked_example(app: App, clock: FakeClock)
     ]
     for i, text in enumerate(texts):
         app.service.intake(complaint(text, f"t{i}"))
-    digest = app.digests.build("logistics", Week.containing(clock.now(), app.config), clock.now())
+    digest = app.digests.build("logistics", Week.of(clock.now(), app.config.tz), clock.now())
     assert any("追跡番号が反映" in phrase or "反映され" in phrase for phrase, _ in digest.data["themes"])
     assert "090-1111-2222" not in digest.text
     assert "［電話番号］" in digest.text
@@ -196,7 +196,7 @@ def test_chart_is_a_png_drawn_with_a_cjk_font(app: App, clock: FakeClock, tmp_pa
     from bot.charts import _font_family, render_chart
 
     app.service.intake(complaint("配送が遅い"))
-    digest = app.digests.build("logistics", Week.containing(clock.now(), app.config), clock.now())
+    digest = app.digests.build("logistics", Week.of(clock.now(), app.config.tz), clock.now())
     png = render_chart(digest.data, app.translator)  # pytest turns a missing-glyph warning into an error
 
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 5_000

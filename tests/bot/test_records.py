@@ -99,7 +99,7 @@ def test_retention_erases_old_texts_and_keeps_figures_digests_and_the_audit_trai
         texts = list(session.scalars(select(OutboxRow.text).where(OutboxRow.ticket_id == old.ref)))
     assert texts and all(text == "" for text in texts)
 
-    digest = app.digests.build("logistics", Week.containing(START, app.config), clock.now())
+    digest = app.digests.build("logistics", Week.of(START, app.config.tz), clock.now())
     assert digest.data["count"] == 1
     assert "090-1234-5678" not in digest.text
     assert app.service.resolve(old.ref, "U0BOSS").status is Status.RESOLVED  # still workable
