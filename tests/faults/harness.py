@@ -205,7 +205,10 @@ def check_once(
     assert set(digested.values()) == {1}, "each team's digest once per channel"
 
     posted = Counter((c["channel"], c["text"]) for c in slack.delivered("chat.postMessage"))
-    assert posted == Counter((r.channel, fallback(r.text)) for r in rows if r.platform == "slack")
+    messages = [r for r in rows if r.platform == "slack" and r.kind != "digest_chart"]
+    assert posted == Counter((r.channel, fallback(r.text)) for r in messages)
+    charts = Counter(c["channel_id"] for c in slack.delivered("files.completeUploadExternal"))
+    assert charts == Counter(r.channel for r in rows if r.kind == "digest_chart"), "each chart uploaded once"
     assert len(line.sent()) == sum(r.platform == "line" for r in rows)
 
 
