@@ -13,6 +13,7 @@ user ids.
 from __future__ import annotations
 
 import enum
+import getpass
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -55,6 +56,14 @@ class GroupMembers(Protocol):
     def members(self, group: str) -> frozenset[str] | None:
         """The group's user ids; ``None`` when they cannot be found out now (then nobody is in it)."""
         ...
+
+
+def cli_operator() -> str:
+    """The person at the machine running a ``triage-bot`` command, as the audit trail names them."""
+    try:
+        return CLI_PREFIX + getpass.getuser()
+    except (OSError, KeyError):  # no login name for this uid (some containers)
+        return CLI_PREFIX + "admin"
 
 
 def is_local(actor: str) -> bool:

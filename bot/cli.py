@@ -289,27 +289,23 @@ def cmd_outbox(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_export(config: Config, args: argparse.Namespace) -> int:
-    import getpass
-
-    from bot.access import Access, Guard
+    from bot.access import Access, Guard, cli_operator
     from bot.app import make_writer, prepare_database
     from bot.clock import SystemClock
+    from bot.i18n import Translator
     from bot.records import export_csv
     from storage.database import make_engine, make_session_factory
     from storage.records import SqlRecords
     from storage.store import SqlStore
 
+    t = Translator(config.language)
     try:
         since = datetime.fromisoformat(args.since)
     except ValueError:
-        print(f"triage-bot: --since must be a date such as 2026-11-01, got {args.since!r}", file=sys.stderr)
+        print("triage-bot: " + t("cli.export.bad_since", value=repr(args.since)), file=sys.stderr)
         return 2
     if since.tzinfo is None:
         since = since.replace(tzinfo=config.tz)
-    try:
-        operator = getpass.getuser()
-    except (KeyError, OSError):  # no name for this uid (some containers)
-        operator = "unknown"
     engine = make_engine(config.database_url)
     try:
         prepare_database(config, engine)
@@ -327,14 +323,14 @@ def cmd_export(config: Config, args: argparse.Namespace) -> int:
                 out,
                 since,
                 full=args.full,
-                actor=f"cli:{operator}",
+                actor=cli_operator(),
                 guard=guard,
                 store=records,
                 cards=make_writer(config),
             )
     finally:
         engine.dispose()
-    print(f"{count} tickets exported{' with full texts' if args.full else ''}", file=sys.stderr)
+    print(t("cli.export.done_full" if args.full else "cli.export.done", count=count), file=sys.stderr)
     return 0
 
 

@@ -179,6 +179,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "outbox.schema_behind": "データベースのスキーマが古いままです。先に `triage-bot db upgrade` を実行してください。",
         #
         # --- access and records (#9) ---
+        "cli.export.bad_since": "--since には 2026-11-01 のような日付を指定してください（指定値：{value}）",
+        "cli.export.done": "{count} 件のチケットを書き出しました",
+        "cli.export.done_full": "{count} 件のチケットを全文で書き出しました（監査記録に残ります）",
         "error.forbidden": "申し訳ありません。この操作を行う権限がありません。必要なときは管理者にお問い合わせください。",
         "error.text_erased": "#{ref} の本文は保存期間を過ぎたため削除されています。",
         "action.refused": "権限がないため「{attempted}」を拒否しました",
@@ -375,6 +378,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "outbox.schema_behind": "The database schema is not current: run `triage-bot db upgrade` first.",
         #
         # --- access and records (#9) ---
+        "cli.export.bad_since": "--since must be a date such as 2026-11-01, got {value}",
+        "cli.export.done": "{count} tickets exported",
+        "cli.export.done_full": "{count} tickets exported with full texts (audited)",
         "error.forbidden": "Sorry, you are not allowed to do that. Please ask an admin if you need access.",
         "error.text_erased": "The text of #{ref} has been erased: it is older than the retention period.",
         "action.refused": "was refused: {attempted}",
@@ -569,6 +575,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "outbox.schema_behind": "데이터베이스 스키마가 최신이 아닙니다. 먼저 `triage-bot db upgrade`를 실행하세요.",
         #
         # --- access and records (#9) ---
+        "cli.export.bad_since": "--since 에는 2026-11-01 같은 날짜를 지정하세요 (입력값: {value})",
+        "cli.export.done": "티켓 {count}건을 내보냈습니다",
+        "cli.export.done_full": "티켓 {count}건을 전문으로 내보냈습니다 (감사 기록에 남습니다)",
         "error.forbidden": "죄송합니다. 이 작업을 할 권한이 없습니다. 필요하면 관리자에게 문의해 주세요.",
         "error.text_erased": "#{ref}의 본문은 보존 기간이 지나 삭제되었습니다.",
         "action.refused": "권한이 없어 「{attempted}」을(를) 거부했습니다",

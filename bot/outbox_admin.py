@@ -6,11 +6,11 @@ the last error is masked too, since a platform's error can quote what was sent.
 
 from __future__ import annotations
 
-import getpass
 import logging
 from collections.abc import Sequence
 from typing import TextIO
 
+from bot.access import cli_operator
 from bot.config import Config
 from bot.i18n import Translator
 from bot.masking import DEFAULT_ORDER_PATTERNS, Masker
@@ -23,14 +23,6 @@ log = logging.getLogger(__name__)
 
 PREVIEW_CHARS = 40
 ERROR_CHARS = 80
-
-
-def admin_name() -> str:
-    """Who ran the command, for the audit trail."""
-    try:
-        return "cli:" + getpass.getuser()
-    except (OSError, KeyError):  # no login name in some containers
-        return "cli:admin"
 
 
 def outbox_command(
@@ -56,7 +48,7 @@ def outbox_command(
             print(t("outbox.schema_behind"), file=err)
             return 1
         sessions = make_session_factory(engine)
-        actor = admin_name()
+        actor = cli_operator()
         if action == "list":
             entries = list_entries(sessions, pending=pending)
             if not entries:

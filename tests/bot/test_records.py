@@ -158,7 +158,7 @@ def test_the_export_command_writes_csv_and_audits_the_operator(tmp_path: Path) -
         "export", "--since", "2026-11-01", "--out", str(out), cwd=tmp_path, env={"DATABASE_URL": url}
     )
     assert masked.returncode == 0, masked.stderr
-    assert "1 tickets exported" in masked.stderr
+    assert "1 件のチケットを書き出しました" in masked.stderr  # in the bot's language (ja by default)
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
     assert len(rows) == 1 and "090-1234-5678" not in rows[0]["text"]
     full = run_cli("export", "--since", "2026-11-01", "--full", cwd=tmp_path, env={"DATABASE_URL": url})
