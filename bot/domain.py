@@ -75,6 +75,10 @@ class Ticket:
     acknowledged_by: str | None = None
     remind_at: datetime | None = None
     """When the reminder sweep next needs to look at this ticket (``None``: never again)."""
+    order_number: str | None = None
+    """The order number found in the text (configurable patterns), to link tickets about one order."""
+    guesses: tuple[tuple[str, float], ...] = ()
+    """The classifier's best departments with their probabilities, shown on a triage card."""
 
 
 @dataclass(frozen=True)

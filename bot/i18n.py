@@ -152,6 +152,10 @@ TEXTS: dict[str, dict[str, str]] = {
         #
         # --- classifier (#3) ---
         #
+        "flag.repeat": "同じお客様から7日以内に3回目以上",
+        "card.order": "注文番号：{order}",
+        "card.guesses": "候補：{guesses}",
+        "card.guess": "{department} {percent}",
         # --- digest delivery (#7) ---
         #
         # --- operations (#8) ---
@@ -306,6 +310,10 @@ TEXTS: dict[str, dict[str, str]] = {
         #
         # --- classifier (#3) ---
         #
+        "flag.repeat": "same customer 3+ times in 7 days",
+        "card.order": "Order number: {order}",
+        "card.guesses": "Best guesses: {guesses}",
+        "card.guess": "{department} {percent}",
         # --- digest delivery (#7) ---
         #
         # --- operations (#8) ---
@@ -458,6 +466,10 @@ TEXTS: dict[str, dict[str, str]] = {
         #
         # --- classifier (#3) ---
         #
+        "flag.repeat": "같은 고객 7일 내 3회 이상",
+        "card.order": "주문번호: {order}",
+        "card.guesses": "추천 부서: {guesses}",
+        "card.guess": "{department} {percent}",
         # --- digest delivery (#7) ---
         #
         # --- operations (#8) ---
