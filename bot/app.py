@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -14,6 +14,7 @@ from bot.cards import CardWriter
 from bot.config import Config
 from bot.digest import DigestBuilder
 from bot.i18n import Translator
+from bot.learning import Learner, ModelHolder
 from bot.masking import DEFAULT_ORDER_PATTERNS, Masker
 from bot.outbox import Dispatcher, DispatchReport, RetryPolicy
 from bot.ports import Classifier, Clock, Sender
@@ -21,10 +22,10 @@ from bot.reminders import ReminderSweep
 from bot.routing import Directory
 from bot.sla import SlaPolicies
 from bot.triage import TriageService
-from classifiers.model import Example
-from classifiers.training import load, train_default
+from classifiers.training import ModelFileError, load
 from storage.database import make_engine, make_session_factory
 from storage.figures import SqlFigures
+from storage.labels import SqlLabels
 from storage.migrate import is_current, upgrade
 from storage.outbox import SqlOutbox
 from storage.store import SqlStore
@@ -56,6 +57,8 @@ class App:
     senders: dict[str, Sender] = field(default_factory=dict)
     background: list[Callable[[], Callable[[], None]]] = field(default_factory=list)
     """Extra long-running parts an adapter adds (Slack Socket Mode): each starts and returns its stop."""
+    learner: Learner | None = None
+    """Retrains the classifier from the shop's corrections (the weekly job)."""
 
     def run_due_jobs(self, now: datetime | None = None) -> DispatchReport:
         """Runs the scheduled jobs for ``now`` and delivers what they queued."""
@@ -78,13 +81,15 @@ def prepare_database(config: Config, engine: Engine) -> None:
 
 
 def build_classifier(config: Config, session_factory: sessionmaker[Session]) -> Classifier:
+    """The saved model (``classifier.model_path``), else one trained now on the bundled data and the
+    shop's labels. A model file that cannot be used (another scikit-learn version, untrusted types)
+    is reported and replaced by a freshly trained model rather than stopping the bot."""
     if config.model_path:
-        return load(config.model_path)
-    store = SqlStore(session_factory)
-    with store.transaction() as uow:
-        corrections = uow.corrections(datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC))
-    examples = [Example(text, new) for _old, new, text in corrections if config.department(new)]
-    return train_default(config.department_keys, examples)
+        try:
+            return load(config.model_path)
+        except ModelFileError as error:
+            log.warning("classifier: %s; training from the bundled data instead", error)
+    return Learner(config, SqlLabels(session_factory)).initial_set().train()
 
 
 def make_writer(config: Config) -> CardWriter:
@@ -118,7 +123,7 @@ def create_app(
     writer = make_writer(config)
     directory = Directory(config, platforms if platforms is not None else list(senders))
     sla = writer.sla
-    classifier = classifier or build_classifier(config, session_factory)
+    holder = ModelHolder(classifier or build_classifier(config, session_factory), config.model_path)
     policy = RetryPolicy(config.outbox_max_attempts, config.outbox_base_delay_seconds)
     return App(
         config=config,
@@ -131,10 +136,11 @@ def create_app(
         masker=writer.masker,
         directory=directory,
         writer=writer,
-        classifier=classifier,
-        service=TriageService(config, store, classifier, clock, directory, writer, sla),
+        classifier=holder,
+        service=TriageService(config, store, holder, clock, directory, writer, sla),
         sweep=ReminderSweep(store, sla, directory, writer),
         digests=DigestBuilder(config, store, SqlFigures(session_factory), directory, writer),
         dispatcher=Dispatcher(outbox, senders, clock, policy),
         senders=dict(senders),
+        learner=Learner(config, SqlLabels(session_factory), holder),
     )

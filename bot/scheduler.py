@@ -6,6 +6,7 @@ import logging
 from datetime import UTC
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.app import App
@@ -44,6 +45,14 @@ def build_scheduler(app: App, *, deliver_every_seconds: float = 2.0) -> Backgrou
             IntervalTrigger(minutes=30),
             id="check_line_quota",
             name="check_line_quota",
+        )
+    if app.learner is not None:
+        learner = app.learner
+        scheduler.add_job(
+            lambda: learner.retrain_weekly(app.clock.now()),
+            CronTrigger(day_of_week="sun", hour=3, timezone=app.config.tz),
+            id="retrain_classifier",
+            name="retrain_classifier",
         )
     scheduler.add_job(
         app.dispatcher.drain,

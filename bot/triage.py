@@ -28,8 +28,8 @@ from bot.domain import (
     UnknownDepartment,
     UnknownTicket,
 )
-from bot.ports import Classifier, Clock, Store, UnitOfWork
 from bot.masking import DEFAULT_ORDER_PATTERNS
+from bot.ports import Classifier, Clock, Store, UnitOfWork
 from bot.priority import REPEAT_CONTACTS, REPEAT_WINDOW_DAYS, detect_flags, extract_order_number, is_priority
 from bot.routing import Directory
 from bot.sla import SlaPolicies

@@ -80,7 +80,8 @@ class Report:
         ]
         out += [f"macro F1 ({lang}): {value:.3f}" for lang, value in sorted(f["per_language"].items())]
         out += [
-            f"  {name}: precision {d['precision']:.2f} recall {d['recall']:.2f} f1 {d['f1']:.2f} ({d['support']})"
+            f"  {name}: precision {d['precision']:.2f} recall {d['recall']:.2f} "
+            f"f1 {d['f1']:.2f} ({d['support']})"
             for name, d in f["per_department"].items()
         ]
         return out
@@ -110,13 +111,18 @@ def evaluate(classifier: DepartmentClassifier, examples: Sequence[Example], thre
     departments = sorted({examples[i].label for i in inside})
     gold_in = [examples[i].label for i in inside]
     top_in = [top[i] for i in inside]
-    precision, recall, f1, support = precision_recall_fscore_support(
-        gold_in, top_in, labels=departments, zero_division=0
-    ) if inside else ([], [], [], [])
+    precision, recall, f1, support = (
+        precision_recall_fscore_support(gold_in, top_in, labels=departments, zero_division=0)
+        if inside
+        else ([], [], [], [])
+    )
     routed_in = [i for i in inside if routed[i]]
     labels = sorted({*departments, *top, *(e.label for e in examples)})
     confusion = {
-        gold: {guess: sum(1 for e, t in zip(examples, top, strict=True) if e.label == gold and t == guess) for guess in labels}
+        gold: {
+            guess: sum(1 for e, t in zip(examples, top, strict=True) if e.label == gold and t == guess)
+            for guess in labels
+        }
         for gold in labels
     }
     by_language: dict[str, float] = {}
@@ -130,7 +136,9 @@ def evaluate(classifier: DepartmentClassifier, examples: Sequence[Example], thre
         "out_of_scope": len(outside),
         "threshold": threshold,
         "macro_f1": _macro_f1(gold_in, top_in, departments),
-        "accuracy": sum(g == t for g, t in zip(gold_in, top_in, strict=True)) / len(inside) if inside else 0.0,
+        "accuracy": sum(g == t for g, t in zip(gold_in, top_in, strict=True)) / len(inside)
+        if inside
+        else 0.0,
         "per_department": {
             name: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
             for name, p, r, f, s in zip(departments, precision, recall, f1, support, strict=True)

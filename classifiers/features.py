@@ -30,10 +30,10 @@ _DIGITS = re.compile(r"[0-9]+")
 _SPACES = re.compile(r"\s+")
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u2060-\u2064\ufeff]")  # includes WORD_MARK
 
-URL_TOKEN = " urltoken "
-EMAIL_TOKEN = " mailtoken "
-ORDER_TOKEN = " ordertoken "
-DIGIT_TOKEN = "0"
+URL_SIGN = " urltoken "
+EMAIL_SIGN = " mailtoken "
+ORDER_SIGN = " ordertoken "
+DIGIT_SIGN = "0"
 
 # Word tokens only where words are spaced: Latin letters and digits (English) and Hangul (Korean).
 # Japanese runs are left to the character n-grams, since a "word" there would be a whole clause.
@@ -45,10 +45,10 @@ WORD_MARK = "\u2063"  # invisible separator: fold() removes it, so no text conta
 def fold(text: str) -> str:
     """NFKC, lower case, URLs, e-mail addresses, order numbers and digits folded, spaces collapsed."""
     text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", text)).lower()
-    text = _URL.sub(URL_TOKEN, text)
-    text = _EMAIL.sub(EMAIL_TOKEN, text)
-    text = _ORDER.sub(ORDER_TOKEN, text)
-    text = _DIGITS.sub(DIGIT_TOKEN, text)
+    text = _URL.sub(URL_SIGN, text)
+    text = _EMAIL.sub(EMAIL_SIGN, text)
+    text = _ORDER.sub(ORDER_SIGN, text)
+    text = _DIGITS.sub(DIGIT_SIGN, text)
     return _SPACES.sub(" ", text).strip()
 
 
@@ -76,7 +76,9 @@ class TextNormalizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         check_is_fitted(self)
         if _is_text_list(X):
             return [self._fold(str(text)) for text in X]
-        table: NDArray[Any] = validate_data(self, X, dtype=None, ensure_all_finite=False, reset=False, copy=True)
+        table: NDArray[Any] = validate_data(
+            self, X, dtype=None, ensure_all_finite=False, reset=False, copy=True
+        )
         if table.dtype.kind in "OUS":
             table = table.astype(object)
             for index, value in np.ndenumerate(table):
@@ -88,7 +90,7 @@ class TextNormalizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         if self.fold_numbers:
             return fold(text)
         text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", text)).lower()
-        return _SPACES.sub(" ", _EMAIL.sub(EMAIL_TOKEN, _URL.sub(URL_TOKEN, text))).strip()
+        return _SPACES.sub(" ", _EMAIL.sub(EMAIL_SIGN, _URL.sub(URL_SIGN, text))).strip()
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -116,7 +118,9 @@ class NgramAnalyzer:
     normaliser removes from texts, so a word can never collide with a character n-gram.
     """
 
-    def __init__(self, char_ngrams: tuple[int, int] = (1, 4), word_ngrams: tuple[int, int] | None = (1, 2)) -> None:
+    def __init__(
+        self, char_ngrams: tuple[int, int] = (1, 4), word_ngrams: tuple[int, int] | None = (1, 2)
+    ) -> None:
         self.char_ngrams = char_ngrams
         self.word_ngrams = word_ngrams
 

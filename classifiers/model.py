@@ -65,7 +65,9 @@ class DepartmentClassifier:
             raise ValueError("training needs examples of at least two labels")
         pipeline = build_pipeline(settings)
         sample_weight = np.ones(len(examples)) if weights is None else np.asarray(weights, dtype=float)
-        pipeline.fit([e.text for e in examples], [e.label for e in examples], model__sample_weight=sample_weight)
+        pipeline.fit(
+            [e.text for e in examples], [e.label for e in examples], model__sample_weight=sample_weight
+        )
         return cls(pipeline)
 
     def predict(self, text: str) -> Prediction:

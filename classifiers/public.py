@@ -154,7 +154,9 @@ def map_banking77(rows: Iterable[Mapping[str, str]]) -> Iterator[PublicRow]:
             yield PublicRow(row["text"].strip(), label, "banking77")
 
 
-def map_clinc150(rows: Iterable[Mapping[str, str]], per_intent: int = CLINC_PER_INTENT) -> Iterator[PublicRow]:
+def map_clinc150(
+    rows: Iterable[Mapping[str, str]], per_intent: int = CLINC_PER_INTENT
+) -> Iterator[PublicRow]:
     """The "oos" queries and a hashed sample of each intent of the unrelated domains."""
     by_intent: dict[str, list[str]] = {}
     for row in rows:
@@ -218,7 +220,9 @@ def read_public(split: str, folder: Path = PUBLIC) -> list[tuple[Example, str]]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m classifiers.public", description=__doc__)
-    parser.add_argument("data", type=Path, help="the folder holding bitext-customer-support, banking77, clinc150")
+    parser.add_argument(
+        "data", type=Path, help="the folder holding bitext-customer-support, banking77, clinc150"
+    )
     parser.add_argument("--out", type=Path, default=PUBLIC, help=f"where to write (default {PUBLIC})")
     args = parser.parse_args(argv)
     try:

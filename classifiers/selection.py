@@ -82,7 +82,10 @@ def candidates(stage: str) -> list[Candidate]:
     base = Settings()
     if stage == "features":
         return [
-            Candidate("char 1-3, LR C=50, digits kept (the first model)", Settings((1, 3), False, "logistic", 50.0, False)),
+            Candidate(
+                "char 1-3, LR C=50, digits kept (the first model)",
+                Settings((1, 3), False, "logistic", 50.0, False),
+            ),
             Candidate("char 1-3, LR C=10", replace(base, char_ngrams=(1, 3), words=False)),
             Candidate("char 1-3 + words, LR C=10", replace(base, char_ngrams=(1, 3))),
             Candidate("char 1-3 + words, LR C=30", replace(base, char_ngrams=(1, 3), C=30.0)),
@@ -93,7 +96,9 @@ def candidates(stage: str) -> list[Candidate]:
             Candidate("char 1-4 + words, LR C=30", replace(base, C=30.0)),
             Candidate("char 1-4 + words, LR C=100", replace(base, C=100.0)),
             Candidate("char 2-4 + words, LR C=30", replace(base, char_ngrams=(2, 4), C=30.0)),
-            Candidate("char 1-3 + words, SVM C=1 + sigmoid", replace(base, char_ngrams=(1, 3), model="svm", C=1.0)),
+            Candidate(
+                "char 1-3 + words, SVM C=1 + sigmoid", replace(base, char_ngrams=(1, 3), model="svm", C=1.0)
+            ),
             Candidate("char 1-4 + words, SVM C=0.3 + sigmoid", replace(base, model="svm", C=0.3)),
             Candidate("char 1-4 + words, SVM C=1 + sigmoid", replace(base, model="svm", C=1.0)),
         ]

@@ -48,7 +48,9 @@ _TICKET_FIELDS = (
 def to_ticket(row: TicketRow) -> Ticket:
     values = {name: getattr(row, name) for name in _TICKET_FIELDS}
     guesses = tuple((str(name), float(p)) for name, p in row.guesses or ())
-    return Ticket(ref=row.id, status=Status(row.status), flags=tuple(row.flags or ()), guesses=guesses, **values)
+    return Ticket(
+        ref=row.id, status=Status(row.status), flags=tuple(row.flags or ()), guesses=guesses, **values
+    )
 
 
 def _copy_into(row: TicketRow, ticket: Ticket) -> None:

@@ -1,4 +1,4 @@
-"""classifier learning: tickets.order_number and guesses, repeat-contact index, imported labels, training audit
+"""classifier learning: order number, best guesses, repeat-contact index, labels, training audit
 
 Revision ID: 0005
 Revises: 0002
