@@ -28,6 +28,7 @@ from classifiers.public import _digest, read_public
 TRUSTED_TYPES = frozenset(
     {
         "builtins.slice",
+        "classifiers.features.NgramAnalyzer",
         "classifiers.features.TextNormalizer",
         "collections.defaultdict",
         "numpy.dtype",
@@ -40,8 +41,8 @@ TRUSTED_TYPES = frozenset(
         "sklearn.calibration.CalibratedClassifierCV",
         "sklearn.calibration._CalibratedClassifier",
         "sklearn.calibration._SigmoidCalibration",
+        "sklearn.feature_extraction.text.HashingVectorizer",
         "sklearn.feature_extraction.text.TfidfTransformer",
-        "sklearn.feature_extraction.text.TfidfVectorizer",
         "sklearn.linear_model._logistic.LogisticRegression",
         "sklearn.pipeline.FeatureUnion",
         "sklearn.pipeline.Pipeline",
