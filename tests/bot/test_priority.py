@@ -59,7 +59,9 @@ def test_order_number_is_extracted(text: str, order: str | None) -> None:
 
 
 def test_order_patterns_are_configurable() -> None:
-    assert extract_order_number("伝票 SHOP#000123 の件", [r"SHOP#[0-9]+"]) == "000123"  # the ID after the keyword
+    assert (
+        extract_order_number("伝票 SHOP#000123 の件", [r"SHOP#[0-9]+"]) == "000123"
+    )  # the ID after the keyword
     assert extract_order_number("伝票 SHOP-000123 の件", [r"SHOP-[0-9]+"]) == "SHOP-000123"
 
 
