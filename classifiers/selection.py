@@ -86,26 +86,24 @@ def candidates(stage: str) -> list[Candidate]:
                 "char 1-3, LR C=50, digits kept (the first model)",
                 Settings((1, 3), False, "logistic", 50.0, False),
             ),
-            Candidate("char 1-3, LR C=10", replace(base, char_ngrams=(1, 3), words=False)),
             Candidate("char 1-3 + words, LR C=10", replace(base, char_ngrams=(1, 3))),
             Candidate("char 1-3 + words, LR C=30", replace(base, char_ngrams=(1, 3), C=30.0)),
-            Candidate("char 1-4, LR C=10", replace(base, words=False)),
-            Candidate("char 1-4 + words, LR C=10", base),
-            Candidate("char 1-4 + words, LR C=10, digits kept", replace(base, fold_numbers=False)),
-            Candidate("char 1-4 + words, LR C=3", replace(base, C=3.0)),
-            Candidate("char 1-4 + words, LR C=30", replace(base, C=30.0)),
-            Candidate("char 1-4 + words, LR C=100", replace(base, C=100.0)),
-            Candidate("char 2-4 + words, LR C=30", replace(base, char_ngrams=(2, 4), C=30.0)),
+            Candidate("char 1-4 + words, LR C=10", replace(base, char_ngrams=(1, 4), C=10.0)),
+            Candidate("char 1-4 + words, LR C=30", replace(base, char_ngrams=(1, 4), C=30.0)),
+            Candidate(
+                "char 1-4 + words, LR C=30, digits kept",
+                replace(base, char_ngrams=(1, 4), C=30.0, fold_numbers=False),
+            ),
             Candidate(
                 "char 1-3 + words, SVM C=1 + sigmoid", replace(base, char_ngrams=(1, 3), model="svm", C=1.0)
             ),
-            Candidate("char 1-4 + words, SVM C=0.3 + sigmoid", replace(base, model="svm", C=0.3)),
-            Candidate("char 1-4 + words, SVM C=1 + sigmoid", replace(base, model="svm", C=1.0)),
+            Candidate(
+                "char 1-4 + words, SVM C=1 + sigmoid", replace(base, char_ngrams=(1, 4), model="svm", C=1.0)
+            ),
         ]
     return [
         Candidate("no public data", base),
         Candidate("public, all rows, weight 1", base, PublicUse(per_label=None, weight=1.0)),
-        Candidate("public, all rows, weight 0.1", base, PublicUse(per_label=None, weight=0.1)),
         Candidate("public, 300 a label, weight 0.3", base, PublicUse(per_label=300, weight=0.3)),
         Candidate("public, 100 a label, weight 1", base, PublicUse(per_label=100, weight=1.0)),
         Candidate("public, 100 a label, weight 0.3", base, PublicUse(per_label=100, weight=0.3)),
