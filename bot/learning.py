@@ -28,12 +28,20 @@ from classifiers.training import (
     save,
     training_set,
 )
-from storage.labels import Label
 
 log = logging.getLogger(__name__)
 
 HELD_BACK_SHARE = 5
 """One label in this many is held back for the promotion check."""
+
+
+@dataclass(frozen=True)
+class Label:
+    """A department someone chose for a text."""
+
+    text: str
+    department: str | None  # None: out of scope
+    source: str  # "correction" or the import's source name
 
 
 class LabelSource(Protocol):

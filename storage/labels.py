@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,14 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.learning import Label
 from storage.models import ClassifierLabelRow, ClassifierTrainingRow, TicketEventRow, TicketRow
-
-
-@dataclass(frozen=True)
-class Label:
-    text: str
-    department: str | None  # None: out of scope
-    source: str  # "correction" or the import's source name
 
 
 def text_hash(text: str) -> str:
