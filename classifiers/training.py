@@ -153,7 +153,7 @@ def save(
     data_hash: str,
     metrics: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Writes the model and its metadata (``PATH.json``); both appear at once, by rename."""
+    """Writes the model and its metadata (``PATH.json``), each whole, by rename."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     metadata = {
@@ -167,8 +167,9 @@ def save(
     sio.dump(classifier.pipeline, partial)
     meta_partial = target.with_name(target.name + ".json.partial")
     meta_partial.write_text(json.dumps(metadata, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    meta_partial.replace(metadata_path(target))
+    # The model first, its metadata last: running copies reload when the metadata file changes.
     partial.replace(target)
+    meta_partial.replace(metadata_path(target))
     return metadata
 
 
