@@ -149,10 +149,10 @@ class NgramAnalyzer:
 class Settings:
     """The choices cross-validation made between (see ``classifiers.selection``)."""
 
-    char_ngrams: tuple[int, int] = (1, 4)
+    char_ngrams: tuple[int, int] = (1, 3)
     words: bool = True
     model: str = "logistic"  # or "svm": a linear SVM calibrated by sigmoid (Platt) scaling
-    C: float = 10.0
+    C: float = 100.0
     fold_numbers: bool = True
     n_features: int = 2**18
 

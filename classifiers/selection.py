@@ -90,6 +90,9 @@ def candidates(stage: str) -> list[Candidate]:
             Candidate("char 1-3 + words, LR C=30", replace(base, char_ngrams=(1, 3), C=30.0)),
             Candidate("char 1-4 + words, LR C=10", replace(base, char_ngrams=(1, 4), C=10.0)),
             Candidate("char 1-4 + words, LR C=30", replace(base, char_ngrams=(1, 4), C=30.0)),
+            Candidate("char 1-3 + words, LR C=100", replace(base, char_ngrams=(1, 3), C=100.0)),
+            Candidate("char 1-3 + words, LR C=300", replace(base, char_ngrams=(1, 3), C=300.0)),
+            Candidate("char 1-4 + words, LR C=100", replace(base, char_ngrams=(1, 4), C=100.0)),
             Candidate(
                 "char 1-4 + words, LR C=30, digits kept",
                 replace(base, char_ngrams=(1, 4), C=30.0, fold_numbers=False),
