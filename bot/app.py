@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -15,6 +15,7 @@ from bot.cards import CardWriter
 from bot.config import Config
 from bot.digest import DigestBuilder
 from bot.i18n import Translator
+from bot.learning import Learner, ModelHolder
 from bot.masking import DEFAULT_ORDER_PATTERNS, Masker
 from bot.metrics import Metrics
 from bot.outbox import Dispatcher, DispatchReport, RetryPolicy
@@ -24,10 +25,10 @@ from bot.reminders import ReminderSweep
 from bot.routing import Directory
 from bot.sla import SlaPolicies
 from bot.triage import TriageService
-from classifiers.model import Example
-from classifiers.training import load, train_default
+from classifiers.training import ModelFileError, load
 from storage.database import make_engine, make_session_factory
 from storage.figures import SqlFigures
+from storage.labels import SqlLabels
 from storage.migrate import is_current, upgrade
 from storage.outbox import SqlOutbox
 from storage.records import SqlRecords
@@ -63,6 +64,8 @@ class App:
     senders: dict[str, Sender] = field(default_factory=dict)
     background: list[Callable[[], Callable[[], None]]] = field(default_factory=list)
     """Extra long-running parts an adapter adds (Slack Socket Mode): each starts and returns its stop."""
+    learner: Learner | None = None
+    """Retrains the classifier from the shop's corrections (the weekly job)."""
 
     def run_due_jobs(self, now: datetime | None = None) -> DispatchReport:
         """Runs the scheduled jobs for ``now`` and delivers what they queued."""
@@ -85,14 +88,15 @@ def prepare_database(config: Config, engine: Engine) -> None:
 
 
 def build_classifier(config: Config, session_factory: sessionmaker[Session]) -> Classifier:
+    """The saved model (``classifier.model_path``), else one trained now on the bundled data and the
+    shop's labels. A model file that cannot be used (another scikit-learn version, untrusted types)
+    is reported and replaced by a freshly trained model rather than stopping the bot."""
     if config.model_path:
-        return load(config.model_path)
-    store = SqlStore(session_factory)
-    with store.transaction() as uow:
-        corrections = uow.corrections(datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC))
-    # A text erased by retention teaches nothing; its correction still counts in the figures.
-    examples = [Example(text, new) for _old, new, text in corrections if text and config.department(new)]
-    return train_default(config.department_keys, examples)
+        try:
+            return load(config.model_path)
+        except ModelFileError as error:
+            log.warning("classifier: %s; training from the bundled data instead", error)
+    return Learner(config, SqlLabels(session_factory)).initial_set().train()
 
 
 def make_writer(config: Config) -> CardWriter:
@@ -126,7 +130,7 @@ def create_app(
     writer = make_writer(config)
     directory = Directory(config, platforms if platforms is not None else list(senders))
     sla = writer.sla
-    classifier = classifier or build_classifier(config, session_factory)
+    holder = ModelHolder(classifier or build_classifier(config, session_factory), config.model_path)
     policy = RetryPolicy(config.outbox_max_attempts, config.outbox_base_delay_seconds)
     metrics = Metrics.from_environment(session_factory)
     access = Access(config.roles)
@@ -134,7 +138,7 @@ def create_app(
     record_store = SqlRecords(session_factory)
     guard = Guard(access, store, record_store, clock)
     service = TriageService(
-        config, store, classifier, clock, directory, writer, sla, guard, on_created=metrics.ticket_created
+        config, store, holder, clock, directory, writer, sla, guard, on_created=metrics.ticket_created
     )
     return App(
         config=config,
@@ -147,7 +151,7 @@ def create_app(
         masker=writer.masker,
         directory=directory,
         writer=writer,
-        classifier=classifier,
+        classifier=holder,
         service=service,
         sweep=ReminderSweep(store, sla, directory, writer),
         digests=DigestBuilder(config, store, SqlFigures(session_factory), directory, writer),
@@ -156,4 +160,5 @@ def create_app(
         access=access,
         records=Records(config, service, guard, record_store, writer, clock),
         senders=dict(senders),
+        learner=Learner(config, SqlLabels(session_factory), holder),
     )

@@ -99,6 +99,7 @@ class CardWriter:
                     "card.priority", flags="、".join(flags) if self.t.language == "ja" else ", ".join(flags)
                 )
             )
+        lines += self.classifier_lines(ticket)
         lines += [
             self.t("card.status", status=status),
             self.t("card.deadline", deadline=self.deadline(ticket), left=left),
@@ -141,5 +142,19 @@ class CardWriter:
             "source_author": ticket.source_author,
             "source_url": ticket.source_url,
             "departments": [[d.key, d.name(self.t.language)] for d in self.config.departments],
+            "order_number": ticket.order_number,
+            "guesses": [[key, p] for key, p in ticket.guesses] if ticket.needs_triage else [],
         }
         return "\n".join(lines), data
+
+    def classifier_lines(self, ticket: Ticket) -> list[str]:
+        """The order number, and on a triage card the classifier's best guesses for the one-click choice."""
+        lines = [self.t("card.order", order=ticket.order_number)] if ticket.order_number else []
+        guesses = [
+            self.t("card.guess", department=self.department_name(key), percent=self.t.percent(p))
+            for key, p in ticket.guesses
+            if self.config.department(key)
+        ]
+        if ticket.needs_triage and guesses:
+            lines.append(self.t("card.guesses", guesses=" / ".join(guesses)))
+        return lines

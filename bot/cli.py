@@ -73,20 +73,9 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="replay a week of sample complaints on a temporary database")
     demo.set_defaults(handler=cmd_demo)
 
-    classify = commands.add_parser("classify", help="show the department the classifier picks for a text")
-    classify.add_argument("text", nargs="+")
-    classify.set_defaults(handler=cmd_classify)
+    from bot.model_commands import add_commands
 
-    train = commands.add_parser(
-        "train", help="train the classifier (bundled examples + the team's corrections)"
-    )
-    train.add_argument(
-        "--out", metavar="PATH", help="where to save the model (default: classifier.model_path)"
-    )
-    train.set_defaults(handler=cmd_train)
-
-    evaluate = commands.add_parser("evaluate", help="score the classifier on the held-out evaluation set")
-    evaluate.set_defaults(handler=cmd_evaluate)
+    add_commands(commands)  # classify, train, evaluate
 
     digest = commands.add_parser("digest", help="print a team's weekly digest")
     digest.add_argument("--team", default="managers", help="department key, or managers (default)")
@@ -188,51 +177,6 @@ def cmd_demo(config: Config, args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="triage-demo-") as folder:
         demo_config = replace(config, database_url=f"sqlite:///{Path(folder) / 'demo.db'}")
         run_demo(demo_config, sys.stdout)
-    return 0
-
-
-def cmd_classify(config: Config, args: argparse.Namespace) -> int:
-    from bot.app import build_classifier, prepare_database
-    from storage.database import make_engine, make_session_factory
-
-    engine = make_engine(config.database_url)
-    prepare_database(config, engine)
-    prediction = build_classifier(config, make_session_factory(engine)).predict(" ".join(args.text))
-    label = prediction.department or "out_of_scope"
-    triage = prediction.department is None or prediction.confidence < config.classifier_threshold
-    print(f"{label}\t{prediction.confidence:.3f}\t{'triage' if triage else 'routed'}")
-    for name, probability in prediction.ranking[:3]:
-        print(f"  {name}\t{probability:.3f}")
-    return 0
-
-
-def cmd_train(config: Config, args: argparse.Namespace) -> int:
-    from dataclasses import replace
-
-    from bot.app import build_classifier, prepare_database
-    from classifiers.model import DepartmentClassifier
-    from classifiers.training import save
-    from storage.database import make_engine, make_session_factory
-
-    out = args.out or config.model_path
-    if not out:
-        print("triage-bot: give --out PATH or set classifier.model_path", file=sys.stderr)
-        return 2
-    engine = make_engine(config.database_url)
-    prepare_database(config, engine)
-    classifier = build_classifier(replace(config, model_path=None), make_session_factory(engine))
-    assert isinstance(classifier, DepartmentClassifier)  # noqa: S101 - build_classifier trains one here
-    save(classifier, out)
-    print(f"model saved to {out} ({', '.join(classifier.labels)})")
-    return 0
-
-
-def cmd_evaluate(config: Config, args: argparse.Namespace) -> int:
-    from classifiers.training import evaluate, evaluation_examples, load, train_default
-
-    classifier = load(config.model_path) if config.model_path else train_default(config.department_keys)
-    report = evaluate(classifier, evaluation_examples(config.department_keys), config.classifier_threshold)
-    print("\n".join(report.lines()))
     return 0
 
 

@@ -83,6 +83,10 @@ class Ticket:
     """When retention erased the complaint's text (``None``: the text is kept)."""
     source_url: str | None = None
     source_author: str | None = None
+    order_number: str | None = None
+    """The order number found in the text (configurable patterns), to link tickets about one order."""
+    guesses: tuple[tuple[str, float], ...] = ()
+    """The classifier's best departments with their probabilities, shown on a triage card."""
 
 
 @dataclass(frozen=True)

@@ -155,6 +155,10 @@ TEXTS: dict[str, dict[str, str]] = {
         #
         # --- classifier (#3) ---
         #
+        "flag.repeat": "同じお客様から7日以内に3回目以上",
+        "card.order": "注文番号：{order}",
+        "card.guesses": "候補：{guesses}",
+        "card.guess": "{department} {percent}",
         # --- digest delivery (#7) ---
         "digest.field.count": "件数\n{count} 件（先週 {last_week} 件）",
         "digest.field.kept": "期限内返信率\n{kept}",
@@ -354,6 +358,10 @@ TEXTS: dict[str, dict[str, str]] = {
         #
         # --- classifier (#3) ---
         #
+        "flag.repeat": "same customer 3+ times in 7 days",
+        "card.order": "Order number: {order}",
+        "card.guesses": "Best guesses: {guesses}",
+        "card.guess": "{department} {percent}",
         # --- digest delivery (#7) ---
         "digest.field.count": "Complaints\n{count} (last week {last_week})",
         "digest.field.kept": "Answered in time\n{kept}",
@@ -551,6 +559,10 @@ TEXTS: dict[str, dict[str, str]] = {
         #
         # --- classifier (#3) ---
         #
+        "flag.repeat": "같은 고객 7일 내 3회 이상",
+        "card.order": "주문번호: {order}",
+        "card.guesses": "추천 부서: {guesses}",
+        "card.guess": "{department} {percent}",
         # --- digest delivery (#7) ---
         "digest.field.count": "건수\n{count}건 (지난주 {last_week}건)",
         "digest.field.kept": "기한 내 답변율\n{kept}",

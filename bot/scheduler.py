@@ -53,6 +53,14 @@ def build_scheduler(app: App, *, deliver_every_seconds: float = 2.0) -> Backgrou
             id="check_line_quota",
             name="check_line_quota",
         )
+    if app.learner is not None:
+        learner = app.learner
+        scheduler.add_job(
+            lambda: learner.retrain_weekly(app.clock.now()),
+            CronTrigger(day_of_week="sun", hour=3, timezone=app.config.tz),
+            id="retrain_classifier",
+            name="retrain_classifier",
+        )
     scheduler.add_job(
         app.dispatcher.drain,
         IntervalTrigger(seconds=deliver_every_seconds),

@@ -30,8 +30,9 @@ from bot.domain import (
     UnknownDepartment,
     UnknownTicket,
 )
+from bot.masking import DEFAULT_ORDER_PATTERNS
 from bot.ports import Classifier, Clock, Store, UnitOfWork
-from bot.priority import detect_flags, is_priority
+from bot.priority import REPEAT_CONTACTS, REPEAT_WINDOW_DAYS, detect_flags, extract_order_number, is_priority
 from bot.routing import Directory
 from bot.sla import SlaPolicies
 from classifiers.text import clean, detect_language
@@ -113,6 +114,7 @@ class TriageService:
             if existing is not None:
                 log.info("duplicate event", extra={"ref": existing.ref, "event_id": message.event_id})
                 return IntakeResult(existing, False, self.t("reply.duplicate", ref=existing.ref))
+            flags = self._repeat_flag(uow, message.customer, now, flags)
             ticket = uow.add_ticket(
                 Ticket(
                     ref=0,
@@ -133,6 +135,10 @@ class TriageService:
                     remind_at=policy.first_reminder(due_at),
                     source_url=message.source_url,
                     source_author=message.source_author,
+                    order_number=extract_order_number(
+                        text, self.config.order_patterns or DEFAULT_ORDER_PATTERNS
+                    ),
+                    guesses=tuple((name, round(p, 3)) for name, p in prediction.ranking[:3]),
                 )
             )
             uow.attach_event(message.platform, message.event_id, ticket.ref)
@@ -296,6 +302,16 @@ class TriageService:
         return self._action_text(entry.action, entry.detail)
 
     # -- helpers --------------------------------------------------------------------------------
+
+    @staticmethod
+    def _repeat_flag(
+        uow: UnitOfWork, customer: str | None, now: datetime, flags: tuple[str, ...]
+    ) -> tuple[str, ...]:
+        """Adds ``repeat`` when this is the customer's third ticket (or more) within seven days."""
+        if not customer:
+            return flags
+        earlier = uow.count_customer_tickets(customer, now - timedelta(days=REPEAT_WINDOW_DAYS))
+        return (*flags, "repeat") if earlier + 1 >= REPEAT_CONTACTS else flags
 
     def _check(self, ref: int, actor: str, permission: Permission, attempted: str) -> None:
         if self.guard is not None and self.guard.access.enforced:

@@ -87,6 +87,8 @@ class TicketRow(Base):
     """The forwarded message's permalink (Slack's "Send to triage" shortcut)."""
     source_author: Mapped[str | None] = mapped_column(String(128))
     """Who wrote the forwarded message, when that is not the forwarder."""
+    order_number: Mapped[str | None] = mapped_column(String(64), index=True)
+    guesses: Mapped[list[list[Any]] | None] = mapped_column(JSON)
 
     __table_args__ = (
         # The reminder sweep reads the open tickets whose next reminder is due, so it costs what is
@@ -210,3 +212,34 @@ class DigestChartRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (UniqueConstraint("token", name="uq_digest_charts_token"),)
+
+
+# Repeat contact (the same customer three times in seven days) counts a customer's recent tickets.
+Index("ix_tickets_customer_created", TicketRow.customer, TicketRow.created_at)
+
+
+class ClassifierLabelRow(Base):
+    """A department label the shop gave a text outside the tickets: its imported history."""
+
+    __tablename__ = "classifier_labels"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    text_hash: Mapped[str] = mapped_column(String(64))
+    department: Mapped[str | None] = mapped_column(String(32))  # None: out of scope
+    source: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    # Importing the same history twice adds nothing.
+    __table_args__ = (UniqueConstraint("source", "text_hash", name="uq_classifier_labels_source_text"),)
+
+
+class ClassifierTrainingRow(Base):
+    """Each retraining from the shop's labels and whether its model was promoted: the audit trail."""
+
+    __tablename__ = "classifier_trainings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_key: Mapped[str | None] = mapped_column(String(64), unique=True)  # weekly:2026-W48, once per week
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    trigger: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))  # running, promoted, kept
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -46,12 +46,16 @@ _TICKET_FIELDS = (
     "erased_at",
     "source_url",
     "source_author",
+    "order_number",
 )
 
 
 def to_ticket(row: TicketRow) -> Ticket:
     values = {name: getattr(row, name) for name in _TICKET_FIELDS}
-    return Ticket(ref=row.id, status=Status(row.status), flags=tuple(row.flags or ()), **values)
+    guesses = tuple((str(name), float(p)) for name, p in row.guesses or ())
+    return Ticket(
+        ref=row.id, status=Status(row.status), flags=tuple(row.flags or ()), guesses=guesses, **values
+    )
 
 
 def _copy_into(row: TicketRow, ticket: Ticket) -> None:
@@ -59,6 +63,7 @@ def _copy_into(row: TicketRow, ticket: Ticket) -> None:
         setattr(row, name, getattr(ticket, name))
     row.status = ticket.status.value
     row.flags = list(ticket.flags)
+    row.guesses = [[name, p] for name, p in ticket.guesses]
 
 
 _CHUNK = 500
@@ -247,6 +252,12 @@ class SqlUnitOfWork:
 
     def has_tickets_before(self, at: datetime) -> bool:
         return self.session.scalar(select(TicketRow.id).where(TicketRow.created_at < at).limit(1)) is not None
+
+    def count_customer_tickets(self, customer: str, since: datetime) -> int:
+        statement = select(func.count(TicketRow.id)).where(
+            TicketRow.customer == customer, TicketRow.created_at >= since
+        )
+        return int(self.session.scalar(statement) or 0)
 
     def corrections(self, start: datetime, end: datetime) -> list[tuple[str, str, str]]:
         rows = self.session.execute(

@@ -47,7 +47,7 @@ def test_classify_train_and_evaluate(tmp_path: Path) -> None:
     config.write_text(f'[classifier]\nmodel_path = "{model}"\n', encoding="utf-8")
     evaluated = run_cli("--config", str(config), "evaluate", cwd=tmp_path)
     assert evaluated.returncode == 0, evaluated.stderr
-    assert "accuracy:" in evaluated.stdout and "accuracy (ko):" in evaluated.stdout
+    assert "macro F1 (in scope, top prediction):" in evaluated.stdout and "macro F1 (ko):" in evaluated.stdout
 
 
 def test_digest_command_counts_the_week(tmp_path: Path) -> None:

@@ -1,0 +1,134 @@
+"""Model selection by cross-validation on the training data only: ``python -m classifiers.selection``.
+
+Folds are drawn from our own bundled training examples (stratified by label and language, fixed
+random state). Public rows, when a candidate uses them, are added to every training fold and never
+scored: the question is how well each candidate routes *our* kind of message. The evaluation split
+is never read here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+from sklearn.metrics import f1_score
+from sklearn.model_selection import StratifiedKFold
+
+from classifiers.features import Settings, build_pipeline
+from classifiers.model import Example, read_split
+from classifiers.public import read_public
+from classifiers.training import PublicUse, public_examples
+
+RANDOM_STATE = 0
+
+
+@dataclass(frozen=True)
+class Candidate:
+    name: str
+    settings: Settings
+    public: PublicUse | None = None
+
+
+@dataclass(frozen=True)
+class Score:
+    macro_f1: float
+    by_language: dict[str, float]
+    seconds: float
+
+
+def cross_validate(candidate: Candidate, examples: Sequence[Example], folds: int = 5) -> Score:
+    """Mean macro-F1 over ``folds`` stratified folds of ``examples`` (and per language)."""
+    strata = [f"{e.label}/{e.language}" for e in examples]
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=RANDOM_STATE)
+    extra = public_examples(read_public("train"), candidate.public) if candidate.public else []
+    gold: list[str] = []
+    guessed: list[str] = []
+    languages: list[str] = []
+    started = time.perf_counter()
+    for train_index, test_index in splitter.split(np.zeros(len(examples)), strata):
+        train = [examples[i] for i in train_index]
+        texts = [e.text for e in train] + [e.text for e, _ in extra]
+        labels = [e.label for e in train] + [e.label for e, _ in extra]
+        weights = [1.0] * len(train) + [w for _, w in extra]
+        pipeline = build_pipeline(candidate.settings)
+        pipeline.fit(texts, labels, model__sample_weight=np.asarray(weights))
+        test = [examples[i] for i in test_index]
+        gold += [e.label for e in test]
+        guessed += [str(label) for label in pipeline.predict([e.text for e in test])]
+        languages += [e.language for e in test]
+    by_language = {
+        language: float(
+            f1_score(
+                [g for g, lang in zip(gold, languages, strict=True) if lang == language],
+                [p for p, lang in zip(guessed, languages, strict=True) if lang == language],
+                average="macro",
+                zero_division=0,
+            )
+        )
+        for language in sorted(set(languages))
+    }
+    return Score(
+        float(f1_score(gold, guessed, average="macro", zero_division=0)),
+        by_language,
+        time.perf_counter() - started,
+    )
+
+
+def candidates(stage: str) -> list[Candidate]:
+    base = Settings()
+    if stage == "features":
+        return [
+            Candidate(
+                "char 1-3, LR C=50, digits kept (the first model)",
+                Settings((1, 3), False, "logistic", 50.0, False),
+            ),
+            Candidate("char 1-3 + words, LR C=10", replace(base, char_ngrams=(1, 3))),
+            Candidate("char 1-3 + words, LR C=30", replace(base, char_ngrams=(1, 3), C=30.0)),
+            Candidate("char 1-4 + words, LR C=10", replace(base, char_ngrams=(1, 4), C=10.0)),
+            Candidate("char 1-4 + words, LR C=30", replace(base, char_ngrams=(1, 4), C=30.0)),
+            Candidate("char 1-3 + words, LR C=100", replace(base, char_ngrams=(1, 3), C=100.0)),
+            Candidate("char 1-3 + words, LR C=300", replace(base, char_ngrams=(1, 3), C=300.0)),
+            Candidate("char 1-4 + words, LR C=100", replace(base, char_ngrams=(1, 4), C=100.0)),
+            Candidate(
+                "char 1-4 + words, LR C=30, digits kept",
+                replace(base, char_ngrams=(1, 4), C=30.0, fold_numbers=False),
+            ),
+            Candidate(
+                "char 1-3 + words, SVM C=1 + sigmoid", replace(base, char_ngrams=(1, 3), model="svm", C=1.0)
+            ),
+            Candidate(
+                "char 1-4 + words, SVM C=1 + sigmoid", replace(base, char_ngrams=(1, 4), model="svm", C=1.0)
+            ),
+        ]
+    return [
+        Candidate("no public data", base),
+        Candidate("public, all rows, weight 1", base, PublicUse(per_label=None, weight=1.0)),
+        Candidate("public, 300 a label, weight 0.3", base, PublicUse(per_label=300, weight=0.3)),
+        Candidate("public, 100 a label, weight 1", base, PublicUse(per_label=100, weight=1.0)),
+        Candidate("public, 100 a label, weight 0.3", base, PublicUse(per_label=100, weight=0.3)),
+        Candidate("public, 30 a label, weight 0.5", base, PublicUse(per_label=30, weight=0.5)),
+    ]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m classifiers.selection", description=__doc__)
+    parser.add_argument("--stage", choices=["features", "public"], default="features")
+    parser.add_argument("--folds", type=int, default=5)
+    args = parser.parse_args(argv)
+    examples = read_split("train")
+    sys.stdout.write(f"{len(examples)} training examples, {args.folds} folds, random_state={RANDOM_STATE}\n")
+    sys.stdout.write("| candidate | macro-F1 | ja | en | ko | seconds |\n|---|---|---|---|---|---|\n")
+    for candidate in candidates(args.stage):
+        score = cross_validate(candidate, examples, args.folds)
+        langs = " | ".join(f"{score.by_language.get(lang, 0.0):.3f}" for lang in ("ja", "en", "ko"))
+        sys.stdout.write(f"| {candidate.name} | {score.macro_f1:.3f} | {langs} | {score.seconds:.1f} |\n")
+        sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
