@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -96,7 +98,16 @@ def build_classifier(config: Config, session_factory: sessionmaker[Session]) -> 
             return load(config.model_path)
         except ModelFileError as error:
             log.warning("classifier: %s; training from the bundled data instead", error)
-    return Learner(config, SqlLabels(session_factory)).initial_set().train()
+    classifier = Learner(config, SqlLabels(session_factory)).initial_set().train()
+    release_freed_memory()
+    return classifier
+
+
+def release_freed_memory() -> None:
+    """Hands the memory training used and freed back to the system. glibc keeps freed heap for the
+    process to reuse, so every web worker would otherwise stay ~20 MB larger than it needs to."""
+    with contextlib.suppress(OSError, AttributeError):  # not glibc (macOS, musl): nothing to do
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def make_writer(config: Config) -> CardWriter:
