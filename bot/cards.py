@@ -16,6 +16,22 @@ from bot.masking import Masker
 from bot.sla import SlaPolicies
 
 SUMMARY_CHARS = 60
+MAX_GUESSES = 3
+
+
+def guess_choices(data: dict[str, Any]) -> list[tuple[str, str, float]]:
+    """A card's best guesses that name a configured department, as ``(key, name, probability)``.
+
+    The ranking may hold ``out_of_scope`` or a department the config no longer has: those are not
+    choices. Only a triage card carries guesses (see :meth:`CardWriter.card`).
+    """
+    names = {str(pair[0]): str(pair[1]) for pair in data.get("departments") or [] if len(pair) == 2}
+    choices: list[tuple[str, str, float]] = []
+    for item in data.get("guesses") or []:
+        key, probability = str(item[0]), float(item[1])
+        if key in names and all(key != chosen for chosen, _, _ in choices):
+            choices.append((key, names[key], probability))
+    return choices[:MAX_GUESSES]
 
 
 class CardWriter:

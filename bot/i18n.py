@@ -154,6 +154,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "slack.digest.shared": "このチャンネルに週次レポートを投稿します。",
         #
         # --- classifier (#3) ---
+        "card.pick_guess": "候補の部署を押すと、その部署へ振り分けます。",
+        "card.bad_guess": "この候補は選べません。カードのボタンからもう一度お試しください。",
         #
         "flag.repeat": "同じお客様から7日以内に3回目以上",
         "card.order": "注文番号：{order}",
@@ -357,6 +359,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "slack.digest.shared": "Posting the weekly digest in this channel.",
         #
         # --- classifier (#3) ---
+        "card.pick_guess": "Pick a best guess to route the ticket there in one click.",
+        "card.bad_guess": "That choice could not be taken. Please try again from the card's buttons.",
         #
         "flag.repeat": "same customer 3+ times in 7 days",
         "card.order": "Order number: {order}",
@@ -558,6 +562,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "slack.digest.shared": "이 채널에 주간 리포트를 게시합니다.",
         #
         # --- classifier (#3) ---
+        "card.pick_guess": "추천 부서를 누르면 그 부서로 배정됩니다.",
+        "card.bad_guess": "이 선택은 처리할 수 없습니다. 카드의 버튼으로 다시 시도해 주세요.",
         #
         "flag.repeat": "같은 고객 7일 내 3회 이상",
         "card.order": "주문번호: {order}",

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+from bot.cards import guess_choices
 from bot.config import Config
 from bot.domain import OutboundMessage
 from bot.i18n import Translator
@@ -161,6 +162,8 @@ class FlexWriter:
         if data.get("priority") or flags:
             separator = "、" if self.t.language == "ja" else ", "
             rows.append(_text(self.t("card.priority", flags=separator.join(map(str, flags))), color=RED))
+        if data.get("order_number"):
+            rows.append(_text(self.t("card.order", order=str(data["order_number"])), size="sm"))
         rows += [
             _text(self.t("card.status", status=data.get("status_text", "")), size="sm"),
             _text(
@@ -177,6 +180,9 @@ class FlexWriter:
         }
         if data.get("status") != "resolved":
             bubble["footer"] = self.card_buttons(ref)
+            guesses = self.guess_buttons(ref, data)
+            if guesses:
+                bubble["footer"]["contents"][:0] = guesses
         else:
             bubble["footer"] = _box([self.full_text_button(ref)])
         return {"type": "flex", "altText": cut(message.text, ALT_TEXT_CHARS), "contents": bubble}
@@ -242,6 +248,30 @@ class FlexWriter:
             ],
             spacing="sm",
         )
+
+    def guess_buttons(self, ref: int, data: dict[str, Any]) -> list[dict[str, Any]]:
+        """On a triage card, one postback button per best guess ("物流・配送 72%"): the card's own
+        reassignment (``a=re``), so the webhook reads it as strictly and the actor is LINE's user."""
+        choices = guess_choices(data) if data.get("needs_triage") else []
+        if not choices:
+            return []
+        buttons = []
+        for key, name, probability in choices:
+            percent = self.t.percent(probability)
+            short = cut(name, max(LABEL_CHARS - len(percent) - 1, 1))
+            label = cut(self.t("card.guess", department=short, percent=percent), LABEL_CHARS)
+            postback = Postback("re", ref, department=key).encode()
+            buttons.append(
+                {
+                    "type": "button",
+                    "style": "primary",
+                    "color": ACCENT,
+                    "height": "sm",
+                    "action": {"type": "postback", "label": label, "data": postback, "displayText": label},
+                }
+            )
+        prompt = _text(self.t("card.pick_guess"), size="xs", color=GREY)
+        return [prompt, _box(buttons, spacing="sm"), {"type": "separator", "margin": "md"}]
 
     def full_text_button(self, ref: int) -> dict[str, Any]:
         """Asks for the unmasked complaint; the bot sends it 1:1 to the person, if permitted."""

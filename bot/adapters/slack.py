@@ -158,6 +158,7 @@ class SlackAdapter:
         bolt.action(kit.REASSIGN)(self.handle_reassign)
         bolt.action(kit.SNOOZE)(self.handle_snooze)
         bolt.action(kit.CORRECT)(self.handle_correct_department)
+        bolt.action(kit.GUESS_ACTION)(self.handle_guess)
         bolt.action(kit.FULL_TEXT)(self.handle_full_text)
         bolt.command("/history")(self.handle_history_command)
         bolt.action(kit.OPEN_SOURCE)(self.handle_open_source)
@@ -329,6 +330,13 @@ class SlackAdapter:
         except ValueError:
             raise TriageError("error.bad_hours") from None
         self.service.snooze(ref, body["user"]["id"], amount)
+        ack()
+
+    def handle_guess(self, ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
+        """A best-guess button on a triage card: the same reassignment (and permission check) as
+        the card's menu, so the card updates and the choice is a label for the classifier."""
+        ref, department = _guess(action.get("value"), self.app.config.department_keys)
+        self.service.reassign(ref, body["user"]["id"], department)
         ack()
 
     def handle_correct_department(
@@ -550,6 +558,21 @@ def _ref(value: str) -> int:
     if not text.isdigit():
         raise UnknownTicket(value)
     return int(text)
+
+
+_GUESS_VALUE = re.compile(r"([1-9][0-9]{0,8}):([a-z][a-z0-9_]{0,63})")
+
+
+def _guess(value: Any, departments: tuple[str, ...]) -> tuple[int, str]:
+    """A guess button's value, read strictly: ``ref:department`` with a configured department.
+
+    Raises:
+        InvalidArgument: anything else (whoever signs a payload chooses the value).
+    """
+    match = _GUESS_VALUE.fullmatch(value) if isinstance(value, str) else None
+    if match is None or match[2] not in departments:
+        raise InvalidArgument("card.bad_guess")
+    return int(match[1]), match[2]
 
 
 def _selected(action: dict[str, Any]) -> tuple[int, str]:

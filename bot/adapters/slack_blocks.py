@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.cards import CardWriter
+from bot.cards import CardWriter, guess_choices
 from bot.config import Config
 from bot.domain import OutboundMessage, Ticket
 from bot.i18n import Translator
@@ -38,6 +38,11 @@ CORRECT = "reply_reassign"
 FULL_TEXT = "ticket_full_text"
 MODAL = "complaint_modal"
 OPEN_SOURCE = "open_source_message"
+GUESS = "ticket_guess"
+"""Prefix of the best-guess buttons' action ids (``ticket_guess_0``...): unique within their block."""
+GUESS_ACTION = re.compile(rf"^{GUESS}_[0-9]$")
+GUESS_NAME_CHARS = 60
+"""A department name on a guess button, so that its percentage still fits in the button."""
 URL_CHARS = 3000
 
 
@@ -140,6 +145,8 @@ class BlockWriter:
             t("card.deadline", deadline=data.get("deadline", ""), left=data.get("time_left", "")),
             t("card.forwarder", forwarder=data.get("forwarder", ""), platform=data.get("platform", "")),
         ]
+        if data.get("order_number"):
+            fields.append(t("card.order", order=data["order_number"]))
         blocks.append({"type": "section", "fields": [plain(field, FIELD_CHARS) for field in fields]})
         blocks.append(
             {
@@ -160,8 +167,33 @@ class BlockWriter:
         if data.get("change"):
             blocks.append({"type": "context", "elements": [plain(str(data["change"]), FIELD_CHARS)]})
         if data.get("status") != "resolved":
+            blocks += self.guesses(data)
             blocks.append({"type": "actions", "block_id": f"ticket-{ref}", "elements": self._actions(data)})
         return blocks
+
+    def guesses(self, data: dict[str, Any]) -> list[Block]:
+        """On a triage card, one button per best guess ("物流・配送 72%") that routes the ticket there.
+        The value carries only ``ref:department``; who clicked comes from Slack's signed payload."""
+        choices = guess_choices(data) if data.get("needs_triage") else []
+        if not choices:
+            return []
+        t, ref = self.t, int(data["ref"])
+        buttons = [
+            {
+                "type": "button",
+                "action_id": f"{GUESS}_{i}",
+                "text": plain(
+                    t("card.guess", department=cut(name, GUESS_NAME_CHARS), percent=t.percent(p)),
+                    OPTION_CHARS,
+                ),
+                "value": f"{ref}:{key}",
+            }
+            for i, (key, name, p) in enumerate(choices)
+        ]
+        return [
+            {"type": "context", "elements": [plain(t("card.pick_guess"), FIELD_CHARS)]},
+            {"type": "actions", "block_id": f"guesses-{ref}", "elements": buttons},
+        ]
 
     def source(self, data: dict[str, Any]) -> Block | None:
         """Who wrote the forwarded message, with a button that opens it (the shortcut's permalink)."""
