@@ -29,6 +29,7 @@ from bot.app import App, create_app
 from bot.clock import FakeClock
 from bot.config import ConfigError, parse_config
 from bot.domain import OutboundMessage, Status, Ticket
+from bot.ports import Classifier
 from bot.web import create_web_app
 from storage.models import OutboxRow
 from tests.conftest import START
@@ -82,11 +83,16 @@ class Line:
         return [json.dumps(call.body, ensure_ascii=False) for call in self.api.sent()]
 
 
-def running(database_url: str, line_table: dict[str, Any] | None = None, **tables: Any) -> Iterator[Line]:
+def running(
+    database_url: str,
+    line_table: dict[str, Any] | None = None,
+    *,
+    classifier: Classifier | None = None,
+    **tables: Any,
+) -> Iterator[Line]:
+    """The bot on LINE over real HTTP; ``tables`` add to (or replace) the config's tables."""
     with serve_fake_line_api() as api:
         raw = {
-            **tables,
-            "line": line_table or {},
             "departments": [
                 {"key": "logistics", "line_group": GROUP},
                 {"key": "billing"},
@@ -94,6 +100,8 @@ def running(database_url: str, line_table: dict[str, Any] | None = None, **table
                 {"key": "website"},
                 {"key": "support"},
             ],
+            **tables,
+            "line": line_table or {},
         }
         env = {
             "LINE_CHANNEL_SECRET": SECRET,
@@ -103,7 +111,10 @@ def running(database_url: str, line_table: dict[str, Any] | None = None, **table
         config = replace(parse_config(raw, env), database_url=database_url)
         clock = FakeClock(START)
         app = create_app(
-            config, clock=clock, senders={"line": LineSender(config)}, classifier=KeywordClassifier()
+            config,
+            clock=clock,
+            senders={"line": LineSender(config)},
+            classifier=classifier or KeywordClassifier(),
         )
         server = make_server("127.0.0.1", 0, create_web_app(app), threaded=True)
         thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)

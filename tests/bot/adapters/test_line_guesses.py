@@ -7,26 +7,17 @@ Signed webhooks over real HTTP into the served app, the outbox pushing to the fa
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
-from bot.adapters.line import LineSender
 from bot.adapters.line_flex import LABEL_CHARS, MAX_POSTBACK_CHARS, Postback, parse_postback
-from bot.app import create_app
-from bot.clock import FakeClock
-from bot.config import parse_config
 from bot.domain import Status
-from bot.web import create_web_app
 from storage.labels import SqlLabels
-from tests.bot.adapters.test_line import MEMBER, SECRET, Line, body, postback, text
+from tests.bot.adapters.test_line import MEMBER, Line, body, postback, text
+from tests.bot.adapters.test_line import running as line_bot
 from tests.bot.adapters.test_slack_guesses import UnsureClassifier
-from tests.conftest import START
-from tests.line_api import serve_fake_line_api
 
 TRIAGE = "C" + "b" * 32
 BILLING = "C" + "c" * 32
@@ -39,27 +30,10 @@ DEPARTMENTS = [
 
 
 def running(database_url: str, departments: list[dict[str, Any]] = DEPARTMENTS) -> Iterator[Line]:
-    with serve_fake_line_api() as api:
-        raw = {"line": {"triage_group": TRIAGE}, "departments": departments}
-        env = {
-            "LINE_CHANNEL_SECRET": SECRET,
-            "LINE_CHANNEL_ACCESS_TOKEN": "test-token",
-            "LINE_API_URL": api.url,
-        }
-        config = replace(parse_config(raw, env), database_url=database_url)
-        clock = FakeClock(START)
-        app = create_app(
-            config, clock=clock, senders={"line": LineSender(config)}, classifier=UnsureClassifier()
-        )
-        server = make_server("127.0.0.1", 0, create_web_app(app), threaded=True)
-        thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
-        thread.start()
-        try:
-            yield Line(app, api, f"http://127.0.0.1:{server.server_port}", clock)
-        finally:
-            server.shutdown()
-            thread.join(5)
-            app.close()
+    """The LINE bot with a triage group and a classifier that is never sure."""
+    return line_bot(
+        database_url, {"triage_group": TRIAGE}, classifier=UnsureClassifier(), departments=departments
+    )
 
 
 @pytest.fixture
