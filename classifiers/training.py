@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import sklearn
-import skops.io as sio
 
 from classifiers.model import DepartmentClassifier, Example, bundled_examples
 from classifiers.public import _digest, read_public
@@ -164,6 +163,8 @@ def save(
         "metrics": dict(metrics or {}),
         "created_at": created_at.isoformat(),
     }
+    import skops.io as sio  # here: a process that trains its own model never needs it (~20 MB)
+
     partial = target.with_name(target.name + ".partial")
     sio.dump(classifier.pipeline, partial)
     meta_partial = target.with_name(target.name + ".json.partial")
@@ -207,6 +208,8 @@ def load(path: str | Path) -> DepartmentClassifier:
             f"{source} was saved by scikit-learn {saved}, this is {sklearn.__version__}: "
             "retrain it with `triage-bot train --out PATH`"
         )
+    import skops.io as sio  # see save()
+
     try:
         untrusted = sio.get_untrusted_types(file=source)
     except Exception as exc:
