@@ -3,6 +3,7 @@ worker answers it, adds up what both workers counted."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import subprocess
@@ -80,10 +81,15 @@ def test_two_gunicorn_workers_report_the_same_totals(tmp_path: Path) -> None:
         try:
             wait_until_serving(base, child)
             sent = 0
-            # Concurrent requests keep both sync workers busy, so both count tickets.
+            # Concurrent requests keep both sync workers busy, so both count tickets. The second
+            # worker may still be training its model when the first answers: keep sending until
+            # both have counted (each has its own file), for as long as a slow start may take.
+            deadline = time.monotonic() + 120
             with ThreadPoolExecutor(max_workers=6) as pool:
-                for batch in range(10):
-                    ids = [f"01GUNI{batch:02d}{n:04d}" for n in range(6)]
+                for batch in itertools.count():
+                    if time.monotonic() > deadline:
+                        break
+                    ids = [f"01GUNI{batch:03d}{n:04d}" for n in range(6)]
                     answers = list(
                         pool.map(lambda i: post_line(base, line_text(i, "配送が遅れています")), ids)
                     )
