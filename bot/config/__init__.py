@@ -1,0 +1,45 @@
+"""Configuration: ``config.toml`` plus the environment, parsed once into frozen dataclasses.
+
+Every value is checked at start; a bad one raises :class:`ConfigError` naming its key, so a
+deployment fails loudly before it takes any traffic. Secrets come only from the environment.
+
+Every public name is re-exported here, so callers import from ``bot.config`` only. The modules:
+
+- ``settings``: :class:`Config`, :func:`load_config`, :func:`parse_config` and the small sections
+  ([bot], [database], [classifier], [privacy], [outbox], [logging], [web], the environment);
+- ``teams``: [[departments]], [managers] and [roles];
+- ``sla``: [sla] deadline policies, business hours and closed days;
+- ``digest``: [digest] schedules, per team;
+- ``platforms``: [slack], [line] and the secrets;
+- ``values``: :class:`ConfigError` and the readers of typed values that all of them share.
+"""
+
+from bot.config.digest import Digest, DigestSchedule
+from bot.config.platforms import DEFAULT_LINE_KEYWORD, Platform, Secrets
+from bot.config.settings import DEFAULT_DATABASE_URL, LANGUAGES, Config, load_config, parse_config
+from bot.config.sla import DEFAULT_CLOSED_DAYS, DEFAULT_WEEK, Shift, SlaSettings
+from bot.config.teams import DEFAULT_DEPARTMENTS, Department, Managers, Roles
+from bot.config.values import WEEKDAYS, ConfigError
+
+__all__ = [
+    "DEFAULT_CLOSED_DAYS",
+    "DEFAULT_DATABASE_URL",
+    "DEFAULT_DEPARTMENTS",
+    "DEFAULT_LINE_KEYWORD",
+    "DEFAULT_WEEK",
+    "LANGUAGES",
+    "WEEKDAYS",
+    "Config",
+    "ConfigError",
+    "Department",
+    "Digest",
+    "DigestSchedule",
+    "Managers",
+    "Platform",
+    "Roles",
+    "Secrets",
+    "Shift",
+    "SlaSettings",
+    "load_config",
+    "parse_config",
+]

@@ -1,0 +1,221 @@
+"""The whole configuration, :class:`Config`, and :func:`load_config` and :func:`parse_config` that build it.
+
+The small sections ([bot], [database], [classifier], [privacy], [outbox], [logging], [web]) and the
+environment are read here; the larger ones by their own modules in this package.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.config.digest import Digest, _digest
+from bot.config.platforms import Platform, Secrets, _platform
+from bot.config.sla import SlaSettings, _sla
+from bot.config.teams import DEFAULT_DEPARTMENTS, Department, Managers, Roles, _departments, _managers, _roles
+from bot.config.values import ConfigError, _choice, _number, _reject_unknown, _str, _str_list, _table
+
+LANGUAGES = ("ja", "en", "ko")
+DEFAULT_DATABASE_URL = "sqlite:///triage-bot.db"
+
+
+@dataclass(frozen=True)
+class Config:
+    language: str = "ja"
+    timezone: str = "Asia/Tokyo"
+    database_url: str = DEFAULT_DATABASE_URL
+    departments: tuple[Department, ...] = DEFAULT_DEPARTMENTS
+    managers: Managers = field(default_factory=Managers)
+    sla: SlaSettings = field(default_factory=SlaSettings)
+    sla_departments: Mapping[str, SlaSettings] = field(default_factory=dict)
+    """Departments whose policy differs from [sla]."""
+    digest: Digest = field(default_factory=Digest)
+    classifier_threshold: float = 0.3
+    model_path: str | None = None
+    order_patterns: tuple[str, ...] | None = None
+    outbox_max_attempts: int = 6
+    outbox_base_delay_seconds: float = 5.0
+    outbox_send_timeout_seconds: float = 10.0
+    """How long one call to Slack or LINE may take before it counts as failed and is retried."""
+    outbox_lease_seconds: float = 120.0
+    """How long a claimed message stays with the worker that claimed it before another may take it."""
+    slack: Platform = field(default_factory=Platform)
+    line: Platform = field(default_factory=Platform)
+    secrets: Secrets = field(default_factory=Secrets)
+    port: int = 3000
+    log_format: str = "text"
+    """``text`` or ``json`` lines ([logging] format, or LOG_FORMAT in the environment)."""
+    roles: Roles = field(default_factory=Roles)
+    retention_days: int | None = None
+    """Complaint texts older than this are erased by the daily retention job (``None``: kept)."""
+    public_url: str | None = None
+    """[web] public_url: the bot's public https address, for links platforms fetch (LINE's chart images)."""
+
+    @property
+    def sla_hours(self) -> float:
+        return self.sla.hours
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def department(self, key: str) -> Department | None:
+        return next((d for d in self.departments if d.key == key), None)
+
+    @property
+    def department_keys(self) -> tuple[str, ...]:
+        return tuple(d.key for d in self.departments)
+
+    @property
+    def has_slack(self) -> bool:
+        return bool(self.secrets.slack_bot_token)
+
+    @property
+    def has_line(self) -> bool:
+        return bool(self.secrets.line_channel_secret)
+
+
+def load_config(path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None) -> Config:
+    """Reads the config file (``path``, else ``$TRIAGE_CONFIG``, else defaults) and the environment.
+
+    Raises:
+        ConfigError: a value is invalid, or the named file is missing or not TOML.
+    """
+    env = os.environ if env is None else env
+    path = path or env.get("TRIAGE_CONFIG") or None
+    raw: dict[str, Any] = {}
+    if path is not None:
+        try:
+            raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError("--config", f"file not found: {path}") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError("--config", f"{path} is not valid TOML: {exc}") from None
+    return parse_config(raw, env)
+
+
+def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
+    """Builds a :class:`Config` from parsed TOML and the environment."""
+    _reject_unknown(
+        raw,
+        "",
+        {
+            "bot",
+            "database",
+            "departments",
+            "managers",
+            "sla",
+            "digest",
+            "classifier",
+            "privacy",
+            "outbox",
+            "slack",
+            "line",
+            "logging",
+            "roles",
+            "web",
+        },
+    )
+    bot = _table(raw, "bot")
+    _reject_unknown(bot, "bot.", {"language", "timezone"})
+    language = _choice(bot, "bot.language", "language", LANGUAGES, "ja")
+    timezone = _str(bot, "bot.timezone", "timezone", "Asia/Tokyo")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError("bot.timezone", f"unknown time zone {timezone!r}") from None
+
+    database = _table(raw, "database")
+    database_url = env.get("DATABASE_URL") or _str(database, "database.url", "url", DEFAULT_DATABASE_URL)
+
+    departments = _departments(raw)
+    sla, sla_departments = _sla(_table(raw, "sla"), {d.key for d in departments})
+    digest = _digest(_table(raw, "digest"), {d.key for d in departments}, timezone)
+    classifier = _table(raw, "classifier")
+    threshold = _number(classifier, "classifier.threshold", "threshold", 0.3, low=0.0, high=1.0)
+    model_path = _str(classifier, "classifier.model_path", "model_path", "") or None
+    privacy = _table(raw, "privacy")
+    order_patterns = _patterns(privacy, "privacy.order_patterns")
+    retention = privacy.get("retention_days")
+    retention_days = (
+        None
+        if retention is None
+        else int(_number(privacy, "privacy.retention_days", "retention_days", 0, low=1, high=36_500))
+    )
+    outbox = _table(raw, "outbox")
+    max_attempts = int(_number(outbox, "outbox.max_attempts", "max_attempts", 6, low=1, high=50))
+    base_delay = _number(outbox, "outbox.base_delay_seconds", "base_delay_seconds", 5.0, low=0.0, high=3600)
+    send_timeout = _number(
+        outbox, "outbox.send_timeout_seconds", "send_timeout_seconds", 10.0, low=0.1, high=300
+    )
+    lease = _number(outbox, "outbox.lease_seconds", "lease_seconds", 120.0, low=1.0, high=3600)
+    if lease < 2 * send_timeout:  # a worker starts no send past half its lease (bot/outbox.py)
+        raise ConfigError("outbox.lease_seconds", "must be at least twice outbox.send_timeout_seconds")
+
+    logging_table = _table(raw, "logging")
+    _reject_unknown(logging_table, "logging.", {"format"})
+    log_format = _choice(logging_table, "logging.format", "format", ("text", "json"), "text")
+    if env.get("LOG_FORMAT"):
+        log_format = _choice({"format": env["LOG_FORMAT"]}, "LOG_FORMAT", "format", ("text", "json"), "text")
+
+    port_text = env.get("PORT", "3000")
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ConfigError("PORT", f"must be a TCP port number, got {port_text!r}")
+
+    return Config(
+        language=language,
+        timezone=timezone,
+        database_url=database_url,
+        departments=departments,
+        managers=_managers(_table(raw, "managers")),
+        sla=sla,
+        sla_departments=sla_departments,
+        digest=digest,
+        classifier_threshold=threshold,
+        model_path=model_path,
+        order_patterns=order_patterns,
+        outbox_max_attempts=max_attempts,
+        outbox_base_delay_seconds=base_delay,
+        outbox_send_timeout_seconds=send_timeout,
+        outbox_lease_seconds=lease,
+        slack=_platform(raw, "slack", env.get("SLACK_API_URL")),
+        line=_platform(raw, "line", env.get("LINE_API_URL")),
+        secrets=Secrets(
+            slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
+            slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
+            slack_app_token=env.get("SLACK_APP_TOKEN") or None,
+            line_channel_secret=env.get("LINE_CHANNEL_SECRET") or None,
+            line_channel_access_token=env.get("LINE_CHANNEL_ACCESS_TOKEN") or None,
+        ),
+        port=int(port_text),
+        log_format=log_format,
+        roles=_roles(raw, {d.key for d in departments}, _managers(_table(raw, "managers"))),
+        retention_days=retention_days,
+        public_url=_public_url(_table(raw, "web")),
+    )
+
+
+def _public_url(table: Mapping[str, Any]) -> str | None:
+    _reject_unknown(table, "web.", {"public_url"})
+    url = _str(table, "web.public_url", "public_url", "").strip().rstrip("/")
+    if url and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", url):
+        raise ConfigError("web.public_url", f"an address such as https://triage.example.com, got {url!r}")
+    return url or None
+
+
+def _patterns(table: Mapping[str, Any], key: str) -> tuple[str, ...] | None:
+    if "order_patterns" not in table:
+        return None
+    patterns = _str_list(table, key, "order_patterns")
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ConfigError(key, f"invalid regular expression {pattern!r}: {exc}") from None
+    return patterns

@@ -1,0 +1,136 @@
+"""Who is who: the departments ([[departments]]), the managers ([managers]) and who may do what ([roles])."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.config.values import ConfigError, _reject_unknown, _str, _str_list, _table
+
+
+@dataclass(frozen=True)
+class Department:
+    key: str
+    names: Mapping[str, str]
+    slack_channel: str | None = None
+    line_group: str | None = None
+
+    def name(self, language: str) -> str:
+        return self.names.get(language) or self.names.get("en") or self.key
+
+
+DEFAULT_DEPARTMENTS = (
+    Department("logistics", {"ja": "物流・配送", "en": "Logistics & delivery", "ko": "물류·배송"}),
+    Department("orders", {"ja": "受注・在庫", "en": "Orders & stock", "ko": "주문·재고"}),
+    Department("billing", {"ja": "決済・返金", "en": "Billing & refunds", "ko": "결제·환불"}),
+    Department("product", {"ja": "商品品質", "en": "Product quality", "ko": "상품 품질"}),
+    Department("website", {"ja": "サイト・システム", "en": "Website & systems", "ko": "사이트·시스템"}),
+    Department("marketing", {"ja": "販促・集客", "en": "Marketing & promotions", "ko": "판촉·마케팅"}),
+    Department("support", {"ja": "カスタマーサポート", "en": "Customer support", "ko": "고객지원"}),
+)
+
+
+@dataclass(frozen=True)
+class Managers:
+    slack_users: tuple[str, ...] = ()
+    line_users: tuple[str, ...] = ()
+    slack_channel: str | None = None
+    line_group: str | None = None
+
+
+@dataclass(frozen=True)
+class Roles:
+    """Who may do what ([roles]): Slack user ids (U..., W...), Slack user-group ids (S...) and LINE
+    user ids. With ``configured`` False (no [roles] table) everyone may do everything."""
+
+    staff: tuple[str, ...] = ()
+    teams: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Department key -> its members."""
+    managers: tuple[str, ...] = ()
+    admins: tuple[str, ...] = ()
+    configured: bool = False
+
+
+_KEY = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+
+
+def _departments(raw: Mapping[str, Any]) -> tuple[Department, ...]:
+    if "departments" not in raw:
+        return DEFAULT_DEPARTMENTS
+    entries = raw["departments"]
+    if not isinstance(entries, list) or not entries:
+        raise ConfigError("departments", "must be a non-empty list of [[departments]] tables")
+    seen: set[str] = set()
+    result = []
+    for i, entry in enumerate(entries):
+        where = f"departments[{i}]"
+        if not isinstance(entry, dict):
+            raise ConfigError(where, "must be a table")
+        _reject_unknown(entry, where + ".", {"key", "name", "slack_channel", "line_group"})
+        key = _str(entry, f"{where}.key", "key", "")
+        if not _KEY.match(key):
+            raise ConfigError(f"{where}.key", "lower-case letters, digits and _ (starting with a letter)")
+        if key in seen:
+            raise ConfigError(f"{where}.key", f"duplicate department {key!r}")
+        seen.add(key)
+        names = entry.get("name", {})
+        if isinstance(names, str):
+            names = {"ja": names}
+        if not isinstance(names, dict) or not all(isinstance(v, str) for v in names.values()):
+            raise ConfigError(f"{where}.name", "a string or a table of language = name")
+        default = next((d for d in DEFAULT_DEPARTMENTS if d.key == key), None)
+        merged = {**(dict(default.names) if default else {}), **names}
+        result.append(
+            Department(
+                key=key,
+                names=merged or {"en": key},
+                slack_channel=_str(entry, f"{where}.slack_channel", "slack_channel", "") or None,
+                line_group=_str(entry, f"{where}.line_group", "line_group", "") or None,
+            )
+        )
+    return tuple(result)
+
+
+def _managers(table: Mapping[str, Any]) -> Managers:
+    _reject_unknown(table, "managers.", {"slack_users", "line_users", "slack_channel", "line_group"})
+    return Managers(
+        slack_users=_str_list(table, "managers.slack_users", "slack_users"),
+        line_users=_str_list(table, "managers.line_users", "line_users"),
+        slack_channel=_str(table, "managers.slack_channel", "slack_channel", "") or None,
+        line_group=_str(table, "managers.line_group", "line_group", "") or None,
+    )
+
+
+_ROLE_ID = re.compile(r"^(?:[UWS][A-Z0-9]{2,}|U[0-9a-f]{32})$")
+"""Slack user (U..., W...) and user-group (S...) ids, and LINE user ids (U + 32 hex digits)."""
+
+
+def _roles(raw: Mapping[str, Any], departments: set[str], managers: Managers) -> Roles:
+    if "roles" not in raw:
+        return Roles()
+    table = _table(raw, "roles")
+    _reject_unknown(table, "roles.", {"staff", "teams", "managers", "admins"})
+
+    def ids(where: Mapping[str, Any], key: str, name: str) -> tuple[str, ...]:
+        found = _str_list(where, key, name)
+        for value in found:
+            if not _ROLE_ID.match(value):
+                raise ConfigError(key, f"Slack user or user-group ids or LINE user ids, got {value!r}")
+        return found
+
+    teams_table = _table(table, "teams")
+    teams = {}
+    for key in teams_table:
+        if key not in departments:
+            known = ", ".join(sorted(departments))
+            raise ConfigError(f"roles.teams.{key}", f"unknown department (known: {known})")
+        teams[key] = ids(teams_table, f"roles.teams.{key}", key)
+    return Roles(
+        staff=ids(table, "roles.staff", "staff"),
+        teams=teams,
+        managers=ids(table, "roles.managers", "managers") + managers.slack_users + managers.line_users,
+        admins=ids(table, "roles.admins", "admins"),
+        configured=True,
+    )
