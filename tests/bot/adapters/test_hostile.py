@@ -24,19 +24,13 @@ from bot.app import App
 from storage.models import InboundEventRow, OutboxRow, TicketEventRow, TicketRow
 from tests.bot.adapters.test_line import Line, body, running, text
 from tests.bot.adapters.test_slack import SECRET, Slack, build, payload, serve
-from tests.slack_api import FakeSlackApi, fake_slack_api
+from tests.slack_api import FakeSlackApi
 
 MB = 1024 * 1024
 SQL = "'); DROP TABLE tickets; -- 配送が遅い\" OR 1=1; /* */ SELECT * FROM users WHERE name = 'a''b'"
 PINGS = "配送が遅い <!channel> <!here> <!everyone> <@U0BOSS> <#C0LOGISTICS> <!subteam^S0LOGI>"
 BREAKERS = '配送"}]}],"blocks":[{"type":"section"}]} \\" \\u0000 `x` *y* _z_ ~w~ > quote\n```code```'
 FLEX_BREAKERS = '配送"},{"type":"button","action":{"type":"uri","uri":"https://evil.example"}}]}'
-
-
-@pytest.fixture
-def api() -> Iterator[FakeSlackApi]:
-    with fake_slack_api() as fake:
-        yield fake
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ from bot.domain import Status
 from bot.web import create_web_app
 from tests.conftest import START
 from tests.fakes import KeywordClassifier
-from tests.slack_api import FakeSlackApi, fake_slack_api
+from tests.slack_api import FakeSlackApi
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "slack"
@@ -141,12 +141,6 @@ def build(database_url: str, api: FakeSlackApi) -> App:
     config = slack_config(database_url, api)
     senders = {"slack": SlackSender(config)}
     return create_app(config, clock=FakeClock(START), senders=senders, classifier=KeywordClassifier())
-
-
-@pytest.fixture
-def api() -> Iterator[FakeSlackApi]:
-    with fake_slack_api() as fake:
-        yield fake
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from storage.models import OutboxRow
 from tests.bot.adapters.test_slack import DEPARTMENTS, SECRET, Slack, payload, serve
 from tests.conftest import START
 from tests.fakes import KeywordClassifier
-from tests.slack_api import FakeSlackApi, fake_slack_api
+from tests.slack_api import FakeSlackApi
 
 PNG = b"\x89PNG\r\n\x1a\n"
 NEXT_MONDAY_0901_JST = START + timedelta(days=7, minutes=1)
@@ -43,12 +43,6 @@ def build(database_url: str, api: FakeSlackApi, language: str = "ja") -> App:
     return create_app(
         config, clock=FakeClock(START), senders={"slack": SlackSender(config)}, classifier=KeywordClassifier()
     )
-
-
-@pytest.fixture
-def api() -> Iterator[FakeSlackApi]:
-    with fake_slack_api() as fake:
-        yield fake
 
 
 @pytest.fixture

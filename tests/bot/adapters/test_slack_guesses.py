@@ -29,7 +29,7 @@ from tests.bot.adapters.test_slack import (
     slack_config,
 )
 from tests.conftest import START
-from tests.slack_api import FakeSlackApi, fake_slack_api
+from tests.slack_api import FakeSlackApi
 
 TEAM, OUTSIDER = "U0TEAM", "U0NOBODY"
 COMPLAINT = "注文した商品が1週間たっても届きません。注文番号 A-10023"
@@ -51,12 +51,6 @@ def build(database_url: str, api: FakeSlackApi, **tables: Any) -> App:
         config = replace(config, roles=parsed.roles, departments=parsed.departments)
     senders = {"slack": SlackSender(config)}
     return create_app(config, clock=FakeClock(START), senders=senders, classifier=UnsureClassifier())
-
-
-@pytest.fixture
-def api() -> Iterator[FakeSlackApi]:
-    with fake_slack_api() as fake:
-        yield fake
 
 
 @pytest.fixture
