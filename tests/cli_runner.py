@@ -8,15 +8,22 @@ import sys
 from pathlib import Path
 
 
+def clean_env(**env: str) -> dict[str, str]:
+    """This process's environment without the bot's own settings (a developer's SLACK_*, LINE_*,
+    TRIAGE_*, PROMETHEUS_*, DATABASE_URL, PORT), plus ``env``: what a subprocess under test gets."""
+    kept = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "LINE_", "TRIAGE_", "PROMETHEUS_"))
+        and k not in ("DATABASE_URL", "PORT")
+    }
+    return {**kept, **env}
+
+
 def run_cli(
     *args: str, stdin: str = "", cwd: Path, env: dict[str, str] | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
-    full_env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("SLACK_", "LINE_", "TRIAGE_")) and k not in ("DATABASE_URL", "PORT")
-    }
-    full_env.update(env or {})
+    full_env = clean_env(**(env or {}))
     full_env.setdefault("DATABASE_URL", f"sqlite:///{cwd}/bot.db")
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],

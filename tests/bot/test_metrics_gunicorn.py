@@ -4,7 +4,6 @@ worker answers it, adds up what both workers counted."""
 from __future__ import annotations
 
 import itertools
-import os
 import signal
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from storage.database import make_engine
 from storage.migrate import upgrade
 from tests.bot.test_processes import free_port
+from tests.cli_runner import clean_env
 from tests.line_api import serve_fake_line_api
 from tests.served import LINE_SECRET, LINE_TOKEN, line_text, post_line
 
@@ -57,13 +57,7 @@ def test_two_gunicorn_workers_report_the_same_totals(tmp_path: Path) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with serve_fake_line_api() as api:
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("SLACK_", "LINE_", "TRIAGE_", "PROMETHEUS_"))
-            and k not in ("DATABASE_URL", "PORT")
-        }
-        env.update(
+        env = clean_env(
             DATABASE_URL=database_url,
             LINE_CHANNEL_SECRET=LINE_SECRET,
             LINE_CHANNEL_ACCESS_TOKEN=LINE_TOKEN,

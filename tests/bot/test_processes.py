@@ -4,7 +4,6 @@ the test lets it)."""
 
 from __future__ import annotations
 
-import os
 import queue
 import signal
 import socket
@@ -28,6 +27,7 @@ from bot.app import create_app
 from bot.clock import SystemClock
 from bot.config import Config, parse_config
 from storage.models import OutboxRow
+from tests.cli_runner import clean_env
 from tests.fake_http import send_json
 from tests.fakes import KeywordClassifier, complaint
 from tests.served import SLACK_SECRET, SLACK_TOKEN, post_slack, slack_mention
@@ -78,20 +78,13 @@ class HeldSlackApi:
 
 
 def slack_env(database_url: str, api_url: str, **extra: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("SLACK_", "LINE_", "TRIAGE_", "PROMETHEUS_"))
-        and k not in ("DATABASE_URL", "PORT")
-    }
-    env.update(
+    return clean_env(
         DATABASE_URL=database_url,
         SLACK_BOT_TOKEN=SLACK_TOKEN,
         SLACK_SIGNING_SECRET=SLACK_SECRET,
         SLACK_API_URL=api_url,
         **extra,
     )
-    return env
 
 
 @contextmanager

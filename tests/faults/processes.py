@@ -3,7 +3,6 @@ ended at teardown; a worker killed with SIGKILL; gunicorn as the Procfile runs i
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
@@ -11,6 +10,8 @@ import sys
 import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
+
+from tests.cli_runner import clean_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -20,12 +21,7 @@ class Processes:
 
     def __init__(self, folder: Path, env: Mapping[str, str]) -> None:
         self.folder = folder
-        self.env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("SLACK_", "LINE_", "TRIAGE_")) and k not in ("DATABASE_URL", "PORT")
-        }
-        self.env.update(env)
+        self.env = clean_env(**env)
         self.started: list[subprocess.Popen[bytes]] = []
 
     def start(self, name: str, *command: str, **env: str) -> subprocess.Popen[bytes]:
