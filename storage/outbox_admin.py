@@ -13,16 +13,13 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.domain import TriageError
 from storage.models import OutboxRow, TicketEventRow
 
 
-class OutboxAdminError(LookupError):
-    """An id that is not in the outbox, or not in a state the action applies to."""
-
-    def __init__(self, text_key: str, **params: object) -> None:
-        super().__init__(text_key)
-        self.text_key = text_key
-        self.params = params
+class OutboxAdminError(TriageError, LookupError):
+    """An id that is not in the outbox, or not in a state the action applies to (``text_key`` and
+    ``params`` as every TriageError, answered in the bot's language)."""
 
 
 @dataclass(frozen=True)
