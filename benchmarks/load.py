@@ -17,6 +17,7 @@ import http.client
 import itertools
 import random
 import statistics
+import sys
 import tempfile
 import threading
 import time
@@ -32,7 +33,7 @@ from sqlalchemy import create_engine, select, text
 
 from storage.database import make_engine
 from storage.migrate import upgrade
-from storage.models import InboundEventRow, TicketRow
+from storage.models import InboundEventRow, InboxRow, TicketRow
 from tests.faults.harness import (
     check_once,
     line_message,
@@ -179,24 +180,49 @@ def at_rate(port: int, traffic: Traffic, seconds: float, rate: float, clients: i
     return run
 
 
-def worker_memory(master: int) -> list[tuple[int, int, int, int]]:
-    """(pid, resident MB, peak resident MB, proportional MB) of each gunicorn worker (the master's
-    children). Resident counts the pages the workers share; proportional splits them."""
+Memory = tuple[int, int, int, int]
+"""(pid, resident MB, peak resident MB, proportional MB)."""
+
+
+def memory_of(pid: int) -> Memory:
+    """A process's memory from /proc. Resident counts the pages it shares with others (the gunicorn
+    workers share what the master loaded before forking them); proportional splits those."""
+    folder = Path("/proc") / str(pid)
+    status = (folder / "status").read_text() + (folder / "smaps_rollup").read_text()
+    kb = {
+        line.split(":")[0]: int(line.split()[1])
+        for line in status.splitlines()
+        if line.startswith(("VmRSS:", "VmHWM:", "Pss:"))
+    }
+    return pid, kb["VmRSS"] // 1024, kb["VmHWM"] // 1024, kb["Pss"] // 1024
+
+
+def worker_memory(master: int) -> list[Memory]:
+    """The memory of each gunicorn worker (the master's children)."""
     found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) != master:
-                continue
-            status = (stat.parent / "status").read_text() + (stat.parent / "smaps_rollup").read_text()
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == master:
+                found.append(memory_of(int(stat.parent.name)))
         except (OSError, IndexError, ValueError):
             continue
-        kb = {
-            line.split(":")[0]: int(line.split()[1])
-            for line in status.splitlines()
-            if line.startswith(("VmRSS:", "VmHWM:", "Pss:"))
-        }
-        found.append((int(stat.parent.name), kb["VmRSS"] // 1024, kb["VmHWM"] // 1024, kb["Pss"] // 1024))
     return found
+
+
+def waiting(url: str) -> int:
+    """Complaints acknowledged and not yet tickets."""
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        count = connection.scalar(select(text("count(*)")).select_from(InboxRow)) or 0
+    engine.dispose()
+    return int(count)
+
+
+def drain(url: str, timeout: float = 1800) -> float:
+    """Waits until the worker has made every acknowledged complaint a ticket; the seconds it took."""
+    began = time.monotonic()
+    wait_until(lambda: waiting(url) == 0, timeout=timeout, what="the worker to open every ticket")
+    return time.monotonic() - began
 
 
 @contextmanager
@@ -260,10 +286,18 @@ def bench(args: argparse.Namespace, folder: Path) -> bool:
             baseline = flat_out(port, Traffic(args.line_share, 0, 900_000), args.seconds, args.clients)
             processes.stop_all()
             port, master = serve(processes, "bot", "bot.web:wsgi()", args)
+            worker = processes.start(
+                "worker", sys.executable, "-m", "bot.cli", "--log-level", "info", "worker"
+            )
+            wait_until(lambda: "worker started" in processes.log("worker"), timeout=120, what="the worker")
             traffic = Traffic(args.line_share, args.retry_share, 0)
             bot = flat_out(port, traffic, args.seconds, args.clients)
+            flat_drained = drain(url)
+            opened = tickets_for(url, set())[0]
             paced = at_rate(port, traffic, args.seconds, args.rate, args.clients)
+            paced_drained = drain(url)
             memory = worker_memory(master)
+            worker_memory_now = memory_of(worker.pid)
         finally:
             processes.stop_all()
         acknowledged = bot.acknowledged | paced.acknowledged
@@ -282,8 +316,15 @@ def bench(args: argparse.Namespace, folder: Path) -> bool:
         f"distinct events acknowledged {len(acknowledged)}, tickets {tickets} ({matched} for them, "
         f"{lost} missing, {unacknowledged_with_ticket} for events answered with an error)"
     )
+    print(
+        f"worker: the flat-out phase's {opened} tickets all open {flat_drained:.1f} s after it ended "
+        f"({opened / (bot.elapsed + flat_drained):.0f} tickets/s); the paced phase's "
+        f"{paced_drained:.1f} s after it ended"
+    )
     for pid, rss, peak, pss in memory:
         print(f"web worker {pid}: {rss} MB resident (peak {peak} MB, {pss} MB proportional)")
+    _, rss, peak, pss = worker_memory_now
+    print(f"worker process (classifies): {rss} MB resident (peak {peak} MB, {pss} MB proportional)")
     checks = {
         f"throughput >= 70% of baseline ({ratio:.0%})": ratio >= 0.7,
         f"p99 < 100 ms at {args.rate:g}/s ({p99 * 1000:.1f} ms)": p99 < 0.1,

@@ -17,6 +17,7 @@ from bot.cards import CardWriter
 from bot.config import Config
 from bot.digest import DigestBuilder
 from bot.i18n import Translator
+from bot.intake import Intake
 from bot.learning import Learner, ModelHolder
 from bot.masking import DEFAULT_ORDER_PATTERNS, Masker
 from bot.metrics import Metrics
@@ -30,6 +31,7 @@ from bot.triage import TriageService
 from classifiers.training import ModelFileError, load
 from storage.database import make_engine, make_session_factory
 from storage.figures import SqlFigures
+from storage.inbox import SqlInbox
 from storage.labels import SqlLabels
 from storage.migrate import is_current, upgrade
 from storage.outbox import SqlOutbox
@@ -57,6 +59,8 @@ class App:
     writer: CardWriter
     classifier: Classifier
     service: TriageService
+    intake: Intake
+    """Complaints from Slack and LINE: accepted by the web app, made tickets by a worker thread."""
     sweep: ReminderSweep
     digests: DigestBuilder
     dispatcher: Dispatcher
@@ -70,8 +74,9 @@ class App:
     """Retrains the classifier from the shop's corrections (the weekly job)."""
 
     def run_due_jobs(self, now: datetime | None = None) -> DispatchReport:
-        """Runs the scheduled jobs for ``now`` and delivers what they queued."""
+        """Opens the waiting complaints, runs the scheduled jobs for ``now`` and delivers what they queued."""
         moment = now or self.clock.now()
+        self.intake.drain()
         self.sweep.run(moment)
         self.digests.send_weekly_digests(moment)
         return self.dispatcher.drain()
@@ -148,9 +153,7 @@ def create_app(
     access.warn_if_open()
     record_store = SqlRecords(session_factory)
     guard = Guard(access, store, record_store, clock)
-    service = TriageService(
-        config, store, holder, clock, directory, writer, sla, guard, on_created=metrics.ticket_created
-    )
+    service = TriageService(config, store, holder, clock, directory, writer, sla, guard)
     return App(
         config=config,
         clock=clock,
@@ -164,6 +167,7 @@ def create_app(
         writer=writer,
         classifier=holder,
         service=service,
+        intake=Intake(SqlInbox(session_factory), service, store, clock, writer.t),
         sweep=ReminderSweep(store, sla, directory, writer),
         digests=DigestBuilder(config, store, SqlFigures(session_factory), directory, writer),
         dispatcher=Dispatcher(outbox, senders, clock, policy, lease=outbox.lease),

@@ -2,14 +2,14 @@
 
 Two kinds of figures:
 
-* counted in the process that sees them: tickets created by department, the classifier's
-  confidence, HTTP requests and their latency by route. Each app has a registry of its own (tests
-  build many apps in one process). Under gunicorn with several workers set
-  ``PROMETHEUS_MULTIPROC_DIR`` to an empty directory writable by all of them: prometheus-client
+* counted in the process that sees them: HTTP requests and their latency by route. Each app has a
+  registry of its own (tests build many apps in one process). Under gunicorn with several workers
+  set ``PROMETHEUS_MULTIPROC_DIR`` to an empty directory writable by all of them: prometheus-client
   then keeps the values in files there and a scrape of any worker adds up every worker's.
 * read from the database at scrape time, so that every process (web workers, the worker process
-  that actually sends, other machines) reports the same: messages waiting in the outbox and dead
-  letters, reminders and digests sent.
+  that opens tickets and sends, other machines) reports the same: tickets created by department and
+  the classifier's confidence in them, complaints accepted and waiting to become tickets, messages
+  waiting in the outbox and dead letters, reminders and digests sent.
 """
 
 from __future__ import annotations
@@ -18,17 +18,17 @@ import logging
 import os
 import time
 from collections.abc import Iterator
+from typing import Any
 
 from flask import Flask, Response, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
-from bot.domain import Ticket
-from storage.models import DigestRow, OutboxRow, ReminderRow
+from storage.models import DigestRow, InboxRow, OutboxRow, ReminderRow, TicketRow
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,9 @@ class DatabaseFigures:
                 outbox = _counts(session, OutboxRow.status)
                 reminders = _counts(session, ReminderRow.stage)
                 digests = _counts(session, DigestRow.team)
+                departments = _counts(session, TicketRow.department)
+                confidence = _confidence(session)
+                waiting = session.scalar(select(func.count()).select_from(InboxRow)) or 0
         except SQLAlchemyError as exc:
             log.warning("metrics could not read the database: %s", type(exc).__name__)
             up.add_metric([], 0)
@@ -60,6 +63,21 @@ class DatabaseFigures:
             return
         up.add_metric([], 1)
         yield up
+        # A gauge: a reassignment moves a ticket from one department's figure to another's.
+        created = GaugeMetricFamily(
+            "triage_tickets_created",
+            "Tickets opened so far, by the department they belong to now ('triage': not yet decided)",
+            labels=["department"],
+        )
+        for department, count in departments.items():
+            created.add_metric([department or "triage"], count)
+        yield created
+        yield confidence
+        inbox = GaugeMetricFamily(
+            "triage_intake_waiting", "Complaints acknowledged to Slack or LINE and not yet made tickets"
+        )
+        inbox.add_metric([], waiting)
+        yield inbox
         pending = GaugeMetricFamily(
             "triage_outbox_pending", "Outgoing messages waiting to be sent (pending or being sent)"
         )
@@ -81,9 +99,26 @@ class DatabaseFigures:
         yield digest
 
 
-def _counts(session: Session, column: InstrumentedAttribute[str]) -> dict[str, int]:
+def _counts(session: Session, column: InstrumentedAttribute[Any]) -> dict[Any, int]:
     """Rows per value of ``column``."""
     return {key: count for key, count in session.execute(select(column, func.count()).group_by(column))}
+
+
+def _confidence(session: Session) -> HistogramMetricFamily:
+    """The classifier's confidence in every ticket's department, as a histogram: one pass over the
+    tickets counting each bucket."""
+    columns = [func.count(case((TicketRow.confidence <= bound, 1))) for bound in CONFIDENCE_BUCKETS]
+    row = session.execute(
+        select(*columns, func.count(), func.coalesce(func.sum(TicketRow.confidence), 0))
+    ).one()
+    *cumulative, total, summed = row
+    buckets = [(str(bound), int(count)) for bound, count in zip(CONFIDENCE_BUCKETS, cumulative, strict=True)]
+    return HistogramMetricFamily(
+        "triage_classifier_confidence",
+        "The classifier's confidence in the department of each new ticket",
+        buckets=[*buckets, ("+Inf", int(total))],
+        sum_value=float(summed),
+    )
 
 
 class Metrics:
@@ -96,15 +131,6 @@ class Metrics:
         # so the metrics are registered nowhere; otherwise in this app's own registry.
         self.registry = CollectorRegistry()
         home = None if multiprocess_dir else self.registry
-        self.tickets_created = Counter(
-            "triage_tickets_created", "Tickets opened, by department", ["department"], registry=home
-        )
-        self.confidence = Histogram(
-            "triage_classifier_confidence",
-            "The classifier's confidence in the department of each new ticket",
-            buckets=CONFIDENCE_BUCKETS,
-            registry=home,
-        )
         self.requests = Counter(
             "triage_http_requests",
             "HTTP requests, by route and status",
@@ -123,10 +149,6 @@ class Metrics:
     @classmethod
     def from_environment(cls, session_factory: sessionmaker[Session]) -> Metrics:
         return cls(session_factory, os.environ.get(MULTIPROCESS_ENV) or None)
-
-    def ticket_created(self, ticket: Ticket) -> None:
-        self.tickets_created.labels(department=ticket.department or "triage").inc()
-        self.confidence.observe(ticket.confidence)
 
     def exposition(self) -> bytes:
         """The text Prometheus scrapes."""

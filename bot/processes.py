@@ -1,8 +1,9 @@
 """The long-running processes: ``run`` (web + jobs in one process) and ``worker`` (jobs only).
 
-SIGTERM and SIGINT stop them gracefully, within a few seconds: the dispatcher finishes the send in
-flight and hands the rest of its claimed batch back to the queue at once (another worker takes it
-now, not after the lease), the scheduler lets running jobs finish, and the web server stops
+SIGTERM and SIGINT stop them gracefully, within a few seconds: the intake thread finishes the batch
+of complaints in hand, the dispatcher finishes the send in flight and hands the rest of its claimed
+batch back to the queue at once (another worker takes it now, not after the lease), the scheduler
+lets running jobs finish, and the web server stops
 accepting and waits for the requests in flight. The process then exits 0. Under gunicorn (the
 Procfile's ``web``) gunicorn's own SIGTERM handling does the web part (``--graceful-timeout``).
 """
@@ -19,6 +20,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from bot.app import App
+from bot.intake import run_intake
 from bot.scheduler import build_scheduler
 from bot.web import create_web_app
 
@@ -62,17 +64,28 @@ def _stop_on_signals(stop: threading.Event) -> None:
     signal.signal(signal.SIGINT, handler)
 
 
+def start_intake(app: App, stop: threading.Event) -> threading.Thread:
+    """The thread that opens the tickets of accepted complaints (see :mod:`bot.intake`)."""
+    thread = threading.Thread(
+        target=run_intake, args=(app.intake, stop, app.dispatcher.run_once), name="intake", daemon=True
+    )
+    thread.start()
+    return thread
+
+
 def run_worker(app: App) -> None:
-    """Scheduler and outbox dispatcher until a stop signal."""
+    """Intake, scheduler and outbox dispatcher until a stop signal."""
     stop = threading.Event()
     _stop_on_signals(stop)
     scheduler = build_scheduler(app)
     scheduler.start()
+    intake = start_intake(app, stop)
     log.info("worker started")
     try:
         stop.wait()
     finally:
         app.dispatcher.stop()
+        intake.join()  # the batch in hand is finished: its complaints are tickets or still waiting
         scheduler.shutdown(wait=True)
         log.info("worker stopped")
 
@@ -87,6 +100,7 @@ def run_all(app: App, host: str = "0.0.0.0") -> None:  # noqa: S104 - a server l
     serving = threading.Thread(target=server.serve_forever, name="web", daemon=True)
     scheduler = build_scheduler(app)
     scheduler.start()
+    intake = start_intake(app, stop)
     serving.start()
     extra = [start() for start in app.background]
     log.info("listening on port %d", app.config.port)
@@ -100,5 +114,6 @@ def run_all(app: App, host: str = "0.0.0.0") -> None:  # noqa: S104 - a server l
         server.server_close()
         for stop_extra in extra:
             stop_extra()
+        intake.join()
         scheduler.shutdown(wait=True)
         log.info("stopped")

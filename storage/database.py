@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Creates an engine with the settings each backend needs to be safe under concurrent writers."""
+    """Creates an engine with the settings each backend needs to be safe under concurrent writers,
+    and across a fork (gunicorn ``--preload`` builds the app once, then forks its workers)."""
     parsed = make_url(url)
     # Bound parameters hold complaint texts: keep them out of error messages and logs.
     kwargs.setdefault("hide_parameters", True)
@@ -18,6 +21,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, pool_pre_ping=True, **kwargs)
         if parsed.get_backend_name() == "postgresql":
             event.listen(engine, "before_cursor_execute", _without_nul, retval=True)
+        _fresh_connections_after_fork(engine)
         return engine
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
@@ -40,7 +44,22 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     def _on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
+    _fresh_connections_after_fork(engine)
     return engine
+
+
+def _fresh_connections_after_fork(engine: Engine) -> None:
+    """A forked child must not use its parent's pooled connections (both would talk over one
+    socket or SQLite handle): the child forgets them, without closing them for the parent, and
+    opens its own. Held weakly, so engines disposed of in tests are not kept alive."""
+    ref = weakref.ref(engine)
+
+    def forget() -> None:
+        alive = ref()
+        if alive is not None:
+            alive.dispose(close=False)
+
+    os.register_at_fork(after_in_child=forget)
 
 
 NUL_STAND_IN = "\ufffd"

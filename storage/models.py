@@ -121,6 +121,31 @@ class InboundEventRow(Base):
     __table_args__ = (UniqueConstraint("platform", "event_id", name="uq_inbound_events_platform_event"),)
 
 
+class InboxRow(Base):
+    """A complaint accepted from a platform and not yet made a ticket: the web process stores the
+    signed event here and acknowledges; a worker claims it, opens the ticket and deletes the row.
+    The unique key makes a platform's retry of an event still waiting here a no-op; once the row is
+    gone, ``inbound_events`` catches the retry."""
+
+    __tablename__ = "inbox"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    event_id: Mapped[str] = mapped_column(String(128))
+    forwarder: Mapped[str] = mapped_column(String(128))
+    message: Mapped[dict[str, Any]] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    available_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    """When a worker may take it: at once, then after a claim's lease or a failure's backoff."""
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (
+        UniqueConstraint("platform", "event_id", name="uq_inbox_platform_event"),
+        Index("ix_inbox_available_at", "available_at"),
+        Index("ix_inbox_platform_forwarder", "platform", "forwarder"),
+    )
+
+
 class TicketEventRow(Base):
     """The audit log: who did what to which ticket, and when."""
 

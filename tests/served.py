@@ -53,10 +53,18 @@ class Served:
             return error.code, error.read().decode(), dict(error.headers)
 
     def post_slack(self, body: dict[str, Any], *, retry: int | None = None) -> int:
-        return post_slack(self.url, body, retry=retry)
+        """Posts a signed Slack event; then the worker's intake opens the tickets of what was accepted."""
+        try:
+            return post_slack(self.url, body, retry=retry)
+        finally:
+            self.app.intake.drain()
 
     def post_line(self, *events: dict[str, Any]) -> int:
-        return post_line(self.url, *events)
+        """Posts a signed LINE webhook; then the worker's intake opens the tickets of what was accepted."""
+        try:
+            return post_line(self.url, *events)
+        finally:
+            self.app.intake.drain()
 
 
 def post(url: str, raw: bytes, headers: dict[str, str]) -> int:

@@ -2,13 +2,14 @@
 
 The SDK's ``WebhookParser`` checks the signature with the channel secret and parses the events
 (unknown types become ``UnknownEvent``). Each event is handled once: its ``webhookEventId`` is
-recorded in the database, so LINE's redeliveries change nothing. Every answer goes through the
-outbox with the event's reply token, which the sender uses before falling back to a push.
+recorded in the database, so LINE's redeliveries change nothing. A complaint is stored in the
+inbox and a worker opens its ticket (:mod:`bot.intake`), so the webhook answers at once. Every
+answer goes through the outbox with the event's reply token, which the sender uses before falling
+back to a push.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import re
 import traceback
@@ -145,9 +146,9 @@ class LineWebhook:
             received_at=self.app.clock.now(),
             reply_token=event.reply_token or None,
         )
-        # DuplicateEvent: this event id was handled already, as something other than a complaint.
-        with contextlib.suppress(DuplicateEvent):
-            self.app.service.intake(incoming)
+        # Stored for a worker, which opens the ticket and answers with the reply token (valid
+        # for a minute; the sender falls back to a push). A redelivery is a no-op here or there.
+        self.app.intake.accept(incoming)
 
     def handle_history(self, event: Any, command: str) -> None:
         if not self.first_time(event):
@@ -182,6 +183,8 @@ class LineWebhook:
         source, message = event.source, event.message
         ticket = None
         if message.type in ATTACHABLE and source.user_id:
+            # The complaint this photo follows may still wait in the inbox (often the same webhook).
+            self.app.intake.process(platform=LINE, forwarder=str(source.user_id))
             ticket = self.app.service.attach(
                 LINE, str(source.user_id), str(message.type), str(message.id), within=ATTACH_WINDOW
             )

@@ -2,12 +2,14 @@
 
 ``register(web, app)`` mounts ``POST /slack/events`` (HTTP mode, signing secret) and, when
 ``SLACK_APP_TOKEN`` is set, adds Socket Mode to the app's background parts. Handlers only
-translate: they call :class:`~bot.triage.TriageService` and acknowledge. The core's work is quick
-and happens before the acknowledgement (bolt's ``process_before_response``), so Slack's 3 seconds
-hold and a failure answers 500, which Slack retries; everything the bot posts goes through the
-outbox. Retries are deduplicated in the database by the complaint's source message
-(``channel:ts``), which also makes a message that is both posted in an intake channel and
-mentioning the bot one ticket, not two.
+translate: they call :class:`~bot.triage.TriageService` and acknowledge. A complaint posted or
+mentioned in a channel is stored in the inbox and acknowledged; a worker opens its ticket a moment
+later (:mod:`bot.intake`). Shortcuts, the complaint form and buttons do their work before the
+acknowledgement (bolt's ``process_before_response``): the person is waiting for the answer. A
+failure answers 500, which Slack retries; everything the bot posts goes through the outbox.
+Retries are deduplicated in the database by the complaint's source message (``channel:ts``), which
+also makes a message that is both posted in an intake channel and mentioning the bot one ticket,
+not two.
 """
 
 from __future__ import annotations
@@ -187,7 +189,7 @@ class SlackAdapter:
             replies = client.conversations_replies(channel=channel, ts=thread, limit=1)
             messages = replies.get("messages") or []
             text, source = (messages[0].get("text", ""), thread) if messages else (text, source)
-        self._intake(f"{channel}:{source}", channel, user, to_plain(text), thread or ts)
+        self._accept(f"{channel}:{source}", channel, user, to_plain(text), thread or ts)
 
     def handle_message(self, event: dict[str, Any], context: Any) -> None:
         if event.get("bot_id") or event.get("subtype") not in NEW_TEXT_SUBTYPES:
@@ -201,9 +203,9 @@ class SlackAdapter:
         elif event.get("subtype") == "file_share" and not text.strip():
             return  # a photo without words is not a complaint of its own
         elif event.get("channel_type") == "im":
-            self._intake(f"{channel}:{ts}", channel, user, text, None)
+            self._accept(f"{channel}:{ts}", channel, user, text, None)
         elif channel in self.intake_channels:
-            self._intake(f"{channel}:{ts}", channel, user, text, ts)
+            self._accept(f"{channel}:{ts}", channel, user, text, ts)
 
     def handle_send_to_triage(self, ack: Any, shortcut: dict[str, Any], client: WebClient) -> None:
         """The message shortcut: the complaint is the message it was used on."""
@@ -263,6 +265,10 @@ class SlackAdapter:
             self.service.reassign(result.ticket.ref, user, department)
         ack()
 
+    def _accept(self, event_id: str, channel: str, user: str, text: str, thread: str | None) -> None:
+        """A complaint from the Events API: stored for a worker, which opens its ticket."""
+        self.app.intake.accept(self._message(event_id, channel, user, text, thread))
+
     def _intake(
         self,
         event_id: str,
@@ -274,7 +280,24 @@ class SlackAdapter:
         source_url: str | None = None,
         source_author: str | None = None,
     ) -> IntakeResult:
-        message = IncomingMessage(
+        """A complaint from a shortcut or the form: the ticket is opened before the answer."""
+        message = self._message(
+            event_id, channel, user, text, thread, source_url=source_url, source_author=source_author
+        )
+        return self.service.intake(message)
+
+    def _message(
+        self,
+        event_id: str,
+        channel: str,
+        user: str,
+        text: str,
+        thread: str | None,
+        *,
+        source_url: str | None = None,
+        source_author: str | None = None,
+    ) -> IncomingMessage:
+        return IncomingMessage(
             platform=PLATFORM,
             event_id=event_id,
             channel=channel,
@@ -285,7 +308,6 @@ class SlackAdapter:
             source_url=source_url,
             source_author=source_author,
         )
-        return self.service.intake(message)
 
     @staticmethod
     def _permalink(client: WebClient, channel: str, ts: str) -> str | None:

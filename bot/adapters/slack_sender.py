@@ -156,6 +156,15 @@ class SlackSender:
                 response = self.client.chat_update(
                     channel=message.channel, ts=edit_message_id, text=text, blocks=blocks
                 )
+            elif message.data.get("ephemeral_to"):  # for one person's eyes (a refused complaint)
+                response = self.client.chat_postEphemeral(
+                    channel=message.channel,
+                    user=str(message.data["ephemeral_to"]),
+                    text=text,
+                    blocks=blocks,
+                    thread_ts=message.thread,
+                )
+                return SendResult(message_id=None)
             else:
                 response = self.client.chat_postMessage(
                     channel=message.channel,

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from bot.clock import FakeClock
 from storage.models import DigestRow, OutboxRow, ReminderRow
-from tests.served import Served, line_text, served, slack_mention
+from tests.served import Served, line_text, post_line, served, slack_mention
 
 
 def scrape(site: Served) -> tuple[str, dict[tuple[str, frozenset[tuple[str, str]]], float]]:
@@ -50,7 +50,7 @@ def test_metrics_count_tickets_requests_confidence_and_the_outbox(database_url: 
         body, samples = scrape(site)
 
         assert re.search(r"^# TYPE \S*ticket\S* ", body, re.MULTILINE)
-        created = "triage_tickets_created_total"
+        created = "triage_tickets_created"
         assert value(samples, created, department="logistics") == 1
         assert value(samples, created, department="billing") == 1
         assert value(samples, created, department="triage") == 1
@@ -66,6 +66,7 @@ def test_metrics_count_tickets_requests_confidence_and_the_outbox(database_url: 
         latency = "triage_http_request_duration_seconds"
         assert value(samples, latency + "_count", endpoint="/slack/events") == 2
         assert value(samples, latency + "_sum", endpoint="/line/webhook") > 0
+        assert value(samples, "triage_intake_waiting") == 0
         waiting = outbox_count(site, "pending")
         assert waiting >= 6  # a reply and a card for each of the three tickets
         assert value(samples, "triage_outbox_pending") == waiting
@@ -80,6 +81,12 @@ def test_metrics_count_tickets_requests_confidence_and_the_outbox(database_url: 
         assert value(samples, "triage_outbox_pending") == outbox_count(site, "pending", "sending") == 0
         assert value(samples, "triage_outbox_dead_letters") == 1
         assert value(samples, requests, endpoint="/metrics", method="GET", status="200") == 1
+
+        # Acknowledged, not yet a ticket: what the worker has still to do.
+        assert post_line(site.url, line_text("01LINE0003", "返品したいです")) == 200
+        _, samples = scrape(site)
+        assert value(samples, "triage_intake_waiting") == 1
+        assert sum(v for (name, _), v in samples.items() if name == created) == 3
 
 
 def test_metrics_count_reminders_and_digests_from_the_database(database_url: str) -> None:

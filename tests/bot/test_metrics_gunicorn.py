@@ -24,14 +24,15 @@ from tests.served import LINE_SECRET, LINE_TOKEN, line_text, post_line
 STARTUP_SECONDS = 120
 
 
-def tickets_created(base: str) -> float:
+def webhooks_answered(base: str) -> float:
+    """The LINE webhooks answered, as a scrape of whichever worker answers it counts them."""
     with urllib.request.urlopen(base + "/metrics", timeout=10) as response:  # noqa: S310 - loopback
         body = response.read().decode()
     return sum(
         sample.value
         for family in text_string_to_metric_families(body)
         for sample in family.samples
-        if sample.name == "triage_tickets_created_total"
+        if sample.name == "triage_http_requests_total" and sample.labels["endpoint"] == "/line/webhook"
     )
 
 
@@ -75,7 +76,7 @@ def test_two_gunicorn_workers_report_the_same_totals(tmp_path: Path) -> None:
         try:
             wait_until_serving(base, child)
             sent = 0
-            # Concurrent requests keep both sync workers busy, so both count tickets. The second
+            # Concurrent requests keep both sync workers busy, so both count requests. The second
             # worker may still be training its model when the first answers: keep sending until
             # both have counted (each has its own file), for as long as a slow start may take.
             deadline = time.monotonic() + 120
@@ -94,7 +95,7 @@ def test_two_gunicorn_workers_report_the_same_totals(tmp_path: Path) -> None:
                         break
             assert len(counting) >= 2, "one worker took every request"
 
-            assert [tickets_created(base) for _ in range(6)] == [sent] * 6
+            assert [webhooks_answered(base) for _ in range(6)] == [sent] * 6
         finally:
             child.send_signal(signal.SIGTERM)
             child.wait(30)

@@ -82,7 +82,16 @@ def gunicorn(
     """The Procfile's ``web``: gunicorn serving ``app`` on loopback."""
     return processes.start(
         name,
-        *(sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "5"),
+        *(
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--preload",
+            "--graceful-timeout",
+            "5",
+        ),
         *("--workers", str(workers), "--threads", str(threads), app),
     )
 

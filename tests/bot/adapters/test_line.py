@@ -67,6 +67,8 @@ class Line:
                 return int(response.status)
         except urllib.error.HTTPError as error:
             return error.code
+        finally:  # the worker's intake opens the tickets of what was accepted, as it does a moment later
+            self.app.intake.drain()
 
     def deliver(self) -> Any:
         return self.app.dispatcher.drain()
@@ -560,7 +562,28 @@ def test_the_managers_hear_when_the_push_quota_runs_low(sqlite_url: str) -> None
         assert watch.check(line.clock.now()) is None  # unreadable: no crash, no warning
 
 
-def test_an_unexpected_failure_is_answered_and_left_for_redelivery(
+def test_a_complaint_that_cannot_be_stored_is_answered_and_left_for_redelivery(
+    line: Line, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    real_add = line.app.intake.inbox.add
+
+    def broken(message: Any) -> Any:
+        raise RuntimeError(f"database said: {message.text}")
+
+    monkeypatch.setattr(line.app.intake.inbox, "add", broken)
+    first = text(COMPLAINT, "01EV0090")
+    assert line.post(body(first)) == 500  # LINE redelivers it
+    assert COMPLAINT not in caplog.text and "RuntimeError" in caplog.text
+    line.deliver()
+    assert "処理中にエラーが起きました" in line.texts()[-1]
+
+    monkeypatch.setattr(line.app.intake.inbox, "add", real_add)
+    first["deliveryContext"]["isRedelivery"] = True
+    assert line.post(body(first)) == 200
+    assert len(line.tickets()) == 1
+
+
+def test_a_complaint_the_worker_fails_on_waits_and_becomes_one_ticket_later(
     line: Line, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     real_intake = line.app.service.intake
@@ -569,13 +592,17 @@ def test_an_unexpected_failure_is_answered_and_left_for_redelivery(
         raise RuntimeError(f"database said: {message.text}")
 
     monkeypatch.setattr(line.app.service, "intake", broken)
-    first = text(COMPLAINT, "01EV0090")
-    assert line.post(body(first)) == 500  # LINE redelivers it
-    assert COMPLAINT not in caplog.text and "RuntimeError" in caplog.text
-    line.deliver()
-    assert "処理中にエラーが起きました" in line.texts()[-1]
+    first = text(COMPLAINT, "01EV0091")
+    assert line.post(body(first)) == 200  # accepted: stored, so LINE need not redeliver
 
+    assert line.tickets() == [] and line.app.intake.inbox.waiting() == 1
+    assert COMPLAINT not in caplog.text and "01EV0091" in caplog.text
     monkeypatch.setattr(line.app.service, "intake", real_intake)
+    line.clock.advance(timedelta(seconds=2))
+    line.app.intake.drain()
+    (ticket,) = line.tickets()
     first["deliveryContext"]["isRedelivery"] = True
     assert line.post(body(first)) == 200
-    assert len(line.tickets()) == 1
+    assert line.tickets() == [ticket]
+    line.deliver()
+    assert any(f"#{ticket.ref}" in said for said in line.texts())

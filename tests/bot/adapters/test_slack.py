@@ -68,7 +68,8 @@ class Slack:
         secret: str = SECRET,
         timestamp: int | None = None,
     ) -> tuple[int, str]:
-        """Signs ``body`` with slack_sdk's own code and posts it to /slack/events."""
+        """Signs ``body`` with slack_sdk's own code and posts it to /slack/events; then the worker's
+        intake opens the tickets of what was accepted, as the worker does a moment later."""
         if isinstance(body, str):
             raw, ctype = body, "application/json"
         elif form:
@@ -91,6 +92,8 @@ class Slack:
                 return response.status, response.read().decode()
         except urllib.error.HTTPError as error:
             return error.code, error.read().decode()
+        finally:
+            self.app.intake.drain()
 
     def action(self, action_id: str, value: str, *, select: bool = False) -> tuple[int, str]:
         body = payload("block_actions")
@@ -458,13 +461,13 @@ def test_app_home_shows_the_open_tickets(slack: Slack) -> None:
 # -- errors ---------------------------------------------------------------------------------------
 
 
-def test_an_unexpected_failure_answers_500_and_logs_the_event_id_but_not_the_text(
+def test_a_complaint_that_cannot_be_stored_answers_500_and_logs_the_event_id_but_not_the_text(
     slack: Slack, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     def broken(message: Any) -> Any:
         raise RuntimeError(f"database down while storing {message.text}")
 
-    monkeypatch.setattr(slack.app.service, "intake", broken)
+    monkeypatch.setattr(slack.app.intake.inbox, "add", broken)
     caplog.set_level(logging.INFO)
 
     assert slack.post(payload("app_mention"))[0] == 500  # so that Slack retries later
@@ -473,6 +476,33 @@ def test_an_unexpected_failure_answers_500_and_logs_the_event_id_but_not_the_tex
     assert "届きません" not in caplog.text and "xoxb-1-test" not in caplog.text
     (answer,) = slack.api.to("chat.postEphemeral")
     assert "Ev0MENTION01" in answer["text"]
+
+
+def test_a_complaint_the_worker_fails_on_waits_and_becomes_one_ticket_later(
+    slack: Slack, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    real_intake = slack.app.service.intake
+
+    def broken(message: Any) -> Any:
+        raise RuntimeError(f"database said: {message.text}")
+
+    monkeypatch.setattr(slack.app.service, "intake", broken)
+    event = payload("app_mention")
+    assert slack.post(event)[0] == 200  # accepted: Slack must not retry
+
+    assert slack.tickets() == [] and slack.app.intake.inbox.waiting() == 1
+    source = f"{event['event']['channel']}:{event['event']['ts']}"  # the complaint's key
+    assert source in caplog.text and "RuntimeError" in caplog.text
+    assert "届きません" not in caplog.text
+    monkeypatch.setattr(slack.app.service, "intake", real_intake)
+    assert slack.post(payload("app_mention"), retry=1)[0] == 200
+    assert slack.tickets() == []  # still waiting out its retry delay
+
+    slack.clock.advance(timedelta(seconds=2))
+    slack.app.intake.drain()
+    assert len(slack.tickets()) == 1 and slack.app.intake.inbox.waiting() == 0
+    slack.post(payload("app_mention"), retry=2)
+    assert len(slack.tickets()) == 1
 
 
 # -- delivery ---------------------------------------------------------------------------------------

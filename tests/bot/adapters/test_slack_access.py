@@ -210,6 +210,7 @@ def test_app_home_shows_the_users_teams_tickets_and_managers_see_all(slack: Slac
 def test_a_complaint_from_someone_without_a_role_is_refused_and_logged(slack: Slack) -> None:
     event = payload("app_mention", user=OUTSIDER, text="<@U0BOT> 配送が遅い")
     assert slack.post(event)[0] == 200
+    slack.deliver()
 
     assert slack.tickets() == []
     (told,) = slack.api.to("chat.postEphemeral")

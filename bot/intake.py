@@ -1,0 +1,166 @@
+"""Accepting complaints fast and opening their tickets right after.
+
+Slack and LINE want an answer within seconds and retry when it is late; classifying the text and
+writing the ticket, its audit row and its messages takes milliseconds of CPU each. So the web
+process only checks the text and stores the signed event (:meth:`Intake.accept`, one INSERT) and
+acknowledges; a worker thread (the ``worker`` process, or inside ``triage-bot run``) takes the
+waiting complaints in batches (:meth:`Intake.process`) and opens their tickets. A complaint is
+never lost in between: it is in the database before the platform hears "OK", and a worker that
+dies mid-batch leaves its rows to be taken again after the lease (the event key makes the second
+try a no-op).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import traceback
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+
+from bot.domain import DuplicateEvent, EmptyComplaint, IncomingMessage, OutboundMessage, TriageError
+from bot.i18n import Translator
+from bot.ports import Clock, Store
+from bot.triage import IntakeResult, TriageService
+from classifiers.text import clean
+from storage.inbox import Accepted, SqlInbox
+
+log = logging.getLogger(__name__)
+
+Outcome = IntakeResult | TriageError | None
+"""What became of one complaint: its ticket, why it was refused, or nothing (not a complaint)."""
+
+BATCH = 50
+MAX_RETRY_DELAY = timedelta(minutes=10)
+IDLE_POLL_SECONDS = 0.2
+"""How often an idle worker looks for new complaints: the card follows the acknowledgement by
+about this much."""
+
+
+class Intake:
+    def __init__(
+        self,
+        inbox: SqlInbox,
+        service: TriageService,
+        store: Store,
+        clock: Clock,
+        translator: Translator,
+        *,
+        batch: int = BATCH,
+    ) -> None:
+        self.inbox = inbox
+        self.service = service
+        self.store = store
+        self.clock = clock
+        self.t = translator
+        self.batch = batch
+
+    def accept(self, message: IncomingMessage) -> bool:
+        """Stores a forwarded complaint for a worker; False when this event is already waiting.
+
+        Raises:
+            EmptyComplaint: nothing but whitespace or control characters (answered at once).
+        """
+        if not clean(message.text):
+            raise EmptyComplaint()
+        return self.inbox.add(message)
+
+    def process(self, *, platform: str | None = None, forwarder: str | None = None) -> int:
+        """Opens the tickets of up to one batch of waiting complaints; returns how many it took."""
+        claimed = self.inbox.claim(self.clock.now(), self.batch, platform=platform, forwarder=forwarder)
+        if not claimed:
+            return 0
+        try:
+            outcomes = self._open([item.message for item in claimed])
+        except Exception as exc:
+            # One bad complaint must not hold the others back: each on its own, the failing one retried.
+            log.warning("intake batch failed (%s); taking its complaints one by one", type(exc).__name__)
+            for item in claimed:
+                self._process_one(item)
+            return len(claimed)
+        self._finish(claimed, outcomes)
+        return len(claimed)
+
+    def drain(self) -> int:
+        """Processes until nothing is waiting now (the console, tests, a stopping worker's peers)."""
+        total = 0
+        while taken := self.process():
+            total += taken
+        return total
+
+    def _process_one(self, item: Accepted) -> None:
+        try:
+            outcomes = self._open([item.message])
+        except Exception as exc:
+            self.inbox.failed(item.id, retry_at(self.clock.now(), item.attempts), type(exc).__name__)
+            # Where it failed, not the message: a database error's text can quote the complaint.
+            log.error(
+                "complaint %s could not be opened (attempt %d); it waits and is tried again: %s\n%s",
+                item.message.event_id,
+                item.attempts,
+                type(exc).__name__,
+                "".join(traceback.format_tb(exc.__traceback__)),
+                extra={"event_id": item.message.event_id, "attempts": item.attempts},
+            )
+            return
+        self._finish([item], outcomes)
+
+    def _open(self, messages: Sequence[IncomingMessage]) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        for message in messages:
+            try:
+                outcomes.append(self.service.intake(message))
+            except TriageError as error:
+                outcomes.append(error)
+            except DuplicateEvent:  # the event id was handled already as something else (LINE)
+                outcomes.append(None)
+        return outcomes
+
+    def _finish(self, claimed: Sequence[Accepted], outcomes: Sequence[Outcome]) -> None:
+        refusals = [
+            (item.message, outcome)
+            for item, outcome in zip(claimed, outcomes, strict=True)
+            if isinstance(outcome, TriageError)
+        ]
+        if refusals:
+            self._tell(refusals)
+        self.inbox.done([item.id for item in claimed])
+
+    def _tell(self, refusals: Sequence[tuple[IncomingMessage, TriageError]]) -> None:
+        """The forwarder hears why a complaint was not opened (Slack: only them; LINE: by reply)."""
+        now = self.clock.now()
+        with self.store.transaction() as uow:
+            for message, error in refusals:
+                log.info("complaint refused: %s", error.text_key, extra={"event_id": message.event_id})
+                data: dict[str, str] = {"ephemeral_to": message.forwarder}
+                if message.reply_token:
+                    data = {"reply_token": message.reply_token}
+                text = self.t(error.text_key, **error.params)
+                uow.queue(
+                    OutboundMessage(
+                        message.platform, message.channel, "notice", text, data, None, message.thread
+                    ),
+                    now,
+                )
+
+
+def run_intake(intake: Intake, stop: threading.Event, after_batch: Callable[[], object]) -> None:
+    """The worker's loop: batches while complaints wait, a short sleep when none do. After each
+    batch ``after_batch`` (one round of outbox delivery) sends the new cards without waiting for
+    the delivery job."""
+    while not stop.is_set():
+        try:
+            taken = intake.process()
+            if taken:
+                after_batch()
+        except Exception as exc:  # the database away: try again shortly, never stop the loop
+            log.warning("intake could not claim complaints: %s", type(exc).__name__)
+            stop.wait(1.0)
+            continue
+        if not taken:
+            stop.wait(IDLE_POLL_SECONDS)
+
+
+def retry_at(now: datetime, attempts: int) -> datetime:
+    """When a complaint that failed ``attempts`` times is tried again: 2, 4, 8 s... up to 10 min."""
+    return now + min(timedelta(seconds=2**attempts), MAX_RETRY_DELAY)
