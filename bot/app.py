@@ -17,7 +17,7 @@ from bot.cards import CardWriter
 from bot.config import Config
 from bot.digest import DigestBuilder
 from bot.i18n import Translator
-from bot.intake import Intake
+from bot.inbox import Intake
 from bot.learning import Learner, ModelHolder
 from bot.masking import DEFAULT_ORDER_PATTERNS, Masker
 from bot.metrics import Metrics

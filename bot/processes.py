@@ -20,7 +20,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from bot.app import App
-from bot.intake import run_intake
+from bot.inbox import run_intake
 from bot.scheduler import build_scheduler
 from bot.web import create_web_app
 
@@ -65,7 +65,7 @@ def _stop_on_signals(stop: threading.Event) -> None:
 
 
 def start_intake(app: App, stop: threading.Event) -> threading.Thread:
-    """The thread that opens the tickets of accepted complaints (see :mod:`bot.intake`)."""
+    """The thread that opens the tickets of accepted complaints (see :mod:`bot.inbox`)."""
     thread = threading.Thread(
         target=run_intake, args=(app.intake, stop, app.dispatcher.run_once), name="intake", daemon=True
     )

@@ -3,7 +3,7 @@
 The SDK's ``WebhookParser`` checks the signature with the channel secret and parses the events
 (unknown types become ``UnknownEvent``). Each event is handled once: its ``webhookEventId`` is
 recorded in the database, so LINE's redeliveries change nothing. A complaint is stored in the
-inbox and a worker opens its ticket (:mod:`bot.intake`), so the webhook answers at once. Every
+inbox and a worker opens its ticket (:mod:`bot.inbox`), so the webhook answers at once. Every
 answer goes through the outbox with the event's reply token, which the sender uses before falling
 back to a push.
 """

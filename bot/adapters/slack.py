@@ -4,7 +4,7 @@
 ``SLACK_APP_TOKEN`` is set, adds Socket Mode to the app's background parts. Handlers only
 translate: they call :class:`~bot.triage.TriageService` and acknowledge. A complaint posted or
 mentioned in a channel is stored in the inbox and acknowledged; a worker opens its ticket a moment
-later (:mod:`bot.intake`). Shortcuts, the complaint form and buttons do their work before the
+later (:mod:`bot.inbox`). Shortcuts, the complaint form and buttons do their work before the
 acknowledgement (bolt's ``process_before_response``): the person is waiting for the answer. A
 failure answers 500, which Slack retries; everything the bot posts goes through the outbox.
 Retries are deduplicated in the database by the complaint's source message (``channel:ts``), which

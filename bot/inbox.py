@@ -1,4 +1,4 @@
-"""Accepting complaints fast and opening their tickets right after.
+"""The inbox's two ends: accepting complaints fast (web) and opening their tickets right after (worker).
 
 Slack and LINE want an answer within seconds and retry when it is late; classifying the text and
 writing the ticket, its audit row and its messages takes milliseconds of CPU each. So the web
