@@ -9,18 +9,15 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.access import Forbidden, Guard, Permission
 from bot.cards import CardWriter
 from bot.config import Config
 from bot.domain import (
-    MAX_COMPLAINT_CHARS,
     AuditEntry,
     DuplicateEvent,
-    EmptyComplaint,
     IncomingMessage,
     InvalidArgument,
     OutboundMessage,
@@ -30,58 +27,17 @@ from bot.domain import (
     UnknownDepartment,
     UnknownTicket,
 )
-from bot.masking import DEFAULT_ORDER_PATTERNS
+from bot.intake import Draft, IntakeOutcome, created_detail, new_ticket
+from bot.intake import IntakeResult as IntakeResult
 from bot.ports import Classifier, Clock, EventKey, Prediction, Store, UnitOfWork
-from bot.priority import REPEAT_CONTACTS, REPEAT_WINDOW_DAYS, detect_flags, extract_order_number, is_priority
+from bot.priority import REPEAT_WINDOW_DAYS
 from bot.routing import Directory
 from bot.sla import SlaPolicies
-from classifiers.text import clean, detect_language
 
 log = logging.getLogger(__name__)
 
 Target = tuple[str, str]
 Change = Callable[[Ticket, datetime], dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class IntakeResult:
-    ticket: Ticket
-    created: bool
-    reply: str
-
-
-IntakeOutcome = IntakeResult | TriageError | DuplicateEvent
-"""What ``intake_many`` gives for each message: ``DuplicateEvent`` when its event id was recorded
-before without a ticket (LINE records the events that are not complaints)."""
-
-
-@dataclass
-class _Draft:
-    """A message that passed the checks, on its way to an outcome."""
-
-    index: int
-    message: IncomingMessage
-    text: str
-    flags: tuple[str, ...]
-    ticket: Ticket | None = None
-    """The ticket this message opened."""
-    duplicate_of: Ticket | None = None
-    """The ticket an earlier delivery of the same event opened."""
-    reply: str = ""
-
-    @property
-    def key(self) -> EventKey:
-        return self.message.platform, self.message.event_id
-
-    @property
-    def received_at(self) -> datetime:
-        return self.message.received_at.astimezone(UTC)
-
-    @property
-    def created(self) -> Ticket:
-        if self.ticket is None:
-            raise LookupError(self.key)
-        return self.ticket
 
 
 class TriageService:
@@ -136,13 +92,13 @@ class TriageService:
         other error rolls back the whole batch, which is then safe to retry.
         """
         outcomes: list[IntakeOutcome | None] = [None] * len(messages)
-        drafts: list[_Draft] = []
+        drafts: list[Draft] = []
         for index, message in enumerate(messages):
             try:
                 drafts.append(self._draft(index, message))
             except TriageError as error:
                 outcomes[index] = error
-        created: list[_Draft] = []
+        created: list[Draft] = []
         if drafts:
             predictions = self.classifier.predict_many([draft.text for draft in drafts])
             with self.store.transaction() as uow:
@@ -154,21 +110,15 @@ class TriageService:
             self._created(draft)
         return [outcome for outcome in outcomes if outcome is not None]
 
-    def _draft(self, index: int, message: IncomingMessage) -> _Draft:
+    def _draft(self, index: int, message: IncomingMessage) -> Draft:
         """The checks of a message, before anything is written (a refusal is audited on its own)."""
         if self.guard is not None:
             self.guard.require(message.forwarder, Permission.FORWARD, "forward")
-        text = clean(message.text)
-        if not text:
-            raise EmptyComplaint()
-        flags = detect_flags(text)
-        if len(text) > MAX_COMPLAINT_CHARS:
-            text, flags = text[:MAX_COMPLAINT_CHARS], (*flags, "truncated")
-        return _Draft(index, message, text, flags)
+        return Draft.of(index, message)
 
     def _open_tickets(
-        self, uow: UnitOfWork, drafts: Sequence[_Draft], predictions: Sequence[Prediction]
-    ) -> list[_Draft]:
+        self, uow: UnitOfWork, drafts: Sequence[Draft], predictions: Sequence[Prediction]
+    ) -> list[Draft]:
         """Decides each draft's outcome; returns the drafts that open a ticket, with their tickets."""
         events = {draft.key: draft.received_at for draft in reversed(drafts)}  # the first arrival
         recorded = uow.record_events(events)
@@ -182,56 +132,19 @@ class TriageService:
             if draft.key in known:
                 draft.duplicate_of = known[draft.key]
             elif draft.key in recorded:
-                draft.ticket = known[draft.key] = self._new_ticket(draft, prediction, times)
+                draft.ticket = known[draft.key] = new_ticket(draft, prediction, times, self.config, self.sla)
                 created.append(draft)
             # else: recorded before without a ticket (see ``_outcome``)
         uow.add_tickets([draft.created for draft in created])
         uow.attach_events({draft.key: draft.created.ref for draft in created})
         return created
 
-    def _new_ticket(self, draft: _Draft, prediction: Prediction, times: dict[str, list[datetime]]) -> Ticket:
-        message, text, at = draft.message, draft.text, draft.received_at
-        needs_triage = (
-            prediction.department is None or prediction.confidence < self.config.classifier_threshold
-        )
-        policy = self.sla.for_department(None if needs_triage else prediction.department)
-        flags = self._repeat_flag(times, message.customer, at, draft.flags)
-        due_at = policy.deadline(at)
-        return Ticket(
-            ref=0,
-            platform=message.platform,
-            channel=message.channel,
-            thread=message.thread,
-            forwarder=message.forwarder,
-            customer=message.customer,
-            text=text,
-            language=detect_language(text),
-            department=prediction.department,
-            confidence=prediction.confidence,
-            needs_triage=needs_triage,
-            priority=is_priority(flags),
-            flags=flags,
-            created_at=at,
-            due_at=due_at,
-            remind_at=policy.first_reminder(due_at),
-            source_url=message.source_url,
-            source_author=message.source_author,
-            order_number=extract_order_number(text, self.config.order_patterns or DEFAULT_ORDER_PATTERNS),
-            guesses=tuple((name, round(p, 3)) for name, p in prediction.ranking[:3]),
-        )
-
-    def _write_created(self, uow: UnitOfWork, created: Sequence[_Draft], now: datetime) -> None:
+    def _write_created(self, uow: UnitOfWork, created: Sequence[Draft], now: datetime) -> None:
         """Each new ticket's audit event, the forwarder's reply and the team cards."""
         entries, queued = [], []
         for draft in created:
             ticket, message = draft.created, draft.message
-            detail = {
-                "department": ticket.department,
-                "confidence": round(ticket.confidence, 3),
-                "needs_triage": ticket.needs_triage,
-                "event": f"{message.platform}:{message.event_id}",
-            }
-            entries.append(AuditEntry(ticket.ref, now, message.forwarder, "created", detail))
+            entries.append(AuditEntry(ticket.ref, now, message.forwarder, "created", created_detail(draft)))
             draft.reply = self.writer.reply(ticket)
             data = self.writer.reply_data(ticket)
             if message.reply_token:
@@ -245,7 +158,7 @@ class TriageService:
         uow.audit_many(entries)
         uow.queue_many(queued, now)
 
-    def _outcome(self, draft: _Draft) -> IntakeOutcome:
+    def _outcome(self, draft: Draft) -> IntakeOutcome:
         if draft.ticket is not None:
             return IntakeResult(draft.ticket, True, draft.reply)
         if draft.duplicate_of is None:
@@ -254,7 +167,7 @@ class TriageService:
         log.info("duplicate event", extra={"ref": ref, "event_id": draft.message.event_id})
         return IntakeResult(draft.duplicate_of, False, self.t("reply.duplicate", ref=ref))
 
-    def _created(self, draft: _Draft) -> None:
+    def _created(self, draft: Draft) -> None:
         ticket = draft.created
         log.info(
             "ticket created",
@@ -386,21 +299,6 @@ class TriageService:
         return self._action_text(entry.action, entry.detail)
 
     # -- helpers --------------------------------------------------------------------------------
-
-    @staticmethod
-    def _repeat_flag(
-        times: dict[str, list[datetime]], customer: str | None, at: datetime, flags: tuple[str, ...]
-    ) -> tuple[str, ...]:
-        """Adds ``repeat`` when this is the customer's third ticket (or more) within seven days.
-
-        ``times`` holds when the customer's recent tickets were created; this one is added to it.
-        """
-        if not customer:
-            return flags
-        since = at - timedelta(days=REPEAT_WINDOW_DAYS)
-        earlier = sum(1 for created_at in times[customer] if created_at >= since)
-        times[customer].append(at)
-        return (*flags, "repeat") if earlier + 1 >= REPEAT_CONTACTS else flags
 
     def _check(self, ref: int, actor: str, permission: Permission, attempted: str) -> None:
         if self.guard is not None and self.guard.access.enforced:

@@ -25,54 +25,7 @@ from storage.models import (
     TicketEventRow,
     TicketRow,
 )
-
-_TICKET_FIELDS = (
-    "platform",
-    "channel",
-    "thread",
-    "forwarder",
-    "customer",
-    "text",
-    "language",
-    "department",
-    "confidence",
-    "needs_triage",
-    "priority",
-    "created_at",
-    "due_at",
-    "first_response_at",
-    "resolved_at",
-    "snoozed_until",
-    "acknowledged_by",
-    "remind_at",
-    "erased_at",
-    "source_url",
-    "source_author",
-    "order_number",
-)
-
-
-def to_ticket(row: TicketRow) -> Ticket:
-    values = {name: getattr(row, name) for name in _TICKET_FIELDS}
-    guesses = tuple((str(name), float(p)) for name, p in row.guesses or ())
-    return Ticket(
-        ref=row.id, status=Status(row.status), flags=tuple(row.flags or ()), guesses=guesses, **values
-    )
-
-
-def _values(ticket: Ticket) -> dict[str, Any]:
-    values = {name: getattr(ticket, name) for name in _TICKET_FIELDS}
-    values.update(
-        status=ticket.status.value,
-        flags=list(ticket.flags),
-        guesses=[[name, p] for name, p in ticket.guesses],
-    )
-    return values
-
-
-def _copy_into(row: TicketRow, ticket: Ticket) -> None:
-    for name, value in _values(ticket).items():
-        setattr(row, name, value)
+from storage.rows import ticket_values, to_ticket, update_row
 
 
 def _stored(key: EventKey) -> EventKey:
@@ -163,7 +116,7 @@ class SqlUnitOfWork:
         if not tickets:
             return
         statement = insert(TicketRow).returning(TicketRow.id, sort_by_parameter_order=True)
-        rows = self._connection.execute(statement, [_values(ticket) for ticket in tickets])
+        rows = self._connection.execute(statement, [ticket_values(ticket) for ticket in tickets])
         for ticket, (ref,) in zip(tickets, rows, strict=True):
             ticket.ref = ref
 
@@ -178,7 +131,7 @@ class SqlUnitOfWork:
         row = self.session.get(TicketRow, ticket.ref)
         if row is None:
             raise LookupError(ticket.ref)
-        _copy_into(row, ticket)
+        update_row(row, ticket)
 
     def open_tickets(self, department: str | None = None, *, limit: int = 50) -> list[Ticket]:
         statement = select(TicketRow).where(TicketRow.status != Status.RESOLVED.value)
