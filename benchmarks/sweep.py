@@ -62,6 +62,9 @@ class FixedClassifier:
     def predict(self, text: str) -> Prediction:
         return Prediction("logistics", 0.9)
 
+    def predict_many(self, texts: Sequence[str]) -> list[Prediction]:
+        return [self.predict(text) for text in texts]
+
 
 def rows(total: int, open_ratio: float) -> Iterator[tuple[object, ...]]:
     """Resolved tickets spread over the past year; open ones received in the last 3 hours, so their

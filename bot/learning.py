@@ -73,10 +73,11 @@ def split_labels(examples: Sequence[Example]) -> tuple[list[Example], list[Examp
 
 
 def accuracy(classifier: Classifier, examples: Sequence[Example]) -> float:
-    right = 0
-    for example in examples:
-        prediction = classifier.predict(example.text)
-        right += (prediction.department or OUT_OF_SCOPE) == example.label
+    predictions = classifier.predict_many([example.text for example in examples])
+    right = sum(
+        (prediction.department or OUT_OF_SCOPE) == example.label
+        for prediction, example in zip(predictions, examples, strict=True)
+    )
     return right / len(examples) if examples else 0.0
 
 
@@ -97,6 +98,9 @@ class ModelHolder:
 
     def predict(self, text: str) -> Prediction:
         return self.current.predict(text)
+
+    def predict_many(self, texts: Sequence[str]) -> list[Prediction]:
+        return self.current.predict_many(texts)
 
     def swap(self, classifier: Classifier) -> None:
         with self._lock:

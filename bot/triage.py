@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,10 +16,8 @@ from bot.access import Forbidden, Guard, Permission
 from bot.cards import CardWriter
 from bot.config import Config
 from bot.domain import (
-    MAX_COMPLAINT_CHARS,
     AuditEntry,
     DuplicateEvent,
-    EmptyComplaint,
     IncomingMessage,
     InvalidArgument,
     OutboundMessage,
@@ -30,24 +27,17 @@ from bot.domain import (
     UnknownDepartment,
     UnknownTicket,
 )
-from bot.masking import DEFAULT_ORDER_PATTERNS
-from bot.ports import Classifier, Clock, Store, UnitOfWork
-from bot.priority import REPEAT_CONTACTS, REPEAT_WINDOW_DAYS, detect_flags, extract_order_number, is_priority
+from bot.intake import Draft, IntakeOutcome, created_detail, new_ticket
+from bot.intake import IntakeResult as IntakeResult
+from bot.ports import Classifier, Clock, EventKey, Prediction, Store, UnitOfWork
+from bot.priority import REPEAT_WINDOW_DAYS
 from bot.routing import Directory
 from bot.sla import SlaPolicies
-from classifiers.text import clean, detect_language
 
 log = logging.getLogger(__name__)
 
 Target = tuple[str, str]
 Change = Callable[[Ticket, datetime], dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class IntakeResult:
-    ticket: Ticket
-    created: bool
-    reply: str
 
 
 class TriageService:
@@ -85,105 +75,112 @@ class TriageService:
         Raises:
             EmptyComplaint: the text is empty once control characters are removed.
             Forbidden: the forwarder has no role that may forward complaints (audited).
+            DuplicateEvent: the event was recorded before without a ticket (not a complaint then).
         """
+        outcome = self.intake_many([message])[0]
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    def intake_many(self, messages: Sequence[IncomingMessage]) -> list[IntakeOutcome]:
+        """``intake`` for each message in order, in one transaction: each message's result or error.
+
+        The outcome equals calling ``intake`` once per message (an event twice is one ticket, and a
+        customer's earlier messages in the batch count towards the repeat flag), but the texts are
+        classified in one call and the rows written in a few statements. The checks that refuse a
+        message come before anything is written, so a refusal never rolls back the others; any
+        other error rolls back the whole batch, which is then safe to retry.
+        """
+        outcomes: list[IntakeOutcome | None] = [None] * len(messages)
+        drafts: list[Draft] = []
+        for index, message in enumerate(messages):
+            try:
+                drafts.append(self._draft(index, message))
+            except TriageError as error:
+                outcomes[index] = error
+        created: list[Draft] = []
+        if drafts:
+            predictions = self.classifier.predict_many([draft.text for draft in drafts])
+            with self.store.transaction() as uow:
+                created = self._open_tickets(uow, drafts, predictions)
+                self._write_created(uow, created, self.clock.now())
+        for draft in drafts:
+            outcomes[draft.index] = self._outcome(draft)
+        for draft in created:
+            self._created(draft)
+        return [outcome for outcome in outcomes if outcome is not None]
+
+    def _draft(self, index: int, message: IncomingMessage) -> Draft:
+        """The checks of a message, before anything is written (a refusal is audited on its own)."""
         if self.guard is not None:
             self.guard.require(message.forwarder, Permission.FORWARD, "forward")
-        text = clean(message.text)
-        if not text:
-            raise EmptyComplaint()
-        flags = detect_flags(text)
-        if len(text) > MAX_COMPLAINT_CHARS:
-            text, flags = text[:MAX_COMPLAINT_CHARS], (*flags, "truncated")
-        prediction = self.classifier.predict(text)
-        needs_triage = (
-            prediction.department is None or prediction.confidence < self.config.classifier_threshold
-        )
-        now = self.clock.now()
-        policy = self.sla.for_department(None if needs_triage else prediction.department)
-        due_at = policy.deadline(now)
-        with self.store.transaction() as uow:
-            existing = uow.find_event_ticket(message.platform, message.event_id)
-            if existing is None:
-                try:
-                    uow.record_event(message.platform, message.event_id, now)
-                except DuplicateEvent:
-                    # Another worker recorded it first and has committed (the insert waited for it).
-                    existing = uow.find_event_ticket(message.platform, message.event_id)
-                    if existing is None:
-                        raise
-            if existing is not None:
-                log.info("duplicate event", extra={"ref": existing.ref, "event_id": message.event_id})
-                return IntakeResult(existing, False, self.t("reply.duplicate", ref=existing.ref))
-            flags = self._repeat_flag(uow, message.customer, now, flags)
-            ticket = uow.add_ticket(
-                Ticket(
-                    ref=0,
-                    platform=message.platform,
-                    channel=message.channel,
-                    thread=message.thread,
-                    forwarder=message.forwarder,
-                    customer=message.customer,
-                    text=text,
-                    language=detect_language(text),
-                    department=prediction.department,
-                    confidence=prediction.confidence,
-                    needs_triage=needs_triage,
-                    priority=is_priority(flags),
-                    flags=flags,
-                    created_at=now,
-                    due_at=due_at,
-                    remind_at=policy.first_reminder(due_at),
-                    source_url=message.source_url,
-                    source_author=message.source_author,
-                    order_number=extract_order_number(
-                        text, self.config.order_patterns or DEFAULT_ORDER_PATTERNS
-                    ),
-                    guesses=tuple((name, round(p, 3)) for name, p in prediction.ranking[:3]),
-                )
-            )
-            uow.attach_event(message.platform, message.event_id, ticket.ref)
-            uow.audit(
-                ticket.ref,
-                now,
-                message.forwarder,
-                "created",
-                {
-                    "department": ticket.department,
-                    "confidence": round(ticket.confidence, 3),
-                    "needs_triage": needs_triage,
-                    "event": f"{message.platform}:{message.event_id}",
-                },
-            )
-            reply = self.writer.reply(ticket)
+        return Draft.of(index, message)
+
+    def _open_tickets(
+        self, uow: UnitOfWork, drafts: Sequence[Draft], predictions: Sequence[Prediction]
+    ) -> list[Draft]:
+        """Decides each draft's outcome; returns the drafts that open a ticket, with their tickets."""
+        events = {draft.key: draft.received_at for draft in reversed(drafts)}  # the first arrival
+        recorded = uow.record_events(events)
+        # Not recorded here: recorded before, or by another worker that has committed meanwhile.
+        known: dict[EventKey, Ticket] = uow.find_event_tickets([key for key in events if key not in recorded])
+        customers = sorted({draft.message.customer for draft in drafts if draft.message.customer})
+        since = min(draft.received_at for draft in drafts) - timedelta(days=REPEAT_WINDOW_DAYS)
+        times = uow.customer_ticket_times(customers, since) if customers else {}
+        created = []
+        for draft, prediction in zip(drafts, predictions, strict=True):
+            if draft.key in known:
+                draft.duplicate_of = known[draft.key]
+            elif draft.key in recorded:
+                draft.ticket = known[draft.key] = new_ticket(draft, prediction, times, self.config, self.sla)
+                created.append(draft)
+            # else: recorded before without a ticket (see ``_outcome``)
+        uow.add_tickets([draft.created for draft in created])
+        uow.attach_events({draft.key: draft.created.ref for draft in created})
+        return created
+
+    def _write_created(self, uow: UnitOfWork, created: Sequence[Draft], now: datetime) -> None:
+        """Each new ticket's audit event, the forwarder's reply and the team cards."""
+        entries, queued = [], []
+        for draft in created:
+            ticket, message = draft.created, draft.message
+            entries.append(AuditEntry(ticket.ref, now, message.forwarder, "created", created_detail(draft)))
+            draft.reply = self.writer.reply(ticket)
             data = self.writer.reply_data(ticket)
             if message.reply_token:
                 data["reply_token"] = message.reply_token
-            uow.queue(
+            queued.append(
                 OutboundMessage(
-                    message.platform,
-                    message.channel,
-                    "reply",
-                    reply,
-                    data,
-                    ticket.ref,
-                    message.thread,
-                ),
-                now,
+                    message.platform, message.channel, "reply", draft.reply, data, ticket.ref, message.thread
+                )
             )
-            self._queue_cards(uow, ticket, now, "card", self._card_targets(ticket))
+            queued += self._cards(ticket, now, "card", self._card_targets(ticket))
+        uow.audit_many(entries)
+        uow.queue_many(queued, now)
+
+    def _outcome(self, draft: Draft) -> IntakeOutcome:
+        if draft.ticket is not None:
+            return IntakeResult(draft.ticket, True, draft.reply)
+        if draft.duplicate_of is None:
+            return DuplicateEvent(f"{draft.key[0]}:{draft.key[1]}")
+        ref = draft.duplicate_of.ref
+        log.info("duplicate event", extra={"ref": ref, "event_id": draft.message.event_id})
+        return IntakeResult(draft.duplicate_of, False, self.t("reply.duplicate", ref=ref))
+
+    def _created(self, draft: Draft) -> None:
+        ticket = draft.created
         log.info(
             "ticket created",
             extra={
                 "ref": ticket.ref,
-                "event_id": message.event_id,
-                "platform": message.platform,
+                "event_id": draft.message.event_id,
+                "platform": ticket.platform,
                 "department": ticket.department,
                 "confidence": round(ticket.confidence, 3),
             },
         )
         if self.on_created is not None:
             self.on_created(ticket)
-        return IntakeResult(ticket, True, reply)
 
     # -- actions --------------------------------------------------------------------------------
 
@@ -303,16 +300,6 @@ class TriageService:
 
     # -- helpers --------------------------------------------------------------------------------
 
-    @staticmethod
-    def _repeat_flag(
-        uow: UnitOfWork, customer: str | None, now: datetime, flags: tuple[str, ...]
-    ) -> tuple[str, ...]:
-        """Adds ``repeat`` when this is the customer's third ticket (or more) within seven days."""
-        if not customer:
-            return flags
-        earlier = uow.count_customer_tickets(customer, now - timedelta(days=REPEAT_WINDOW_DAYS))
-        return (*flags, "repeat") if earlier + 1 >= REPEAT_CONTACTS else flags
-
     def _check(self, ref: int, actor: str, permission: Permission, attempted: str) -> None:
         if self.guard is not None and self.guard.access.enforced:
             self.guard.require(actor, permission, attempted, self.get(ref))
@@ -385,6 +372,17 @@ class TriageService:
         targets: Sequence[Target],
         change: dict[str, Any] | None = None,
     ) -> None:
+        uow.queue_many(self._cards(ticket, now, kind, targets, change), now)
+
+    def _cards(
+        self,
+        ticket: Ticket,
+        now: datetime,
+        kind: str,
+        targets: Sequence[Target],
+        change: dict[str, Any] | None = None,
+    ) -> list[OutboundMessage]:
         text, data = self.writer.card(ticket, now, change)
-        for platform, channel in targets:
-            uow.queue(OutboundMessage(platform, channel, kind, text, data, ticket.ref), now)
+        return [
+            OutboundMessage(platform, channel, kind, text, data, ticket.ref) for platform, channel in targets
+        ]

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.access import AccessEntry
 from bot.domain import Ticket
 from storage.models import AccessEventRow, OutboxRow, TicketRow
-from storage.store import to_ticket
+from storage.rows import to_ticket
 
 
 class SqlRecords:

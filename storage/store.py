@@ -8,13 +8,15 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Connection, bindparam, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain import AuditEntry, DuplicateEvent, OutboundMessage, Status, Ticket
+from bot.ports import EventKey
+from storage.database import NUL_STAND_IN
 from storage.models import (
+    Base,
     DigestChartRow,
     DigestRow,
     InboundEventRow,
@@ -23,54 +25,20 @@ from storage.models import (
     TicketEventRow,
     TicketRow,
 )
-
-_TICKET_FIELDS = (
-    "platform",
-    "channel",
-    "thread",
-    "forwarder",
-    "customer",
-    "text",
-    "language",
-    "department",
-    "confidence",
-    "needs_triage",
-    "priority",
-    "created_at",
-    "due_at",
-    "first_response_at",
-    "resolved_at",
-    "snoozed_until",
-    "acknowledged_by",
-    "remind_at",
-    "erased_at",
-    "source_url",
-    "source_author",
-    "order_number",
-)
+from storage.rows import ticket_values, to_ticket, update_row
 
 
-def to_ticket(row: TicketRow) -> Ticket:
-    values = {name: getattr(row, name) for name in _TICKET_FIELDS}
-    guesses = tuple((str(name), float(p)) for name, p in row.guesses or ())
-    return Ticket(
-        ref=row.id, status=Status(row.status), flags=tuple(row.flags or ()), guesses=guesses, **values
-    )
-
-
-def _copy_into(row: TicketRow, ticket: Ticket) -> None:
-    for name in _TICKET_FIELDS:
-        setattr(row, name, getattr(ticket, name))
-    row.status = ticket.status.value
-    row.flags = list(ticket.flags)
-    row.guesses = [[name, p] for name, p in ticket.guesses]
+def _stored(key: EventKey) -> EventKey:
+    """An event key as the database gives it back (PostgreSQL stores no NUL: see ``make_engine``)."""
+    platform, event_id = key
+    return platform.replace("\x00", NUL_STAND_IN), event_id.replace("\x00", NUL_STAND_IN)
 
 
 _CHUNK = 500
 """Rows per IN list or multi-row INSERT: well inside SQLite's limit on bound parameters."""
 
 
-def _insert(session: Session, table: type[ReminderRow | DigestRow]) -> postgresql.Insert | sqlite.Insert:
+def _insert(session: Session, table: type[Base]) -> postgresql.Insert | sqlite.Insert:
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         return postgresql.insert(table)
@@ -93,36 +61,64 @@ class SqlUnitOfWork:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def find_event_ticket(self, platform: str, event_id: str) -> Ticket | None:
-        row = self.session.scalars(
-            select(TicketRow)
-            .join(InboundEventRow, InboundEventRow.ticket_id == TicketRow.id)
-            .where(InboundEventRow.platform == platform, InboundEventRow.event_id == event_id)
-        ).first()
-        return to_ticket(row) if row else None
+    @property
+    def _connection(self) -> Connection:
+        """Core statements skip the ORM's unit of work: intake writes many rows it never reads back."""
+        return self.session.connection()
 
     def record_event(self, platform: str, event_id: str, at: datetime) -> None:
-        try:
-            with self.session.begin_nested():
-                self.session.add(InboundEventRow(platform=platform, event_id=event_id, received_at=at))
-        except IntegrityError:
-            raise DuplicateEvent(f"{platform}:{event_id}") from None
+        if not self.record_events({(platform, event_id): at}):
+            raise DuplicateEvent(f"{platform}:{event_id}")
 
-    def attach_event(self, platform: str, event_id: str, ref: int) -> None:
-        row = self.session.scalars(
-            select(InboundEventRow).where(
-                InboundEventRow.platform == platform, InboundEventRow.event_id == event_id
+    def record_events(self, events: Mapping[EventKey, datetime]) -> set[EventKey]:
+        """Records each (platform, event id) with its arrival; returns the ones this call recorded.
+
+        A key that another transaction is recording waits for its outcome: recorded there, it is
+        not recorded here. Sorted keys make two batches that share events lock them in one order.
+        """
+        if not events:
+            return set()
+        statement = _insert(self.session, InboundEventRow).on_conflict_do_nothing()
+        returning = statement.returning(InboundEventRow.platform, InboundEventRow.event_id)
+        values = [
+            {"platform": platform, "event_id": event_id, "received_at": events[platform, event_id]}
+            for platform, event_id in sorted(events)
+        ]
+        inserted = {
+            _stored((platform, event_id))
+            for platform, event_id in self._connection.execute(returning, values)
+        }
+        return {key for key in events if _stored(key) in inserted}
+
+    def find_event_tickets(self, keys: Sequence[EventKey]) -> dict[EventKey, Ticket]:
+        found: dict[EventKey, Ticket] = {}
+        for i in range(0, len(keys), _CHUNK):
+            rows = self.session.execute(
+                select(InboundEventRow.platform, InboundEventRow.event_id, TicketRow)
+                .join(TicketRow, InboundEventRow.ticket_id == TicketRow.id)
+                .where(tuple_(InboundEventRow.platform, InboundEventRow.event_id).in_(keys[i : i + _CHUNK]))
             )
-        ).one()
-        row.ticket_id = ref
+            found.update({_stored((platform, event_id)): to_ticket(row) for platform, event_id, row in rows})
+        return {key: found[_stored(key)] for key in keys if _stored(key) in found}
 
-    def add_ticket(self, ticket: Ticket) -> Ticket:
-        row = TicketRow()
-        _copy_into(row, ticket)
-        self.session.add(row)
-        self.session.flush()
-        ticket.ref = row.id
-        return ticket
+    def attach_events(self, refs: Mapping[EventKey, int]) -> None:
+        statement = (
+            update(InboundEventRow)
+            .where(InboundEventRow.platform == bindparam("key_platform"))
+            .where(InboundEventRow.event_id == bindparam("key_event"))
+            .values(ticket_id=bindparam("ref"))
+        )
+        values = [{"key_platform": p, "key_event": e, "ref": ref} for (p, e), ref in refs.items()]
+        if values:
+            self._connection.execute(statement, values)
+
+    def add_tickets(self, tickets: Sequence[Ticket]) -> None:
+        if not tickets:
+            return
+        statement = insert(TicketRow).returning(TicketRow.id, sort_by_parameter_order=True)
+        rows = self._connection.execute(statement, [ticket_values(ticket) for ticket in tickets])
+        for ticket, (ref,) in zip(tickets, rows, strict=True):
+            ticket.ref = ref
 
     def get_ticket(self, ref: int, *, for_update: bool = False) -> Ticket | None:
         statement = select(TicketRow).where(TicketRow.id == ref)
@@ -135,7 +131,7 @@ class SqlUnitOfWork:
         row = self.session.get(TicketRow, ticket.ref)
         if row is None:
             raise LookupError(ticket.ref)
-        _copy_into(row, ticket)
+        update_row(row, ticket)
 
     def open_tickets(self, department: str | None = None, *, limit: int = 50) -> list[Ticket]:
         statement = select(TicketRow).where(TicketRow.status != Status.RESOLVED.value)
@@ -159,7 +155,15 @@ class SqlUnitOfWork:
         return to_ticket(row) if row else None
 
     def audit(self, ref: int, at: datetime, actor: str, action: str, detail: dict[str, Any]) -> None:
-        self.session.add(TicketEventRow(ticket_id=ref, at=at, actor=actor, action=action, detail=detail))
+        self.audit_many([AuditEntry(ref, at, actor, action, detail)])
+
+    def audit_many(self, entries: Sequence[AuditEntry]) -> None:
+        values = [
+            {"ticket_id": e.ticket_ref, "at": e.at, "actor": e.actor, "action": e.action, "detail": e.detail}
+            for e in entries
+        ]
+        if values:
+            self._connection.execute(insert(TicketEventRow), values)
 
     def history(self, ref: int) -> list[AuditEntry]:
         rows = self.session.scalars(
@@ -168,21 +172,27 @@ class SqlUnitOfWork:
         return [AuditEntry(ref, row.at, row.actor, row.action, dict(row.detail)) for row in rows]
 
     def queue(self, message: OutboundMessage, at: datetime) -> None:
-        self.session.add(
-            OutboxRow(
-                platform=message.platform,
-                channel=message.channel,
-                thread=message.thread,
-                kind=message.kind,
-                ticket_id=message.ticket_ref,
-                text=message.text,
-                data=message.data,
-                status="pending",
-                attempts=0,
-                created_at=at,
-                next_attempt_at=at,
-            )
-        )
+        self.queue_many([message], at)
+
+    def queue_many(self, messages: Sequence[OutboundMessage], at: datetime) -> None:
+        values = [
+            {
+                "platform": m.platform,
+                "channel": m.channel,
+                "thread": m.thread,
+                "kind": m.kind,
+                "ticket_id": m.ticket_ref,
+                "text": m.text,
+                "data": m.data,
+                "status": "pending",
+                "attempts": 0,
+                "created_at": at,
+                "next_attempt_at": at,
+            }
+            for m in messages
+        ]
+        if values:
+            self._connection.execute(insert(OutboxRow), values)
 
     def due_for_reminder(self, now: datetime, *, limit: int) -> list[tuple[Ticket, frozenset[str]]]:
         """Claims open tickets whose next reminder is due, with the reminder keys already sent.
@@ -253,11 +263,17 @@ class SqlUnitOfWork:
     def has_tickets_before(self, at: datetime) -> bool:
         return self.session.scalar(select(TicketRow.id).where(TicketRow.created_at < at).limit(1)) is not None
 
-    def count_customer_tickets(self, customer: str, since: datetime) -> int:
-        statement = select(func.count(TicketRow.id)).where(
-            TicketRow.customer == customer, TicketRow.created_at >= since
-        )
-        return int(self.session.scalar(statement) or 0)
+    def customer_ticket_times(self, customers: Sequence[str], since: datetime) -> dict[str, list[datetime]]:
+        times: dict[str, list[datetime]] = {customer: [] for customer in customers}
+        for i in range(0, len(customers), _CHUNK):
+            rows = self.session.execute(
+                select(TicketRow.customer, TicketRow.created_at).where(
+                    TicketRow.customer.in_(customers[i : i + _CHUNK]), TicketRow.created_at >= since
+                )
+            )
+            for customer, created_at in rows:
+                times[str(customer)].append(created_at)
+        return times
 
     def corrections(self, start: datetime, end: datetime) -> list[tuple[str, str, str]]:
         rows = self.session.execute(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from bot.domain import IncomingMessage, OutboundMessage
@@ -30,6 +30,9 @@ class KeywordClassifier:
             if word in text:
                 return Prediction(department, 0.9, ((department, 0.9),))
         return Prediction(None, 0.1, (("out_of_scope", 0.9),))
+
+    def predict_many(self, texts: Sequence[str]) -> list[Prediction]:
+        return [self.predict(text) for text in texts]
 
 
 @dataclass

@@ -118,7 +118,7 @@ def _at(day: int, hour: int) -> datetime:
 def test_figures_match_a_hand_computed_week(app: App, clock: FakeClock) -> None:
     def intake(text: str, event: str, at: datetime) -> int:
         clock.set(at)
-        return app.service.intake(complaint(text, event)).ticket.ref
+        return app.service.intake(complaint(text, event, at=at)).ticket.ref
 
     intake("配送が遅い", "last-week", _at(-4, 10))  # W46, Thursday, never answered
     a = intake("配送が遅い", "a", _at(0, 10))  # Monday
@@ -162,9 +162,9 @@ def test_figures_match_a_hand_computed_week(app: App, clock: FakeClock) -> None:
 
 def test_a_week_without_complaints_and_a_week_across_the_new_year(app: App, clock: FakeClock) -> None:
     clock.set(datetime(2026, 12, 31, 3, tzinfo=UTC))  # Thursday of 2026-W53
-    app.service.intake(complaint("配送が遅い", "nye"))
+    app.service.intake(complaint("配送が遅い", "nye", at=clock.now()))
     clock.set(datetime(2027, 1, 3, 14, 59, tzinfo=UTC))  # Sunday 23:59 in Tokyo, still W53
-    app.service.intake(complaint("配送が遅い", "last-minute"))
+    app.service.intake(complaint("配送が遅い", "last-minute", at=clock.now()))
 
     week = Week.parse("2026-W53", app.config.tz)
     assert week.end == datetime(2027, 1, 4, tzinfo=app.config.tz)

@@ -3,7 +3,7 @@ is not worse on held-back labels, the decision is stored, and the running app us
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -90,6 +90,9 @@ class Oracle:
     def predict(self, text: str) -> Prediction:
         department = self.answers.get(text, "logistics")
         return Prediction(department, 1.0, ((department, 1.0),))
+
+    def predict_many(self, texts: Sequence[str]) -> list[Prediction]:
+        return [self.predict(text) for text in texts]
 
 
 def test_a_worse_model_is_not_promoted(config: Config, clock: FakeClock, tmp_path: Path) -> None:

@@ -3,7 +3,7 @@ is about; the triage card shows the classifier's best guesses."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import timedelta
 
@@ -67,7 +67,7 @@ def test_order_patterns_are_configurable() -> None:
 
 def test_third_contact_in_seven_days_is_flagged(app: App, clock: FakeClock) -> None:
     def contact(n: int) -> tuple[str, ...]:
-        message = replace(complaint("配送が遅い", f"ev-{n}"), customer="LINE:U123")
+        message = replace(complaint("配送が遅い", f"ev-{n}", at=clock.now()), customer="LINE:U123")
         return app.service.intake(message).ticket.flags
 
     assert contact(1) == ()
@@ -94,6 +94,9 @@ def test_order_number_is_kept_and_shown_on_the_card(app: App, sender: RecordingS
 class Unsure:
     def predict(self, text: str) -> Prediction:
         return Prediction("billing", 0.25, (("billing", 0.25), ("orders", 0.2), ("out_of_scope", 0.15)))
+
+    def predict_many(self, texts: Sequence[str]) -> list[Prediction]:
+        return [self.predict(text) for text in texts]
 
 
 @pytest.fixture

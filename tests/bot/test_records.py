@@ -81,7 +81,7 @@ def test_retention_erases_old_texts_and_keeps_figures_digests_and_the_audit_trai
     app.service.acknowledge(old.ref, "U0BOSS")
     app.dispatcher.drain()
     clock.advance(timedelta(days=31))
-    new = app.service.intake(complaint("配送がまだです", "ev-2")).ticket
+    new = app.service.intake(complaint("配送がまだです", "ev-2", at=clock.now())).ticket
     app.dispatcher.drain()
 
     assert app.records.erase_expired_texts(clock.now()) == 1

@@ -106,7 +106,7 @@ def test_one_message_per_channel_lists_every_ticket_newest_stage_first(
 ) -> None:
     app.service.intake(complaint("配送が遅い", "e1"))
     clock.advance(timedelta(hours=3))
-    app.service.intake(complaint("荷物が届かない", "e2"))
+    app.service.intake(complaint("荷物が届かない", "e2", at=clock.now()))
     app.dispatcher.drain()
 
     assert advance_and_sweep(app, clock, timedelta(hours=20, minutes=30)) == ["reminder:team:logistics"]
@@ -289,7 +289,7 @@ def test_new_york_team_across_the_march_dst_change(
     app = business_app(config, clock, sender, "America/New_York")
     try:
         clock.set(datetime(2027, 3, 12, 22, 0, tzinfo=UTC))  # Fri 17:00 EST
-        ticket = app.service.intake(complaint("配送が遅い")).ticket
+        ticket = app.service.intake(complaint("配送が遅い", at=clock.now())).ticket
         app.dispatcher.drain()
         # Fri 1 h, Mon 15 (now EDT) 8 h, Tue 8 h, Wed 7 h: Wed 17:00 EDT is 21:00 UTC
         assert ticket.due_at == datetime(2027, 3, 17, 21, 0, tzinfo=UTC)
@@ -312,7 +312,7 @@ def test_new_york_clock_hours_across_the_november_dst_change(
     app = create_app(config, clock=clock, senders={"console": sender}, classifier=KeywordClassifier())
     try:
         clock.set(datetime(2026, 10, 31, 16, 0, tzinfo=UTC))  # Sat 12:00 EDT
-        app.service.intake(complaint("配送が遅い"))
+        app.service.intake(complaint("配送が遅い", at=clock.now()))
         app.dispatcher.drain()
         assert "11/1(日) 11:00" in sender.texts("reply")[0]  # 24 elapsed hours: 11:00 EST
         due = datetime(2026, 11, 1, 16, 0, tzinfo=UTC)

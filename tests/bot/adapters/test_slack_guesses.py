@@ -7,7 +7,7 @@ API, a real SQLite file (and PostgreSQL where configured).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -42,6 +42,9 @@ class UnsureClassifier:
     def predict(self, text: str) -> Prediction:
         ranking = (("logistics", 0.28), ("out_of_scope", 0.25), ("billing", 0.21), ("product", 0.14))
         return Prediction("logistics", 0.28, ranking)
+
+    def predict_many(self, texts: Sequence[str]) -> list[Prediction]:
+        return [self.predict(text) for text in texts]
 
 
 def build(database_url: str, api: FakeSlackApi, **tables: Any) -> App:
