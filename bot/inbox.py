@@ -106,15 +106,11 @@ class Intake:
         self._finish([item], outcomes)
 
     def _open(self, messages: Sequence[IncomingMessage]) -> list[Outcome]:
-        outcomes: list[Outcome] = []
-        for message in messages:
-            try:
-                outcomes.append(self.service.intake(message))
-            except TriageError as error:
-                outcomes.append(error)
-            except DuplicateEvent:  # the event id was handled already as something else (LINE)
-                outcomes.append(None)
-        return outcomes
+        """One classifier call and one transaction for the batch (``TriageService.intake_many``)."""
+        return [
+            None if isinstance(outcome, DuplicateEvent) else outcome  # handled already as something else
+            for outcome in self.service.intake_many(messages)
+        ]
 
     def _finish(self, claimed: Sequence[Accepted], outcomes: Sequence[Outcome]) -> None:
         refusals = [

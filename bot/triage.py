@@ -51,12 +51,8 @@ class TriageService:
         writer: CardWriter,
         sla: SlaPolicies | None = None,
         guard: Guard | None = None,
-        *,
-        on_created: Callable[[Ticket], None] | None = None,
     ) -> None:
         self.config = config
-        self.on_created = on_created
-        """Called with each new ticket after its commit (the metrics count them)."""
         self.store = store
         self.classifier = classifier
         self.clock = clock
@@ -179,8 +175,6 @@ class TriageService:
                 "confidence": round(ticket.confidence, 3),
             },
         )
-        if self.on_created is not None:
-            self.on_created(ticket)
 
     # -- actions --------------------------------------------------------------------------------
 

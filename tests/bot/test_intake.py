@@ -75,14 +75,15 @@ def test_complaints_become_tickets_in_the_order_they_arrived(app: App) -> None:
 def test_one_failing_complaint_waits_while_the_rest_of_its_batch_is_opened(
     app: App, clock: FakeClock, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    real_intake = app.service.intake
+    real_intake = app.service.intake_many
 
-    def sometimes(incoming: IncomingMessage) -> Any:
-        if incoming.event_id == "ev-2":
-            raise RuntimeError(f"constraint failed for {incoming.text}")
-        return real_intake(incoming)
+    def sometimes(messages: list[IncomingMessage]) -> Any:
+        for incoming in messages:
+            if incoming.event_id == "ev-2":
+                raise RuntimeError(f"constraint failed for {incoming.text}")
+        return real_intake(messages)
 
-    monkeypatch.setattr(app.service, "intake", sometimes)
+    monkeypatch.setattr(app.service, "intake_many", sometimes)
     for number in range(5):
         app.intake.accept(message(number, text="山田花子 090-1234-5678 配送が遅い"))
     app.intake.drain()
@@ -93,7 +94,7 @@ def test_one_failing_complaint_waits_while_the_rest_of_its_batch_is_opened(
     assert app.intake.process() == 0  # it waits out its retry delay...
     clock.advance(timedelta(seconds=2))
     assert app.intake.process() == 1  # ...and fails again: never dropped
-    monkeypatch.setattr(app.service, "intake", real_intake)
+    monkeypatch.setattr(app.service, "intake_many", real_intake)
     clock.advance(timedelta(seconds=4))
     app.intake.drain()
     assert len(app.service.open_tickets()) == 5 and app.intake.inbox.waiting() == 0

@@ -14,7 +14,7 @@ from bot.access import Forbidden
 from bot.app import App, create_app
 from bot.clock import FakeClock
 from bot.config import Config, parse_config
-from bot.domain import DuplicateEvent, EmptyComplaint, IncomingMessage, Ticket
+from bot.domain import DuplicateEvent, EmptyComplaint, IncomingMessage
 from bot.triage import IntakeResult
 from storage.models import InboundEventRow, OutboxRow, TicketEventRow, TicketRow
 from tests.conftest import START
@@ -127,20 +127,6 @@ def test_the_deadline_counts_from_when_the_complaint_arrived(app: App, clock: Fa
     stored = app.service.get(result(early).ticket.ref)
     assert (stored.created_at, stored.due_at) == (START, START + timedelta(hours=24))
     assert [entry.at for entry in app.service.history(stored.ref)] == [clock.now()]  # audited now
-
-
-def test_every_new_ticket_is_reported_once_after_the_commit(app: App) -> None:
-    seen: list[int] = []
-
-    def created(ticket: Ticket) -> None:
-        assert count(app, TicketRow) >= ticket.ref  # committed: visible to another session
-        seen.append(ticket.ref)
-
-    app.service.on_created = created
-    app.service.intake_many(
-        [complaint("配送が遅い", "a"), complaint("配送が遅い", "a"), complaint("返金", "b")]
-    )
-    assert seen == [1, 2]
 
 
 def test_an_empty_batch_does_nothing(app: App) -> None:

@@ -586,18 +586,18 @@ def test_a_complaint_that_cannot_be_stored_is_answered_and_left_for_redelivery(
 def test_a_complaint_the_worker_fails_on_waits_and_becomes_one_ticket_later(
     line: Line, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    real_intake = line.app.service.intake
+    real_intake = line.app.service.intake_many
 
-    def broken(message: Any) -> Any:
-        raise RuntimeError(f"database said: {message.text}")
+    def broken(messages: Any) -> Any:
+        raise RuntimeError(f"database said: {messages[0].text}")
 
-    monkeypatch.setattr(line.app.service, "intake", broken)
+    monkeypatch.setattr(line.app.service, "intake_many", broken)
     first = text(COMPLAINT, "01EV0091")
     assert line.post(body(first)) == 200  # accepted: stored, so LINE need not redeliver
 
     assert line.tickets() == [] and line.app.intake.inbox.waiting() == 1
     assert COMPLAINT not in caplog.text and "01EV0091" in caplog.text
-    monkeypatch.setattr(line.app.service, "intake", real_intake)
+    monkeypatch.setattr(line.app.service, "intake_many", real_intake)
     line.clock.advance(timedelta(seconds=2))
     line.app.intake.drain()
     (ticket,) = line.tickets()

@@ -481,12 +481,12 @@ def test_a_complaint_that_cannot_be_stored_answers_500_and_logs_the_event_id_but
 def test_a_complaint_the_worker_fails_on_waits_and_becomes_one_ticket_later(
     slack: Slack, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    real_intake = slack.app.service.intake
+    real_intake = slack.app.service.intake_many
 
-    def broken(message: Any) -> Any:
-        raise RuntimeError(f"database said: {message.text}")
+    def broken(messages: Any) -> Any:
+        raise RuntimeError(f"database said: {messages[0].text}")
 
-    monkeypatch.setattr(slack.app.service, "intake", broken)
+    monkeypatch.setattr(slack.app.service, "intake_many", broken)
     event = payload("app_mention")
     assert slack.post(event)[0] == 200  # accepted: Slack must not retry
 
@@ -494,7 +494,7 @@ def test_a_complaint_the_worker_fails_on_waits_and_becomes_one_ticket_later(
     source = f"{event['event']['channel']}:{event['event']['ts']}"  # the complaint's key
     assert source in caplog.text and "RuntimeError" in caplog.text
     assert "届きません" not in caplog.text
-    monkeypatch.setattr(slack.app.service, "intake", real_intake)
+    monkeypatch.setattr(slack.app.service, "intake_many", real_intake)
     assert slack.post(payload("app_mention"), retry=1)[0] == 200
     assert slack.tickets() == []  # still waiting out its retry delay
 
