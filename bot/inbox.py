@@ -142,8 +142,7 @@ class Intake:
 
 def run_intake(intake: Intake, stop: threading.Event, after_batch: Callable[[], object]) -> None:
     """The worker's loop: batches while complaints wait, a short sleep when none do. After each
-    batch ``after_batch`` (one round of outbox delivery) sends the new cards without waiting for
-    the delivery job."""
+    batch ``after_batch`` wakes the delivery of the new cards and replies."""
     while not stop.is_set():
         try:
             taken = intake.process()

@@ -137,3 +137,16 @@ class Dispatcher:
         else:
             log.warning("outbox send failed; will retry", extra={"outbox_id": item.id, "attempts": attempts})
             report.retried += 1
+
+
+def run_delivery(dispatcher: Dispatcher, stop: threading.Event, wake: threading.Event) -> None:
+    """Delivers as soon as ``wake`` is set (new tickets' cards and replies), so the messages do not
+    wait for the delivery job; the job still runs on its schedule for retries."""
+    while not stop.is_set():
+        if not wake.wait(1.0):
+            continue
+        wake.clear()
+        try:
+            dispatcher.drain()
+        except Exception as exc:  # the database away: the next wake or the job tries again
+            log.warning("outbox delivery failed: %s", type(exc).__name__)

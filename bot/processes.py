@@ -21,6 +21,7 @@ from werkzeug.serving import make_server
 
 from bot.app import App
 from bot.inbox import run_intake
+from bot.outbox import run_delivery
 from bot.scheduler import build_scheduler
 from bot.web import create_web_app
 
@@ -64,13 +65,26 @@ def _stop_on_signals(stop: threading.Event) -> None:
     signal.signal(signal.SIGINT, handler)
 
 
-def start_intake(app: App, stop: threading.Event) -> threading.Thread:
-    """The thread that opens the tickets of accepted complaints (see :mod:`bot.inbox`)."""
-    thread = threading.Thread(
-        target=run_intake, args=(app.intake, stop, app.dispatcher.run_once), name="intake", daemon=True
-    )
-    thread.start()
-    return thread
+class Intake:
+    """Two threads: one opens the tickets of accepted complaints (see :mod:`bot.inbox`), the other
+    sends their cards and replies as soon as they are queued. Apart, so that slow sending (Slack's
+    rate limits) never holds up the tickets."""
+
+    def __init__(self, app: App, stop: threading.Event) -> None:
+        self.wake = threading.Event()
+        self.threads = [
+            threading.Thread(target=run_intake, args=(app.intake, stop, self.wake.set), name="intake"),
+            threading.Thread(target=run_delivery, args=(app.dispatcher, stop, self.wake), name="delivery"),
+        ]
+        for thread in self.threads:
+            thread.daemon = True
+            thread.start()
+
+    def join(self) -> None:
+        """After ``stop``: the batch in hand is finished (its complaints are tickets or still wait)."""
+        self.wake.set()
+        for thread in self.threads:
+            thread.join()
 
 
 def run_worker(app: App) -> None:
@@ -79,13 +93,13 @@ def run_worker(app: App) -> None:
     _stop_on_signals(stop)
     scheduler = build_scheduler(app)
     scheduler.start()
-    intake = start_intake(app, stop)
+    intake = Intake(app, stop)
     log.info("worker started")
     try:
         stop.wait()
     finally:
         app.dispatcher.stop()
-        intake.join()  # the batch in hand is finished: its complaints are tickets or still waiting
+        intake.join()
         scheduler.shutdown(wait=True)
         log.info("worker stopped")
 
@@ -100,7 +114,7 @@ def run_all(app: App, host: str = "0.0.0.0") -> None:  # noqa: S104 - a server l
     serving = threading.Thread(target=server.serve_forever, name="web", daemon=True)
     scheduler = build_scheduler(app)
     scheduler.start()
-    intake = start_intake(app, stop)
+    intake = Intake(app, stop)
     serving.start()
     extra = [start() for start in app.background]
     log.info("listening on port %d", app.config.port)

@@ -10,6 +10,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.app import App
+from storage.database import checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,13 @@ def build_scheduler(app: App, *, deliver_every_seconds: float = 2.0) -> Backgrou
             CronTrigger(day_of_week="sun", hour=3, timezone=app.config.tz),
             id="retrain_classifier",
             name="retrain_classifier",
+        )
+    if app.engine.dialect.name == "sqlite":
+        scheduler.add_job(
+            lambda: checkpoint(app.engine),
+            IntervalTrigger(seconds=5),
+            id="checkpoint_sqlite",
+            name="checkpoint_sqlite",
         )
     scheduler.add_job(
         app.dispatcher.drain,

@@ -1,0 +1,100 @@
+"""The inbox's acknowledgement path: many request threads storing at once (a group commit), on
+SQLite and PostgreSQL, and SQLite's single writer lock held by another process."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from bot.domain import IncomingMessage
+from storage.database import make_engine, make_session_factory
+from storage.inbox import GroupCommit, SqlInbox
+from storage.migrate import upgrade
+
+
+def message(number: int) -> IncomingMessage:
+    return IncomingMessage(
+        "slack", f"C0INTAKE:{number}", "C0INTAKE", "U0STAFF", "配送が遅い", datetime.now(UTC)
+    )
+
+
+@pytest.fixture
+def inbox(database_url: str) -> Any:
+    engine = make_engine(database_url)
+    upgrade(engine)  # SQLite's file is new; PostgreSQL's schema is migrated already
+    yield SqlInbox(make_session_factory(engine))
+    engine.dispose()
+
+
+def test_many_threads_storing_at_once_keep_every_event_once(inbox: SqlInbox) -> None:
+    numbers = [n % 300 for n in range(400)]  # a hundred of them twice: Slack's retries
+    with ThreadPoolExecutor(16) as pool:
+        answers = list(pool.map(lambda n: inbox.add(message(n)), numbers))
+
+    assert inbox.waiting() == 300
+    assert answers.count(True) >= 300  # at least every distinct event said "stored"
+    assert inbox.add(message(7)) is False  # and one already waiting is not stored again
+
+
+def test_a_failed_group_commit_fails_every_request_in_it() -> None:
+    entered, release = threading.Event(), threading.Event()
+    calls: list[int] = []
+
+    def write(rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
+        calls.append(len(rows))
+        if len(calls) == 1:  # the first writer holds on while the others queue behind it
+            entered.set()
+            release.wait(10)
+            return {(row["platform"], row["event_id"]) for row in rows}
+        raise RuntimeError("database went away")
+
+    group = GroupCommit(write)
+    outcomes: list[object] = []
+
+    def add(number: int) -> None:
+        try:
+            outcomes.append(group.add({"platform": "line", "event_id": str(number)}))
+        except RuntimeError as error:
+            outcomes.append(error)
+
+    first = threading.Thread(target=add, args=(0,))
+    first.start()
+    assert entered.wait(10)
+    queued = [threading.Thread(target=add, args=(n,)) for n in range(1, 6)]
+    for thread in queued:
+        thread.start()
+    time.sleep(0.1)  # let them queue behind the writer: there is nothing to wait on but time
+    release.set()
+    for thread in [first, *queued]:
+        thread.join(10)
+
+    assert calls == [1, 5]  # the five that queued went in one transaction
+    assert outcomes.count(True) == 1
+    assert sum(isinstance(outcome, RuntimeError) for outcome in outcomes) == 5
+
+
+def test_on_sqlite_the_acknowledgement_waits_out_a_lock_held_by_another_process(sqlite_url: str) -> None:
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    inbox = SqlInbox(make_session_factory(engine))
+    other = make_engine(sqlite_url)  # another web process, or the worker, writing
+    stored: list[bool] = []
+    try:
+        with other.begin() as connection:
+            connection.execute(text("SELECT 1"))  # BEGIN IMMEDIATE: the write lock is taken
+            adding = threading.Thread(target=lambda: stored.append(inbox.add(message(1))))
+            adding.start()
+            time.sleep(0.2)  # the other writer's transaction lasts this long
+            assert stored == []  # still waiting for the lock, not failed
+        adding.join(10)
+        assert stored == [True] and inbox.waiting() == 1
+        assert inbox.add(message(2)) is True  # the connection is back to its usual busy timeout
+    finally:
+        other.dispose()
+        engine.dispose()
