@@ -108,6 +108,15 @@ class OutboundMessage:
 
 
 @dataclass(frozen=True)
+class Accepted:
+    """A complaint from the inbox, claimed by a worker to open its ticket."""
+
+    id: int
+    message: IncomingMessage
+    attempts: int
+
+
+@dataclass(frozen=True)
 class QueuedMessage:
     """An outbox row claimed for delivery."""
 

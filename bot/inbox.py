@@ -18,12 +18,18 @@ import traceback
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
-from bot.domain import DuplicateEvent, EmptyComplaint, IncomingMessage, OutboundMessage, TriageError
+from bot.domain import (
+    Accepted,
+    DuplicateEvent,
+    EmptyComplaint,
+    IncomingMessage,
+    OutboundMessage,
+    TriageError,
+)
 from bot.i18n import Translator
-from bot.ports import Clock, Store
+from bot.ports import Clock, Inbox, Store
 from bot.triage import IntakeResult, TriageService
 from classifiers.text import clean
-from storage.inbox import Accepted, SqlInbox
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +46,7 @@ about this much."""
 class Intake:
     def __init__(
         self,
-        inbox: SqlInbox,
+        inbox: Inbox,
         service: TriageService,
         store: Store,
         clock: Clock,
@@ -55,15 +61,15 @@ class Intake:
         self.t = translator
         self.batch = batch
 
-    def accept(self, message: IncomingMessage) -> bool:
-        """Stores a forwarded complaint for a worker; False when this event is already waiting.
+    def accept(self, message: IncomingMessage) -> None:
+        """Stores a forwarded complaint for a worker (an event already waiting is kept once).
 
         Raises:
             EmptyComplaint: nothing but whitespace or control characters (answered at once).
         """
         if not clean(message.text):
             raise EmptyComplaint()
-        return self.inbox.add(message)
+        self.inbox.add(message)
 
     def process(self, *, platform: str | None = None, forwarder: str | None = None) -> int:
         """Opens the tickets of up to one batch of waiting complaints; returns how many it took."""

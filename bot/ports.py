@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from bot.domain import AuditEntry, OutboundMessage, QueuedMessage, Ticket
+from bot.domain import Accepted, AuditEntry, IncomingMessage, OutboundMessage, QueuedMessage, Ticket
 
 
 @dataclass(frozen=True)
@@ -177,6 +177,24 @@ class Store(Protocol):
     def transaction(self) -> AbstractContextManager[UnitOfWork]:
         """A unit of work that commits on success and rolls back on error."""
         ...
+
+
+class Inbox(Protocol):
+    """Storage side of the intake: complaints acknowledged and waiting for their tickets."""
+
+    def add(self, message: IncomingMessage) -> None:
+        """Stores ``message``; an event already waiting is kept once."""
+        ...
+
+    def claim(
+        self, now: datetime, limit: int, *, platform: str | None = None, forwarder: str | None = None
+    ) -> list[Accepted]: ...
+    def done(self, ids: Sequence[int]) -> None: ...
+    def failed(self, item_id: int, retry_at: datetime, error: str) -> None:
+        """Processing failed unexpectedly: the complaint waits until ``retry_at``, never dropped."""
+        ...
+
+    def waiting(self) -> int: ...
 
 
 class Outbox(Protocol):

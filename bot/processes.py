@@ -3,9 +3,9 @@
 SIGTERM and SIGINT stop them gracefully, within a few seconds: the intake thread finishes the batch
 of complaints in hand, the dispatcher finishes the send in flight and hands the rest of its claimed
 batch back to the queue at once (another worker takes it now, not after the lease), the scheduler
-lets running jobs finish, and the web server stops
-accepting and waits for the requests in flight. The process then exits 0. Under gunicorn (the
-Procfile's ``web``) gunicorn's own SIGTERM handling does the web part (``--graceful-timeout``).
+lets running jobs finish, and the web server stops accepting and waits for the requests in flight.
+The process then exits 0. Under gunicorn (the Procfile's ``web``) gunicorn's own SIGTERM handling
+does the web part (``--graceful-timeout``).
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def _stop_on_signals(stop: threading.Event) -> None:
     signal.signal(signal.SIGINT, handler)
 
 
-class Intake:
+class IntakeThreads:
     """Two threads: one opens the tickets of accepted complaints (see :mod:`bot.inbox`), the other
     sends their cards and replies as soon as they are queued. Apart, so that slow sending (Slack's
     rate limits) never holds up the tickets."""
@@ -93,7 +93,7 @@ def run_worker(app: App) -> None:
     _stop_on_signals(stop)
     scheduler = build_scheduler(app)
     scheduler.start()
-    intake = Intake(app, stop)
+    intake = IntakeThreads(app, stop)
     log.info("worker started")
     try:
         stop.wait()
@@ -114,7 +114,7 @@ def run_all(app: App, host: str = "0.0.0.0") -> None:  # noqa: S104 - a server l
     serving = threading.Thread(target=server.serve_forever, name="web", daemon=True)
     scheduler = build_scheduler(app)
     scheduler.start()
-    intake = Intake(app, stop)
+    intake = IntakeThreads(app, stop)
     serving.start()
     extra = [start() for start in app.background]
     log.info("listening on port %d", app.config.port)

@@ -20,22 +20,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.domain import IncomingMessage
+from bot.domain import Accepted, IncomingMessage
+from storage.database import SQLITE_BUSY_SECONDS
 from storage.models import InboxRow
 
-SQLITE_WAIT_SECONDS = 30
 SQLITE_RETRY_SECONDS = 0.0005
 DEFAULT_LEASE = timedelta(seconds=60)
 """How long a claim keeps other workers off a row: far longer than a batch takes."""
-
-
-@dataclass(frozen=True)
-class Accepted:
-    """An inbox row claimed for processing."""
-
-    id: int
-    message: IncomingMessage
-    attempts: int
 
 
 FIELDS = tuple(field.name for field in fields(IncomingMessage))
@@ -52,14 +43,12 @@ def from_json(data: dict[str, Any]) -> IncomingMessage:
 
 
 Row = dict[str, Any]
-Key = tuple[str, str]
 
 
 @dataclass
 class _Waiting:
     row: Row
     done: bool = False
-    stored: bool = False
     error: BaseException | None = None
 
 
@@ -69,42 +58,36 @@ class GroupCommit:
     rows together. Each caller returns only once the transaction holding its row has committed (or
     raises its error), so an acknowledgement still means "stored", at a fraction of a commit each."""
 
-    def __init__(self, write: Callable[[list[Row]], set[Key]]) -> None:
+    def __init__(self, write: Callable[[list[Row]], None]) -> None:
         self._write = write
         self._turn = threading.Condition()
         self._queue: list[_Waiting] = []
         self._writing = False
 
-    def add(self, row: Row) -> bool:
-        """True when the row was inserted, False when its key was there already."""
+    def add(self, row: Row) -> None:
         mine = _Waiting(row)
         with self._turn:
             self._queue.append(mine)
             self._turn.wait_for(lambda: mine.done or not self._writing)
-            if mine.done:
-                return self._outcome(mine)
-            self._writing = True
-            batch, self._queue = self._queue, []
+            if not mine.done:
+                self._writing = True
+                batch, self._queue = self._queue, []
+        if not mine.done:
+            self._write_batch(batch)
+        if mine.error is not None:
+            raise mine.error
+
+    def _write_batch(self, batch: list[_Waiting]) -> None:
         try:
-            stored = self._write([waiting.row for waiting in batch])
+            self._write([waiting.row for waiting in batch])
         except BaseException as error:
             for waiting in batch:
                 waiting.error = error
-        else:
-            for waiting in batch:
-                waiting.stored = (waiting.row["platform"], waiting.row["event_id"]) in stored
         with self._turn:
             for waiting in batch:
                 waiting.done = True
             self._writing = False
             self._turn.notify_all()
-        return self._outcome(mine)
-
-    @staticmethod
-    def _outcome(waiting: _Waiting) -> bool:
-        if waiting.error is not None:
-            raise waiting.error
-        return waiting.stored
 
 
 class SqlInbox:
@@ -114,15 +97,13 @@ class SqlInbox:
         self.engine: Engine = session_factory.kw["bind"]
         insert = postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
         # Built once: the acknowledgement path runs it for every event, with only the values bound.
-        self._insert = (
-            insert(InboxRow).on_conflict_do_nothing().returning(InboxRow.platform, InboxRow.event_id)
-        )
+        self._insert = insert(InboxRow).on_conflict_do_nothing()
         self._group = GroupCommit(self._insert_rows)
 
-    def add(self, message: IncomingMessage) -> bool:
-        """Stores ``message``; False when the same platform event is already waiting here (or came
-        twice in one group). This is all the work before Slack or LINE hears "OK"."""
-        return self._group.add(
+    def add(self, message: IncomingMessage) -> None:
+        """Stores ``message`` (an event already waiting here is kept once). This is all the work
+        before Slack or LINE hears "OK"."""
+        self._group.add(
             {
                 "platform": message.platform,
                 "event_id": message.event_id,
@@ -134,18 +115,19 @@ class SqlInbox:
             }
         )
 
-    def _insert_rows(self, rows: list[Row]) -> set[Key]:
+    def _insert_rows(self, rows: list[Row]) -> None:
         if self.engine.dialect.name == "sqlite":
-            return self._insert_rows_sqlite(rows)
+            self._insert_rows_sqlite(rows)
+            return
         with self.engine.begin() as connection:
-            return {(platform, event_id) for platform, event_id in connection.execute(self._insert, rows)}
+            connection.execute(self._insert, rows)
 
-    def _insert_rows_sqlite(self, rows: list[Row]) -> set[Key]:
+    def _insert_rows_sqlite(self, rows: list[Row]) -> None:
         """SQLite has one writer at a time, and a writer that finds the file locked waits 1, 2, 5,
         10... ms before it looks again: behind a stream of short transactions from the other web
         processes and the worker it can wait hundreds of ms. The acknowledgement asks every half
         millisecond instead (for at most the usual 30 s)."""
-        deadline = time.monotonic() + SQLITE_WAIT_SECONDS
+        deadline = time.monotonic() + SQLITE_BUSY_SECONDS
         with self.engine.connect() as connection:
             raw = connection.connection.dbapi_connection
             if raw is None:  # pragma: no cover - a checked-out connection always has one
@@ -155,14 +137,15 @@ class SqlInbox:
                 while True:
                     try:
                         with connection.begin():
-                            return {(p, e) for p, e in connection.execute(self._insert, rows)}
+                            connection.execute(self._insert, rows)
+                        return
                     except OperationalError as error:
                         connection.rollback()
                         if "locked" not in str(error.orig) or time.monotonic() > deadline:
                             raise
                     time.sleep(SQLITE_RETRY_SECONDS)
             finally:
-                raw.execute(f"PRAGMA busy_timeout={SQLITE_WAIT_SECONDS * 1000}")
+                raw.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
 
     def claim(
         self, now: datetime, limit: int, *, platform: str | None = None, forwarder: str | None = None

@@ -46,15 +46,16 @@ def refs(app: App) -> list[int]:
 
 
 def test_a_complaint_is_stored_once_and_opened_once(app: App) -> None:
-    assert app.intake.accept(message(1)) is True
-    assert app.intake.accept(message(1)) is False  # Slack's retry while it still waits
+    app.intake.accept(message(1))
+    app.intake.accept(message(1))  # Slack's retry while it still waits
     assert app.service.open_tickets() == [] and app.intake.inbox.waiting() == 1
 
     assert app.intake.drain() == 1
     (ticket,) = app.service.open_tickets()
     assert ticket.department == "logistics" and app.intake.inbox.waiting() == 0
 
-    assert app.intake.accept(message(1)) is True  # a retry after the ticket: stored again...
+    app.intake.accept(message(1))  # a retry after the ticket: stored again...
+    assert app.intake.inbox.waiting() == 1
     app.intake.drain()
     assert refs(app) == [ticket.ref]  # ...and recognised by its event key: no second ticket
 

@@ -1,10 +1,12 @@
 """A worker process for the fault tests: ``python -m tests.faults.runner [--days-ahead N] [--go FILE]``.
 
-It is ``triage-bot worker`` with two test settings: the jobs run back to back (every 50 ms instead
-of on the scheduler's minutes), and its clock may run ``N`` days ahead of the web processes', so
-the reminders and the digest of the tickets those took are due. Everything else is the real code:
-the config and credentials from the environment, the real senders, the real outbox and store.
-The keyword classifier keeps start-up short (a worker only classifies on reassignment); with
+It is ``triage-bot worker`` with two test settings: the jobs (opening the accepted complaints'
+tickets, reminders, digests, delivery) run back to back every 50 ms instead of on their own
+threads and the scheduler's minutes, and its clock may run ``N`` days ahead of the web
+processes', so the reminders and the digest of the tickets those took are due (a ticket counts from
+when the web process accepted it). Everything else is the real code: the config and credentials
+from the environment, the real senders, the real inbox, outbox and store. The keyword classifier
+keeps start-up short (the classifier itself is tested elsewhere); with
 ``--go`` the process starts up and waits for that file before it connects, so a test can have the
 next worker ready when it kills one.
 """

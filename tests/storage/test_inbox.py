@@ -35,23 +35,23 @@ def inbox(database_url: str) -> Any:
 def test_many_threads_storing_at_once_keep_every_event_once(inbox: SqlInbox) -> None:
     numbers = [n % 300 for n in range(400)]  # a hundred of them twice: Slack's retries
     with ThreadPoolExecutor(16) as pool:
-        answers = list(pool.map(lambda n: inbox.add(message(n)), numbers))
+        list(pool.map(lambda n: inbox.add(message(n)), numbers))
 
     assert inbox.waiting() == 300
-    assert answers.count(True) >= 300  # at least every distinct event said "stored"
-    assert inbox.add(message(7)) is False  # and one already waiting is not stored again
+    inbox.add(message(7))  # one already waiting is not stored again
+    assert inbox.waiting() == 300
 
 
 def test_a_failed_group_commit_fails_every_request_in_it() -> None:
     entered, release = threading.Event(), threading.Event()
     calls: list[int] = []
 
-    def write(rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
+    def write(rows: list[dict[str, Any]]) -> None:
         calls.append(len(rows))
         if len(calls) == 1:  # the first writer holds on while the others queue behind it
             entered.set()
             release.wait(10)
-            return {(row["platform"], row["event_id"]) for row in rows}
+            return
         raise RuntimeError("database went away")
 
     group = GroupCommit(write)
@@ -59,7 +59,8 @@ def test_a_failed_group_commit_fails_every_request_in_it() -> None:
 
     def add(number: int) -> None:
         try:
-            outcomes.append(group.add({"platform": "line", "event_id": str(number)}))
+            group.add({"platform": "line", "event_id": str(number)})
+            outcomes.append(True)
         except RuntimeError as error:
             outcomes.append(error)
 
@@ -88,13 +89,14 @@ def test_on_sqlite_the_acknowledgement_waits_out_a_lock_held_by_another_process(
     try:
         with other.begin() as connection:
             connection.execute(text("SELECT 1"))  # BEGIN IMMEDIATE: the write lock is taken
-            adding = threading.Thread(target=lambda: stored.append(inbox.add(message(1))))
+            adding = threading.Thread(target=lambda: stored.append(inbox.add(message(1)) is None))
             adding.start()
             time.sleep(0.2)  # the other writer's transaction lasts this long
             assert stored == []  # still waiting for the lock, not failed
         adding.join(10)
         assert stored == [True] and inbox.waiting() == 1
-        assert inbox.add(message(2)) is True  # the connection is back to its usual busy timeout
+        inbox.add(message(2))
+        assert inbox.waiting() == 2
     finally:
         other.dispose()
         engine.dispose()
