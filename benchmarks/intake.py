@@ -15,14 +15,13 @@ import os
 import pstats
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from sqlalchemy import create_engine, text
-
+from benchmarks.load import database
 from bot.app import create_app
 from bot.clock import FakeClock
 from bot.config import DEFAULT_DEPARTMENTS, parse_config
@@ -30,8 +29,6 @@ from bot.domain import IncomingMessage, OutboundMessage
 from bot.ports import Classifier, SendResult
 from classifiers.model import read_split
 from classifiers.training import training_set
-from storage.database import make_engine
-from storage.migrate import upgrade
 
 NOW = datetime(2026, 11, 16, 3, 0, tzinfo=UTC)
 
@@ -79,27 +76,10 @@ def run(url: str, classifier: Classifier, batch: int, items: Sequence[IncomingMe
 
 
 @contextmanager
-def sqlite_database() -> Iterator[str]:
-    with tempfile.TemporaryDirectory() as folder:
-        yield f"sqlite:///{folder}/bench.db"
-
-
-@contextmanager
-def postgres_database(base: str) -> Iterator[str]:
-    schema = "bench_" + uuid.uuid4().hex[:8]
-    admin = create_engine(base)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
-    try:
-        engine = make_engine(url)
-        upgrade(engine)
-        engine.dispose()
+def fresh_database(postgres: str | None) -> Iterator[str]:
+    """A migrated SQLite file, or a schema of its own on PostgreSQL (the load benchmark's)."""
+    with tempfile.TemporaryDirectory() as folder, database(postgres, Path(folder)) as url:
         yield url
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def profiled(measure: Callable[[], float], top: int) -> float:
@@ -124,14 +104,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     classifier = training_set(tuple(d.key for d in DEFAULT_DEPARTMENTS)).train()
     items = messages(args.messages)
     classifier.predict_many([m.text for m in items[:50]])  # warm up
-    databases: list[tuple[str, Callable[[], object]]] = [("sqlite", sqlite_database)]
+    databases: list[tuple[str, str | None]] = [("sqlite", None)]
     if args.postgres:
-        databases.append(("postgresql", lambda: postgres_database(args.postgres)))
+        databases.append(("postgresql", args.postgres))
     modes = [("intake", 0), (f"intake_many({args.batch})", args.batch)]
     print(f"{'database':<11} {'mode':<17} {'messages':>8} {'ms/message':>11} {'messages/s':>11}")
-    for name, database in databases:
+    for name, postgres in databases:
         for mode, batch in modes:
-            with database() as url:  # type: ignore[attr-defined]
+            with fresh_database(postgres) as url:
 
                 def measure(url: str = url, batch: int = batch) -> float:
                     return run(url, classifier, batch, items)

@@ -49,7 +49,6 @@ from bot.domain import (
     UnknownDepartment,
     UnknownTicket,
 )
-from bot.triage import IntakeResult
 
 __all__ = ["SlackAdapter", "SlackSender", "register"]
 
@@ -218,14 +217,17 @@ class SlackAdapter:
             return
         channel, message = shortcut["channel"]["id"], shortcut["message"]
         ts = message["ts"]
-        result = self._intake(
-            f"{channel}:{ts}",
-            channel,
-            user,
-            to_plain(message.get("text", "")),
-            message.get("thread_ts") or ts,
-            source_url=self._permalink(client, channel, ts),
-            source_author=message.get("user") or message.get("bot_id"),
+        # The person waits for the answer: the ticket is opened before it, not by the worker.
+        result = self.service.intake(
+            self._message(
+                f"{channel}:{ts}",
+                channel,
+                user,
+                to_plain(message.get("text", "")),
+                message.get("thread_ts") or ts,
+                source_url=self._permalink(client, channel, ts),
+                source_author=message.get("user") or message.get("bot_id"),
+            )
         )
         ack()
         if not result.created:
@@ -258,7 +260,9 @@ class SlackAdapter:
             )
         try:
             # The reply goes to the forwarder's direct messages with the bot.
-            result = self._intake(f"view:{view['id']}", user, user, "\n".join(lines), None)
+            result = self.service.intake(
+                self._message(f"view:{view['id']}", user, user, "\n".join(lines), None)
+            )
         except EmptyComplaint as error:
             ack(response_action="errors", errors={"text": self.t(error.text_key)})
             return
@@ -270,23 +274,6 @@ class SlackAdapter:
     def _accept(self, event_id: str, channel: str, user: str, text: str, thread: str | None) -> None:
         """A complaint from the Events API: stored for a worker, which opens its ticket."""
         self.app.intake.accept(self._message(event_id, channel, user, text, thread))
-
-    def _intake(
-        self,
-        event_id: str,
-        channel: str,
-        user: str,
-        text: str,
-        thread: str | None,
-        *,
-        source_url: str | None = None,
-        source_author: str | None = None,
-    ) -> IntakeResult:
-        """A complaint from a shortcut or the form: the ticket is opened before the answer."""
-        message = self._message(
-            event_id, channel, user, text, thread, source_url=source_url, source_author=source_author
-        )
-        return self.service.intake(message)
 
     def _message(
         self,
