@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.access import Access, Guard
+from bot.access import Access, GroupMembers, Guard
 from bot.cards import CardWriter
 from bot.config import Config
 from bot.digest import DigestBuilder
@@ -115,6 +115,17 @@ def release_freed_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
+def slack_groups(config: Config, clock: Clock) -> GroupMembers | None:
+    """[roles] may name Slack user groups: their members are asked from Slack, briefly cached. In
+    every process that checks permissions: the worker checks who may forward a complaint."""
+    if not config.has_slack:
+        return None
+    from bot.adapters.slack_groups import SlackUserGroups
+    from bot.adapters.slack_sender import make_client
+
+    return SlackUserGroups(make_client(config), clock)
+
+
 def make_writer(config: Config) -> CardWriter:
     """Texts in the configured language, with personal data masked by localized labels."""
     translator = Translator(config.language)
@@ -149,7 +160,7 @@ def create_app(
     holder = ModelHolder(classifier or build_classifier(config, session_factory), config.model_path)
     policy = RetryPolicy(config.outbox_max_attempts, config.outbox_base_delay_seconds)
     metrics = Metrics.from_environment(session_factory)
-    access = Access(config.roles)
+    access = Access(config.roles, slack_groups(config, clock))
     access.warn_if_open()
     record_store = SqlRecords(session_factory)
     guard = Guard(access, store, record_store, clock)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import traceback
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
@@ -38,6 +39,7 @@ Outcome = IntakeResult | TriageError | None
 
 BATCH = 50
 MAX_RETRY_DELAY = timedelta(minutes=10)
+SETTLE_SECONDS = 1.0
 IDLE_POLL_SECONDS = 0.2
 """How often an idle worker looks for new complaints: the card follows the acknowledgement by
 about this much."""
@@ -82,10 +84,23 @@ class Intake:
             # One bad complaint must not hold the others back: each on its own, the failing one retried.
             log.warning("intake batch failed (%s); taking its complaints one by one", type(exc).__name__)
             for item in claimed:
-                self._process_one(item)
+                try:
+                    self._process_one(item)
+                except Exception as again:  # even recording the failure failed: its lease runs out
+                    log.error(
+                        "complaint %s left to its lease: %s", item.message.event_id, type(again).__name__
+                    )
             return len(claimed)
         self._finish(claimed, outcomes)
         return len(claimed)
+
+    def settle(self, platform: str, forwarder: str, *, within: float = SETTLE_SECONDS) -> None:
+        """Opens one forwarder's waiting complaints now, or waits (up to ``within`` seconds) while a
+        worker does: their photo that follows must find the ticket to be attached to."""
+        deadline = time.monotonic() + within
+        while self.inbox.waiting_for(platform, forwarder) and time.monotonic() < deadline:
+            if not self.process(platform=platform, forwarder=forwarder):
+                time.sleep(0.05)  # a worker holds them: nothing to wait on but the database
 
     def drain(self) -> int:
         """Processes until nothing is waiting now (the console, tests, a stopping worker's peers)."""
@@ -134,16 +149,8 @@ class Intake:
         with self.store.transaction() as uow:
             for message, error in refusals:
                 log.info("complaint refused: %s", error.text_key, extra={"event_id": message.event_id})
-                data: dict[str, str] = {"ephemeral_to": message.forwarder}
-                if message.reply_token:
-                    data = {"reply_token": message.reply_token}
                 text = self.t(error.text_key, **error.params)
-                uow.queue(
-                    OutboundMessage(
-                        message.platform, message.channel, "notice", text, data, None, message.thread
-                    ),
-                    now,
-                )
+                uow.queue(refusal(message, text), now)
 
 
 def run_intake(intake: Intake, stop: threading.Event, after_batch: Callable[[], object]) -> None:
@@ -155,7 +162,7 @@ def run_intake(intake: Intake, stop: threading.Event, after_batch: Callable[[], 
             if taken:
                 after_batch()
         except Exception as exc:  # the database away: try again shortly, never stop the loop
-            log.warning("intake could not claim complaints: %s", type(exc).__name__)
+            log.warning("intake failed: %s; trying again in a second", type(exc).__name__)
             stop.wait(1.0)
             continue
         if not taken:
@@ -164,4 +171,17 @@ def run_intake(intake: Intake, stop: threading.Event, after_batch: Callable[[], 
 
 def retry_at(now: datetime, attempts: int) -> datetime:
     """When a complaint that failed ``attempts`` times is tried again: 2, 4, 8 s... up to 10 min."""
-    return now + min(timedelta(seconds=2**attempts), MAX_RETRY_DELAY)
+    return now + min(timedelta(seconds=2 ** min(attempts, 10)), MAX_RETRY_DELAY)
+
+
+def refusal(message: IncomingMessage, text: str) -> OutboundMessage:
+    """Why a complaint was not opened, for its forwarder only: by the free reply token (LINE),
+    ephemerally in the channel (Slack), else in the forwarder's 1:1 chat, never to a whole group."""
+    if message.reply_token:
+        return OutboundMessage(
+            message.platform, message.channel, "notice", text, {"reply_token": message.reply_token}
+        )
+    if message.platform == "slack":
+        data = {"ephemeral_to": message.forwarder}
+        return OutboundMessage(message.platform, message.channel, "notice", text, data, None, message.thread)
+    return OutboundMessage(message.platform, message.forwarder, "notice", text)

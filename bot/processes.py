@@ -28,6 +28,8 @@ from bot.web import create_web_app
 log = logging.getLogger(__name__)
 
 REQUEST_GRACE_SECONDS = 10.0
+JOIN_SECONDS = 10.0
+"""How long a stopping process waits for the intake and delivery threads."""
 """How long a stopping ``run`` waits for requests in flight (Slack's own timeout is 3 s)."""
 
 
@@ -80,11 +82,15 @@ class IntakeThreads:
             thread.daemon = True
             thread.start()
 
-    def join(self) -> None:
-        """After ``stop``: the batch in hand is finished (its complaints are tickets or still wait)."""
+    def join(self, timeout: float = JOIN_SECONDS) -> None:
+        """After ``stop``: the batch in hand is finished (its complaints are tickets or still wait).
+        A database that does not answer does not keep the process from exiting: the batch's
+        complaints are taken again after their lease."""
         self.wake.set()
         for thread in self.threads:
-            thread.join()
+            thread.join(timeout)
+            if thread.is_alive():
+                log.warning("stopping while the %s thread is still busy", thread.name)
 
 
 def run_worker(app: App) -> None:

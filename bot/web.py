@@ -86,4 +86,8 @@ def wsgi() -> Flask:
     config = load_config()
     configure_logging(os.environ.get("LOG_LEVEL", "info"), config.log_format, config.secrets)
     app = create_app(config, clock=SystemClock(), senders=build_senders(config))
-    return create_web_app(app)
+    web = create_web_app(app)
+    # With --preload this runs in gunicorn's master: no connection may be open when it forks the
+    # workers (SQLite's file locks belong to a process); each worker opens its own.
+    app.engine.dispose()
+    return web

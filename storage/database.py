@@ -59,12 +59,19 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return engine
 
 
-def checkpoint(engine: Engine) -> None:
+def checkpoint(engine: Engine) -> tuple[int, int, int] | None:
     """Copies SQLite's write-ahead log into the database file (the worker's job, so that no web
-    request pays for it); nothing to do on PostgreSQL."""
-    if engine.dialect.name == "sqlite":
-        with engine.connect() as connection:
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+    request pays for it): (busy, pages in the log, pages copied). Nothing to do on PostgreSQL."""
+    if engine.dialect.name != "sqlite":
+        return None
+    with engine.connect() as connection:
+        # On the driver's connection: through SQLAlchemy it would run inside BEGIN IMMEDIATE,
+        # and SQLite refuses to checkpoint inside a transaction.
+        raw = connection.connection.dbapi_connection
+        if raw is None:  # pragma: no cover - a checked-out connection always has one
+            raise RuntimeError("no driver connection")
+        busy, pages, copied = raw.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        return int(busy), int(pages), int(copied)
 
 
 def _fresh_connections_after_fork(engine: Engine) -> None:

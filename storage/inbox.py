@@ -25,6 +25,8 @@ from storage.database import SQLITE_BUSY_SECONDS
 from storage.models import InboxRow
 
 SQLITE_RETRY_SECONDS = 0.0005
+UNREADABLE_RETRY = timedelta(hours=1)
+"""A row this version cannot read (a newer version wrote it) is looked at again this much later."""
 DEFAULT_LEASE = timedelta(seconds=60)
 """How long a claim keeps other workers off a row: far longer than a batch takes."""
 
@@ -39,7 +41,9 @@ def to_json(message: IncomingMessage) -> dict[str, Any]:
 
 
 def from_json(data: dict[str, Any]) -> IncomingMessage:
-    return IncomingMessage(**{**data, "received_at": datetime.fromisoformat(data["received_at"])})
+    """The stored message; fields it does not know (from a newer version of the bot) are left out."""
+    known = {name: data[name] for name in FIELDS if name in data}
+    return IncomingMessage(**{**known, "received_at": datetime.fromisoformat(data["received_at"])})
 
 
 Row = dict[str, Any]
@@ -160,11 +164,18 @@ class SqlInbox:
                 statement = statement.where(InboxRow.platform == platform, InboxRow.forwarder == forwarder)
             if session.get_bind().dialect.name == "postgresql":
                 statement = statement.with_for_update(skip_locked=True)
-            rows = session.scalars(statement).all()
-            for row in rows:
-                row.available_at = now + self.lease
+            claimed = []
+            for row in session.scalars(statement).all():
                 row.attempts += 1
-            return [Accepted(row.id, from_json(row.message), row.attempts) for row in rows]
+                try:
+                    message = from_json(row.message)
+                except (KeyError, TypeError, ValueError) as error:  # never the oldest row forever
+                    row.available_at = now + UNREADABLE_RETRY
+                    row.last_error = f"unreadable: {type(error).__name__}"
+                    continue
+                row.available_at = now + self.lease
+                claimed.append(Accepted(row.id, message, row.attempts))
+            return claimed
 
     def done(self, ids: Sequence[int]) -> None:
         """The tickets of these rows are committed: the rows go (with the complaint texts in them)."""
@@ -180,6 +191,14 @@ class SqlInbox:
                 .where(InboxRow.id == item_id)
                 .values(available_at=retry_at, last_error=error[:200])
             )
+
+    def waiting_for(self, platform: str, forwarder: str) -> int:
+        """One forwarder's complaints not yet tickets (also those a worker is opening now)."""
+        with self.session_factory() as session:
+            statement = select(func.count()).where(
+                InboxRow.platform == platform, InboxRow.forwarder == forwarder
+            )
+            return int(session.scalar(statement) or 0)
 
     def waiting(self) -> int:
         """Rows not yet made tickets (including claimed and failing ones)."""

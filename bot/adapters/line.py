@@ -184,7 +184,7 @@ class LineWebhook:
         ticket = None
         if message.type in ATTACHABLE and source.user_id:
             # The complaint this photo follows may still wait in the inbox (often the same webhook).
-            self.app.intake.process(platform=LINE, forwarder=str(source.user_id))
+            self.app.intake.settle(LINE, str(source.user_id))
             ticket = self.app.service.attach(
                 LINE, str(source.user_id), str(message.type), str(message.id), within=ATTACH_WINDOW
             )

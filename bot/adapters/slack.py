@@ -35,7 +35,6 @@ from slack_sdk.webhook import WebhookClient
 from bot.access import Forbidden
 from bot.adapters import slack_blocks as kit
 from bot.adapters.slack_blocks import BlockWriter, to_plain
-from bot.adapters.slack_groups import SlackUserGroups
 from bot.adapters.slack_sender import SlackSender, make_client
 from bot.app import App
 from bot.digest import MANAGERS, Week
@@ -142,8 +141,6 @@ class SlackAdapter:
             process_before_response=True,
             logger=_BOLT_LOG,
         )
-        # [roles] may name Slack user groups: their members are asked from Slack, briefly cached.
-        app.access.groups = SlackUserGroups(self.bolt.client, app.clock)
         self.register_handlers()
 
     def register_handlers(self) -> None:

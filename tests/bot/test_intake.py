@@ -15,7 +15,8 @@ from bot.app import App, create_app
 from bot.clock import FakeClock
 from bot.config import parse_config
 from bot.domain import EmptyComplaint, IncomingMessage
-from storage.models import TicketRow
+from bot.inbox import refusal
+from storage.models import InboxRow, TicketRow
 from tests.conftest import START
 from tests.fakes import KeywordClassifier, RecordingSender
 
@@ -152,8 +153,57 @@ def test_a_forwarder_without_a_role_is_told_why_and_nothing_is_kept(database_url
         assert app.service.open_tickets() == [] and app.intake.inbox.waiting() == 0
         first, second = (sent.message for sent in sender.sent)
         assert first.kind == second.kind == "notice"
-        assert first.data == {"ephemeral_to": OUTSIDER} and first.thread == "1763850000.000100"
-        assert second.data == {"reply_token": "rt-2"}
+        assert first.channel == OUTSIDER and first.data == {}  # their own chat, not the channel
+        assert second.channel == "C0INTAKE" and second.data == {"reply_token": "rt-2"}
         assert first.text == app.translator("error.forbidden")
     finally:
         app.close()
+
+
+def test_on_slack_a_refusal_is_shown_only_to_the_forwarder_in_the_thread() -> None:
+    incoming = message(1, platform="slack", forwarder=OUTSIDER, thread="1763850000.000100")
+    notice = refusal(incoming, "not allowed")
+    assert (notice.channel, notice.thread, notice.data) == (
+        "C0INTAKE",
+        "1763850000.000100",
+        {"ephemeral_to": OUTSIDER},
+    )
+
+
+def test_a_complaint_failing_for_days_is_still_retried_every_ten_minutes(
+    app: App, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(messages: list[IncomingMessage]) -> Any:
+        raise RuntimeError("always")
+
+    monkeypatch.setattr(app.service, "intake_many", broken)
+    app.intake.accept(message(1))
+    for _ in range(60):  # past 2**47 seconds, where an unbounded backoff overflows
+        clock.advance(timedelta(minutes=10))
+        assert app.intake.process() == 1
+    assert app.intake.inbox.waiting() == 1
+
+
+def test_a_row_this_version_cannot_read_does_not_block_the_others(app: App, clock: FakeClock) -> None:
+    app.intake.accept(message(1))
+    app.intake.accept(message(2))
+    with app.session_factory() as session, session.begin():
+        oldest = session.scalars(select(InboxRow).order_by(InboxRow.id)).first()
+        assert oldest is not None
+        oldest.message = {"text": "新しい形式"}  # no event fields: written by another version
+    assert app.intake.drain() == 1
+    assert [text for _, text in tickets(app)] == ["配送が遅れています (2)"]
+    assert app.intake.inbox.waiting() == 1  # kept, looked at again later
+
+
+def test_a_photo_waits_briefly_for_its_complaint_that_a_worker_is_opening(app: App, clock: FakeClock) -> None:
+    app.intake.accept(message(1, platform="line", forwarder="U1"))
+    (item,) = app.intake.inbox.claim(clock.now(), 10)  # a worker took it and is opening it now
+
+    def worker() -> None:
+        app.service.intake_many([item.message])
+        app.intake.inbox.done([item.id])
+
+    threading.Timer(0.2, worker).start()
+    app.intake.settle("line", "U1")
+    assert len(tickets(app)) == 1 and app.intake.inbox.waiting() == 0

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from bot.domain import IncomingMessage
-from storage.database import make_engine, make_session_factory
+from storage.database import checkpoint, make_engine, make_session_factory
 from storage.inbox import GroupCommit, SqlInbox
 from storage.migrate import upgrade
 
@@ -99,4 +99,19 @@ def test_on_sqlite_the_acknowledgement_waits_out_a_lock_held_by_another_process(
         assert inbox.waiting() == 2
     finally:
         other.dispose()
+        engine.dispose()
+
+
+def test_the_workers_checkpoint_copies_sqlites_log_into_the_database(sqlite_url: str) -> None:
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    inbox = SqlInbox(make_session_factory(engine))
+    try:
+        for number in range(50):
+            inbox.add(message(number))
+        result = checkpoint(engine)
+        assert result is not None
+        busy, pages, copied = result
+        assert busy == 0 and pages > 0 and copied == pages
+    finally:
         engine.dispose()

@@ -15,7 +15,7 @@ from bot.adapters.slack_sender import SlackSender
 from bot.app import App, create_app
 from bot.clock import FakeClock
 from bot.config import parse_config
-from bot.domain import Status
+from bot.domain import IncomingMessage, Status
 from tests.bot.adapters.test_slack import DEPARTMENTS, Slack, blocks_text, payload, serve, slack_config
 from tests.conftest import START
 from tests.fakes import KeywordClassifier
@@ -249,3 +249,19 @@ def test_when_slack_cannot_say_who_is_in_a_group_the_last_answer_serves_else_nob
     slack.api.fail("usergroups.users.list", 500, {"ok": False, "error": "fatal_error"})
     assert click(slack, "ticket_resolve", "1", TEAM) == 200  # stale, but known: still a member
     assert slack.app.service.get(1).status is Status.RESOLVED
+
+
+def test_a_worker_without_the_web_app_asks_slack_who_is_in_a_group(
+    sqlite_url: str, api: FakeSlackApi
+) -> None:
+    """The worker checks who may forward a complaint (S0LOGI's members may): without the web app's
+    Slack adapter in its process it must still know Slack's groups."""
+    worker = build(sqlite_url, api)  # no web app, no adapter: what `triage-bot worker` builds
+    try:
+        incoming = IncomingMessage("slack", "C0INTAKE:1.0", "C0INTAKE", TEAM, "配送が遅い", START)
+        worker.intake.accept(incoming)
+        worker.intake.drain()
+        assert len(worker.service.open_tickets()) == 1
+        assert api.to("usergroups.users.list") == [{"usergroup": "S0LOGI"}]
+    finally:
+        worker.close()
