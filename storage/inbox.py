@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain import Accepted, IncomingMessage
@@ -62,8 +62,13 @@ class GroupCommit:
     rows together. Each caller returns only once the transaction holding its row has committed (or
     raises its error), so an acknowledgement still means "stored", at a fraction of a commit each."""
 
-    def __init__(self, write: Callable[[list[Row]], None]) -> None:
+    def __init__(
+        self, write: Callable[[list[Row]], None], *, divisible: tuple[type[Exception], ...] = ()
+    ) -> None:
         self._write = write
+        self._divisible = divisible
+        """Errors that one row can cause (a value the database refuses): the group's rows are then
+        written one by one, so that only the bad row's request fails."""
         self._turn = threading.Condition()
         self._queue: list[_Waiting] = []
         self._writing = False
@@ -73,10 +78,11 @@ class GroupCommit:
         with self._turn:
             self._queue.append(mine)
             self._turn.wait_for(lambda: mine.done or not self._writing)
-            if not mine.done:
+            leader = not mine.done
+            if leader:
                 self._writing = True
                 batch, self._queue = self._queue, []
-        if not mine.done:
+        if leader:
             self._write_batch(batch)
         if mine.error is not None:
             raise mine.error
@@ -84,7 +90,13 @@ class GroupCommit:
     def _write_batch(self, batch: list[_Waiting]) -> None:
         try:
             self._write([waiting.row for waiting in batch])
-        except BaseException as error:
+        except self._divisible:
+            for waiting in batch:
+                try:
+                    self._write([waiting.row])
+                except BaseException as error:
+                    waiting.error = error
+        except BaseException as error:  # the database away, or interrupted: no row is stored
             for waiting in batch:
                 waiting.error = error
         with self._turn:
@@ -102,7 +114,7 @@ class SqlInbox:
         insert = postgresql.insert if self.engine.dialect.name == "postgresql" else sqlite.insert
         # Built once: the acknowledgement path runs it for every event, with only the values bound.
         self._insert = insert(InboxRow).on_conflict_do_nothing()
-        self._group = GroupCommit(self._insert_rows)
+        self._group = GroupCommit(self._insert_rows, divisible=(DataError, IntegrityError))
 
     def add(self, message: IncomingMessage) -> None:
         """Stores ``message`` (an event already waiting here is kept once). This is all the work

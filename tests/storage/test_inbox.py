@@ -80,6 +80,49 @@ def test_a_failed_group_commit_fails_every_request_in_it() -> None:
     assert sum(isinstance(outcome, RuntimeError) for outcome in outcomes) == 5
 
 
+def test_one_row_the_database_refuses_fails_only_its_own_request(inbox: SqlInbox) -> None:
+    entered, release = threading.Event(), threading.Event()
+    real = inbox._insert_rows
+
+    def first_waits(rows: list[dict[str, Any]]) -> None:
+        if not entered.is_set():  # the first writer holds on while the others queue behind it
+            entered.set()
+            release.wait(10)
+        real(rows)
+
+    inbox._group._write = first_waits
+    outcomes: dict[int, object] = {}
+
+    def add(number: int, event_id: str | None = None) -> None:
+        incoming = message(number)
+        if event_id is not None:
+            incoming = IncomingMessage(**{**incoming.__dict__, "event_id": event_id})
+        try:
+            inbox.add(incoming)
+            outcomes[number] = "stored"
+        except Exception as error:
+            outcomes[number] = type(error).__name__
+
+    first = threading.Thread(target=add, args=(0,))
+    first.start()
+    assert entered.wait(10)
+    group = [threading.Thread(target=add, args=(n,)) for n in range(1, 6)]
+    too_long = threading.Thread(target=add, args=(6, "x" * 200))  # the column holds 128 characters
+    for thread in [*group, too_long]:
+        thread.start()
+    time.sleep(0.1)  # let them queue behind the writer: there is nothing to wait on but time
+    release.set()
+    for thread in [first, *group, too_long]:
+        thread.join(10)
+
+    stored = [n for n, outcome in outcomes.items() if outcome == "stored"]
+    if inbox.engine.dialect.name == "postgresql":  # SQLite does not enforce a column's length
+        assert sorted(stored) == [0, 1, 2, 3, 4, 5] and outcomes[6] == "DataError"
+        assert inbox.waiting() == 6
+    else:
+        assert len(stored) == 7 and inbox.waiting() == 7
+
+
 def test_on_sqlite_the_acknowledgement_waits_out_a_lock_held_by_another_process(sqlite_url: str) -> None:
     engine = make_engine(sqlite_url)
     upgrade(engine)
