@@ -15,13 +15,10 @@ import os
 import statistics
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-
-from sqlalchemy import create_engine, text
 
 from benchmarks.sweep import FixedClassifier, NullSender, bulk_load_postgres, bulk_load_sqlite
 from bot.app import create_app
@@ -30,6 +27,7 @@ from bot.config import parse_config
 from bot.digest import MANAGERS, Week
 from storage.database import make_engine
 from storage.migrate import upgrade
+from tests.schemas import migrated_schema
 
 NOW = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # Monday 10:00 in Tokyo: last week's digests are due
 TEAMS = (
@@ -161,18 +159,9 @@ def bench_sqlite(total: int, repeat: int) -> tuple[float, float, int]:
 
 
 def bench_postgres(base: str, total: int, repeat: int) -> tuple[float, float, int]:
-    schema = "bench_" + uuid.uuid4().hex[:8]
-    admin = create_engine(base)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
-    try:
+    with migrated_schema(base, "bench") as url:
         load(url, total, None)
         return measure(url, repeat)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def main() -> None:

@@ -23,7 +23,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -50,6 +49,7 @@ from tests.faults.harness import (
 )
 from tests.faults.processes import Processes, free_port, gunicorn, healthy
 from tests.line_api import serve_fake_line_api
+from tests.schemas import migrated_schema
 from tests.slack_api import fake_slack_api
 
 TEXTS = [
@@ -239,20 +239,8 @@ def database(postgres: str | None, folder: Path) -> Iterator[str]:
         engine.dispose()
         yield url
         return
-    schema = "load_" + uuid.uuid4().hex[:10]
-    admin = create_engine(postgres)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{postgres}{'&' if '?' in postgres else '?'}options=-csearch_path%3D{schema}"
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    try:
+    with migrated_schema(postgres, "load") as url:
         yield url
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def tickets_for(url: str, numbers: set[int]) -> tuple[int, int, int]:

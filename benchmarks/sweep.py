@@ -14,7 +14,6 @@ import sqlite3
 import statistics
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -29,6 +28,7 @@ from bot.domain import OutboundMessage
 from bot.ports import Prediction, SendResult
 from storage.database import make_engine
 from storage.migrate import upgrade
+from tests.schemas import migrated_schema
 
 NOW = datetime(2026, 11, 16, 3, 0, tzinfo=UTC)
 DEPARTMENTS = ("logistics", "orders", "billing", "product", "website", "marketing", "support")
@@ -230,21 +230,9 @@ def bench_sqlite(total: int, open_ratio: float, due: int) -> tuple[tuple[float, 
 def bench_postgres(
     base: str, total: int, open_ratio: float, due: int
 ) -> tuple[tuple[float, float, int], list[str]]:
-    schema = "bench_" + uuid.uuid4().hex[:8]
-    admin = create_engine(base)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
-    try:
-        engine = make_engine(url)
-        upgrade(engine)
-        engine.dispose()
+    with migrated_schema(base, "bench") as url:
         load_postgres(url, total, open_ratio)
         return measure(url, due), plans(url)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def main() -> None:

@@ -4,20 +4,17 @@ a fake clock, a recording sender and a keyword classifier for core tests."""
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from bot.app import App, create_app
 from bot.clock import FakeClock
 from bot.config import Config, parse_config
-from storage.database import make_engine
-from storage.migrate import upgrade
 from tests.fakes import KeywordClassifier, RecordingSender
+from tests.schemas import migrated_schema
 
 POSTGRES_ENV = "TRIAGE_TEST_POSTGRES_URL"
 START = datetime(2026, 11, 16, 0, 0, tzinfo=UTC)  # Monday 09:00 in Tokyo
@@ -36,21 +33,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) -> 
     base = _postgres_url()
     if base is None:
         pytest.skip(f"no PostgreSQL configured: set {POSTGRES_ENV}=postgresql+psycopg://... to run these")
-    schema = "t_" + uuid.uuid4().hex[:12]
-    admin = create_engine(base)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in base else "?"
-    url = f"{base}{separator}options=-csearch_path%3D{schema}"
-    engine = make_engine(url)
-    upgrade(engine)  # what the release step (`triage-bot db upgrade`) does before the bot starts
-    engine.dispose()
-    try:
+    with migrated_schema(base, "t") as url:
         yield url
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture
