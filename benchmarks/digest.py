@@ -21,10 +21,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from benchmarks.sweep import FixedClassifier, NullSender, bulk_load_postgres, bulk_load_sqlite
-from bot.app import create_app
-from bot.clock import FakeClock
 from bot.config import parse_config
-from bot.digest import MANAGERS, Week
+from bot.core.clock import FakeClock
+from bot.core.digest import MANAGERS, Week
+from bot.runtime.services import create_app
 from storage.database import make_engine
 from storage.migrate import upgrade
 from tests.schemas import migrated_schema

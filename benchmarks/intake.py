@@ -22,11 +22,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from benchmarks.load import database
-from bot.app import create_app
-from bot.clock import FakeClock
 from bot.config import DEFAULT_DEPARTMENTS, parse_config
-from bot.domain import IncomingMessage, OutboundMessage
-from bot.ports import Classifier, SendResult
+from bot.core.clock import FakeClock
+from bot.core.domain import IncomingMessage, OutboundMessage
+from bot.core.ports import Classifier, SendResult
+from bot.runtime.services import create_app
 from classifiers.model import read_split
 from classifiers.training import training_set
 

@@ -2,7 +2,7 @@
 
 Starts gunicorn on loopback (the Procfile's settings: 2 workers, 8 threads) serving first the
 baseline (benchmarks/baseline.py: signature checks and a 200, nothing else), then the bot
-(``bot.web:wsgi()``, the real model trained at start, SQLite or PostgreSQL). Sends signed Slack
+(``bot.runtime.web:wsgi()``, the real model trained at start, SQLite or PostgreSQL). Sends signed Slack
 events and LINE webhooks, a share of them again as Slack retries and LINE redeliveries, flat out
 and at a target rate, for a bounded time; reports events/s, p50/p99 time to acknowledge, errors,
 tickets created against distinct events, and each web worker's memory. ``--multi N`` runs the
@@ -301,7 +301,7 @@ def bench(args: argparse.Namespace, folder: Path) -> bool:
             flat_out(port, Traffic(args.line_share, 0, 900_000), 2, args.clients)  # warm-up
             baseline = flat_out(port, Traffic(args.line_share, 0, 900_000), args.seconds, args.clients)
             processes.stop_all()
-            port, master = serve(processes, "bot", "bot.web:wsgi()", args)
+            port, master = serve(processes, "bot", "bot.runtime.web:wsgi()", args)
             worker = processes.start(
                 "worker",
                 "nice",
@@ -378,7 +378,7 @@ def multi(args: argparse.Namespace, folder: Path) -> bool:
         processes = Processes(folder, env)
         try:
             args.workers = 2
-            port, _ = serve(processes, "web", "bot.web:wsgi()", args)
+            port, _ = serve(processes, "web", "bot.runtime.web:wsgi()", args)
             processes.worker("worker-1", days_ahead=10)
             processes.worker("worker-2", days_ahead=10)
             runs = [(n, False) for n in range(args.multi)]

@@ -21,11 +21,11 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from bot.app import App, create_app
-from bot.clock import FakeClock
 from bot.config import parse_config
-from bot.domain import OutboundMessage
-from bot.ports import Prediction, SendResult
+from bot.core.clock import FakeClock
+from bot.core.domain import OutboundMessage
+from bot.core.ports import Prediction, SendResult
+from bot.runtime.services import App, create_app
 from storage.database import make_engine
 from storage.migrate import upgrade
 from tests.schemas import migrated_schema

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.config import Config, ConfigError, load_config
-from bot.logs import configure_logging
+from bot.runtime.logs import configure_logging
 
 if TYPE_CHECKING:
-    from bot.app import App
+    from bot.runtime.services import App
 
 log = logging.getLogger("bot")
 
@@ -73,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="replay a week of sample complaints on a temporary database")
     demo.set_defaults(handler=cmd_demo)
 
-    from bot.model_commands import add_commands
+    from bot.runtime.model_commands import add_commands
 
     add_commands(commands)  # classify, train, evaluate
 
@@ -113,22 +113,22 @@ def _parser() -> argparse.ArgumentParser:
 def cmd_run(config: Config, args: argparse.Namespace) -> int:
     if not (config.has_slack or config.has_line):
         return cmd_console(config, argparse.Namespace(fake_clock=None))
-    from bot.processes import run_all
+    from bot.runtime.processes import run_all
 
     return _serve(config, run_all)
 
 
 def cmd_worker(config: Config, args: argparse.Namespace) -> int:
-    from bot.processes import run_worker
+    from bot.runtime.processes import run_worker
 
     return _serve(config, run_worker)
 
 
 def _serve(config: Config, process: Callable[[App], None]) -> int:
     """Runs a long-lived process on the real clock with the configured platforms' senders."""
-    from bot.app import create_app
-    from bot.clock import SystemClock
-    from bot.web import build_senders
+    from bot.core.clock import SystemClock
+    from bot.runtime.services import create_app
+    from bot.runtime.web import build_senders
 
     app = create_app(config, clock=SystemClock(), senders=build_senders(config))
     try:
@@ -139,11 +139,11 @@ def _serve(config: Config, process: Callable[[App], None]) -> int:
 
 
 def cmd_console(config: Config, args: argparse.Namespace) -> int:
-    from bot.adapters.console import CONSOLE, ConsoleAdapter, ConsoleSender
-    from bot.app import create_app
-    from bot.clock import FakeClock, SystemClock
-    from bot.ports import Clock
-    from bot.scheduler import build_scheduler
+    from bot.core.clock import FakeClock, SystemClock
+    from bot.core.ports import Clock
+    from bot.platforms.console.chat import CONSOLE, ConsoleAdapter, ConsoleSender
+    from bot.runtime.scheduler import build_scheduler
+    from bot.runtime.services import create_app
 
     clock: Clock = SystemClock()
     if args.fake_clock:
@@ -172,7 +172,7 @@ def cmd_console(config: Config, args: argparse.Namespace) -> int:
 def cmd_demo(config: Config, args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from bot.demo import run_demo
+    from bot.runtime.demo import run_demo
 
     with tempfile.TemporaryDirectory(prefix="triage-demo-") as folder:
         demo_config = replace(config, database_url=f"sqlite:///{Path(folder) / 'demo.db'}")
@@ -181,11 +181,11 @@ def cmd_demo(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_digest(config: Config, args: argparse.Namespace) -> int:
-    from bot.app import make_writer, prepare_database
-    from bot.charts import render_chart
-    from bot.clock import SystemClock
-    from bot.digest import MANAGERS, DigestBuilder, Week
-    from bot.routing import Directory
+    from bot.core.charts import render_chart
+    from bot.core.clock import SystemClock
+    from bot.core.digest import MANAGERS, DigestBuilder, Week
+    from bot.core.routing import Directory
+    from bot.runtime.services import make_writer, prepare_database
     from storage.database import make_engine, make_session_factory
     from storage.figures import SqlFigures
     from storage.store import SqlStore
@@ -217,8 +217,8 @@ def cmd_digest(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_outbox(config: Config, args: argparse.Namespace) -> int:
-    from bot.clock import SystemClock
-    from bot.outbox_admin import outbox_command
+    from bot.core.clock import SystemClock
+    from bot.runtime.outbox_admin import outbox_command
 
     return outbox_command(
         config,
@@ -233,11 +233,11 @@ def cmd_outbox(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_export(config: Config, args: argparse.Namespace) -> int:
-    from bot.access import Access, Guard, cli_operator
-    from bot.app import make_writer, prepare_database
-    from bot.clock import SystemClock
-    from bot.i18n import Translator
-    from bot.records import export_csv
+    from bot.core.access import Access, Guard, cli_operator
+    from bot.core.clock import SystemClock
+    from bot.core.i18n import Translator
+    from bot.core.records import export_csv
+    from bot.runtime.services import make_writer, prepare_database
     from storage.database import make_engine, make_session_factory
     from storage.records import SqlRecords
     from storage.store import SqlStore
@@ -255,7 +255,7 @@ def cmd_export(config: Config, args: argparse.Namespace) -> int:
         prepare_database(config, engine)
         sessions = make_session_factory(engine)
         records = SqlRecords(sessions)
-        # The operator at the machine is an admin (bot.access); the export is audited under their name.
+        # The operator at the machine is an admin (bot.core.access); the export is audited under their name.
         guard = Guard(Access(config.roles), SqlStore(sessions), records, SystemClock())
         with contextlib.ExitStack() as stack:
             out = (

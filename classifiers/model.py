@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from sklearn.pipeline import Pipeline
 
-from bot.ports import Prediction
+from bot.core.ports import Prediction
 from classifiers.features import Settings
 from classifiers.features import build_pipeline as _build
 
@@ -47,7 +47,7 @@ def build_pipeline(settings: Settings | None = None) -> Pipeline:
 
 
 class DepartmentClassifier:
-    """Implements :class:`bot.ports.Classifier` around a fitted scikit-learn pipeline."""
+    """Implements :class:`bot.core.ports.Classifier` around a fitted scikit-learn pipeline."""
 
     def __init__(self, pipeline: Pipeline) -> None:
         self.pipeline = pipeline

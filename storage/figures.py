@@ -16,8 +16,8 @@ from datetime import datetime
 from sqlalchemy import String, and_, case, func, literal_column, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.domain import Status
-from bot.ports import DayFigures, WeekRows
+from bot.core.domain import Status
+from bot.core.ports import DayFigures, WeekRows
 from storage.models import TicketEventRow, TicketRow
 
 OVERDUE_LISTED = 10

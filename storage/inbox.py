@@ -1,7 +1,7 @@
 """The inbox: complaints accepted from Slack and LINE, waiting for a worker to open their tickets.
 
 The web process only stores the signed event (one INSERT) and acknowledges; classifying, the
-ticket, its audit row and its messages happen in a worker (:mod:`bot.inbox`). A row is deleted
+ticket, its audit row and its messages happen in a worker (:mod:`bot.core.inbox`). A row is deleted
 once its ticket is committed; a crash in between leaves it to be claimed again after its lease,
 and the ticket's event key (``inbound_events``) makes that second try a no-op.
 """
@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.domain import Accepted, IncomingMessage
+from bot.core.domain import Accepted, IncomingMessage
 from storage.database import SQLITE_BUSY_SECONDS
 from storage.models import InboxRow
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.learning import Label
+from bot.core.learning import Label
 from storage.models import ClassifierLabelRow, ClassifierTrainingRow, TicketEventRow, TicketRow
 
 

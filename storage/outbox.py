@@ -17,7 +17,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.domain import OutboundMessage, QueuedMessage
+from bot.core.domain import OutboundMessage, QueuedMessage
 from storage.models import OutboxRow
 
 log = logging.getLogger(__name__)

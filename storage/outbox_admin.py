@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.domain import TriageError
+from bot.core.domain import TriageError
 from storage.models import OutboxRow, TicketEventRow
 
 

@@ -8,8 +8,8 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.access import AccessEntry
-from bot.domain import Ticket
+from bot.core.access import AccessEntry
+from bot.core.domain import Ticket
 from storage.models import AccessEventRow, OutboxRow, TicketRow
 from storage.rows import to_ticket
 

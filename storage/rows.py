@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.domain import Status, Ticket
+from bot.core.domain import Status, Ticket
 from storage.models import TicketRow
 
 _TICKET_FIELDS = (

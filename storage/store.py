@@ -12,8 +12,8 @@ from sqlalchemy import Connection, bindparam, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.domain import AuditEntry, DuplicateEvent, OutboundMessage, Status, Ticket
-from bot.ports import EventKey
+from bot.core.domain import AuditEntry, DuplicateEvent, OutboundMessage, Status, Ticket
+from bot.core.ports import EventKey
 from storage.database import NUL_STAND_IN
 from storage.models import (
     Base,
@@ -56,7 +56,7 @@ def insert_ignoring_conflict(session: Session, table: type[ReminderRow | DigestR
 
 
 class SqlUnitOfWork:
-    """One transaction; see :class:`bot.ports.UnitOfWork`."""
+    """One transaction; see :class:`bot.core.ports.UnitOfWork`."""
 
     def __init__(self, session: Session) -> None:
         self.session = session

@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.app import App, create_app
-from bot.clock import FakeClock
 from bot.config import Config, parse_config
+from bot.core.clock import FakeClock
+from bot.runtime.services import App, create_app
 from tests.fakes import KeywordClassifier, RecordingSender
 from tests.schemas import migrated_schema
 

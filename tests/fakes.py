@@ -6,8 +6,8 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from bot.domain import IncomingMessage, OutboundMessage
-from bot.ports import Prediction, SendError, SendResult
+from bot.core.domain import IncomingMessage, OutboundMessage
+from bot.core.ports import Prediction, SendError, SendResult
 
 KEYWORDS = {
     "配送": "logistics",

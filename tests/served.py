@@ -19,12 +19,12 @@ from typing import Any
 from slack_sdk.signature import SignatureVerifier
 from werkzeug.serving import make_server
 
-from bot.adapters.line import LineSender
-from bot.adapters.slack import SlackSender
-from bot.app import App, create_app
-from bot.clock import FakeClock
 from bot.config import Config, parse_config
-from bot.web import create_web_app
+from bot.core.clock import FakeClock
+from bot.platforms.line.webhook import LineSender
+from bot.platforms.slack.events import SlackSender
+from bot.runtime.services import App, create_app
+from bot.runtime.web import create_web_app
 from tests.conftest import START
 from tests.fakes import KeywordClassifier
 from tests.line_api import FakeLineApi, serve_fake_line_api

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import sklearn
 
-from bot.app import build_classifier, prepare_database
 from bot.config import DEFAULT_DEPARTMENTS, Config
-from bot.learning import ModelHolder
+from bot.core.learning import ModelHolder
+from bot.runtime.services import build_classifier, prepare_database
 from classifiers.model import DepartmentClassifier
 from classifiers.training import ModelVersionError, load, metadata_path, train_default
 from storage.database import make_engine, make_session_factory

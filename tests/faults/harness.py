@@ -20,7 +20,7 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
-from bot.adapters.slack_blocks import fallback
+from bot.platforms.slack.blocks import fallback
 from storage.models import DigestRow, InboundEventRow, OutboxRow, ReminderRow, TicketRow
 from tests.line_api import FakeLineApi
 from tests.slack_api import FakeSlackApi

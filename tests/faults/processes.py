@@ -75,7 +75,7 @@ def gunicorn(
     name: str,
     port: int,
     *,
-    app: str = "bot.web:wsgi()",
+    app: str = "bot.runtime.web:wsgi()",
     workers: int = 2,
     threads: int = 4,
 ) -> subprocess.Popen[bytes]:

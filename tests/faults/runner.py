@@ -21,10 +21,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from types import FrameType
 
-from bot.app import create_app
-from bot.clock import SystemClock
 from bot.config import load_config
-from bot.web import build_senders
+from bot.core.clock import SystemClock
+from bot.runtime.services import create_app
+from bot.runtime.web import build_senders
 from tests.fakes import KeywordClassifier
 
 log = logging.getLogger("tests.faults.runner")

@@ -15,12 +15,12 @@ from sqlalchemy import make_url
 from sqlalchemy.exc import OperationalError
 from werkzeug.serving import make_server
 
-from bot.adapters.line_sender import LineSender
-from bot.adapters.slack_sender import SlackSender
-from bot.app import App, create_app
-from bot.clock import FakeClock
 from bot.config import parse_config
-from bot.web import create_web_app
+from bot.core.clock import FakeClock
+from bot.platforms.line.sender import LineSender
+from bot.platforms.slack.sender import SlackSender
+from bot.runtime.services import App, create_app
+from bot.runtime.web import create_web_app
 from tests.conftest import START
 from tests.fakes import KeywordClassifier
 from tests.faults.harness import (

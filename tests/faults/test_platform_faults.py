@@ -14,15 +14,15 @@ from datetime import timedelta
 
 import pytest
 
-from bot.adapters.line_sender import LineSender, retry_key
-from bot.adapters.slack_blocks import fallback
-from bot.adapters.slack_sender import SlackSender
-from bot.app import App, create_app
-from bot.clock import FakeClock
 from bot.config import parse_config
-from bot.domain import IncomingMessage, OutboundMessage
-from bot.outbox import Dispatcher
-from bot.ports import SendResult
+from bot.core.clock import FakeClock
+from bot.core.domain import IncomingMessage, OutboundMessage
+from bot.core.outbox import Dispatcher
+from bot.core.ports import SendResult
+from bot.platforms.line.sender import LineSender, retry_key
+from bot.platforms.slack.blocks import fallback
+from bot.platforms.slack.sender import SlackSender
+from bot.runtime.services import App, create_app
 from storage.models import OutboxRow
 from storage.outbox import _message
 from tests.conftest import START

@@ -16,11 +16,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from bot.adapters.slack_sender import SlackSender
-from bot.app import create_app
-from bot.clock import SystemClock
 from bot.config import parse_config
-from bot.domain import IncomingMessage
+from bot.core.clock import SystemClock
+from bot.core.domain import IncomingMessage
+from bot.platforms.slack.sender import SlackSender
+from bot.runtime.services import create_app
 from tests.fakes import KeywordClassifier
 from tests.faults.harness import outbox_rows, shop_config, shop_env, wait_until, write_toml
 from tests.faults.processes import Processes, kill

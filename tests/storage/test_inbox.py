@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from bot.domain import IncomingMessage
+from bot.core.domain import IncomingMessage
 from storage.database import checkpoint, make_engine, make_session_factory
 from storage.inbox import GroupCommit, SqlInbox
 from storage.migrate import upgrade

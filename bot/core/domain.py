@@ -1,0 +1,171 @@
+"""Platform-neutral records the core works with, and its errors.
+
+Adapters turn platform events into these; storage turns them into rows. Nothing here knows Slack,
+LINE or SQL.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+MAX_COMPLAINT_CHARS = 20_000
+"""Longer complaints are kept up to this length (the rest is noted as cut), so a pasted mail
+thread still becomes a ticket instead of an error."""
+
+
+class Status(enum.StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+
+
+class Stage(enum.StrEnum):
+    """Reminder stages, in the order a ticket reaches them. Each nudge is its own (ticket, stage)
+    key: ``nudge_1``, ``nudge_2``... (see :class:`bot.core.sla.Milestone`)."""
+
+    WARNING = "warning"
+    LAST_CALL = "last_call"
+    OVERDUE = "overdue"
+    NUDGE = "nudge"
+    BREACH = "breach"
+    """Listed in the "will breach before we reopen" notice before a closing."""
+
+
+@dataclass(frozen=True)
+class IncomingMessage:
+    """One forwarded complaint, as any adapter delivers it."""
+
+    platform: str
+    event_id: str
+    channel: str
+    forwarder: str
+    text: str
+    received_at: datetime
+    customer: str | None = None
+    thread: str | None = None
+    reply_token: str | None = None
+    """A platform's one-time token for answering this message for free (LINE); the core copies it
+    into the forwarder's reply so the sender can use it before it expires."""
+    source_url: str | None = None
+    """A link to the forwarded message itself (Slack's "Send to triage" shortcut)."""
+    source_author: str | None = None
+    """Who wrote the forwarded message, when someone else forwards it."""
+
+
+@dataclass
+class Ticket:
+    ref: int
+    platform: str
+    channel: str
+    forwarder: str
+    text: str
+    language: str
+    department: str | None
+    confidence: float
+    needs_triage: bool
+    priority: bool
+    created_at: datetime
+    due_at: datetime
+    status: Status = Status.OPEN
+    customer: str | None = None
+    flags: tuple[str, ...] = ()
+    thread: str | None = None
+    first_response_at: datetime | None = None
+    resolved_at: datetime | None = None
+    snoozed_until: datetime | None = None
+    acknowledged_by: str | None = None
+    remind_at: datetime | None = None
+    """When the reminder sweep next needs to look at this ticket (``None``: never again)."""
+    erased_at: datetime | None = None
+    """When retention erased the complaint's text (``None``: the text is kept)."""
+    source_url: str | None = None
+    source_author: str | None = None
+    order_number: str | None = None
+    """The order number found in the text (configurable patterns), to link tickets about one order."""
+    guesses: tuple[tuple[str, float], ...] = ()
+    """The classifier's best departments with their probabilities, shown on a triage card."""
+
+
+@dataclass(frozen=True)
+class OutboundMessage:
+    """A chat message waiting in the outbox.
+
+    ``kind`` says what it is (``card``, ``card_update``, ``reply``, ``reminder``, ``digest``,
+    ``notice``); ``text`` is the localized, masked plain text every platform can show; ``data``
+    carries the structured fields a platform sender renders richer (Block Kit, Flex).
+    """
+
+    platform: str
+    channel: str
+    kind: str
+    text: str
+    data: dict[str, Any] = field(default_factory=dict)
+    ticket_ref: int | None = None
+    thread: str | None = None
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """A complaint from the inbox, claimed by a worker to open its ticket."""
+
+    id: int
+    message: IncomingMessage
+    attempts: int
+
+
+@dataclass(frozen=True)
+class QueuedMessage:
+    """An outbox row claimed for delivery."""
+
+    id: int
+    message: OutboundMessage
+    attempts: int
+    edit_message_id: str | None = None
+    """For a ``card_update``: the platform id of the card it edits (``None``: post it anew)."""
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    ticket_ref: int
+    at: datetime
+    actor: str
+    action: str
+    detail: dict[str, Any]
+
+
+class TriageError(Exception):
+    """Base of every error the core raises on purpose; adapters answer it in the user's language.
+
+    ``text_key`` names the i18n text, ``params`` fill it in.
+    """
+
+    def __init__(self, text_key: str, **params: Any) -> None:
+        super().__init__(text_key)
+        self.text_key = text_key
+        self.params = params
+
+
+class EmptyComplaint(TriageError):
+    def __init__(self) -> None:
+        super().__init__("error.empty")
+
+
+class UnknownTicket(TriageError):
+    def __init__(self, ref: str | int) -> None:
+        super().__init__("error.unknown_ticket", ref=ref)
+
+
+class UnknownDepartment(TriageError):
+    def __init__(self, key: str, known: str) -> None:
+        super().__init__("error.unknown_department", key=key, known=known)
+
+
+class InvalidArgument(TriageError):
+    """A command's argument is malformed (bad hours, missing reference...)."""
+
+
+class DuplicateEvent(Exception):
+    """Storage saw an inbound event id that another transaction recorded first."""

@@ -1,0 +1,143 @@
+"""What a forwarded complaint becomes: its checks, its ticket and its outcome (see ``TriageService``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.config import Config
+from bot.core.domain import (
+    MAX_COMPLAINT_CHARS,
+    DuplicateEvent,
+    EmptyComplaint,
+    IncomingMessage,
+    Ticket,
+    TriageError,
+)
+from bot.core.masking import DEFAULT_ORDER_PATTERNS
+from bot.core.ports import EventKey, Prediction
+from bot.core.priority import (
+    REPEAT_CONTACTS,
+    REPEAT_WINDOW_DAYS,
+    detect_flags,
+    extract_order_number,
+    is_priority,
+)
+from bot.core.sla import SlaPolicies
+from classifiers.text import clean, detect_language
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    ticket: Ticket
+    created: bool
+    reply: str
+
+
+IntakeOutcome = IntakeResult | TriageError | DuplicateEvent
+"""What ``intake_many`` gives for each message: ``DuplicateEvent`` when its event id was recorded
+before without a ticket (LINE records the events that are not complaints)."""
+
+
+@dataclass
+class Draft:
+    """A message that passed the checks, on its way to an outcome."""
+
+    index: int
+    message: IncomingMessage
+    text: str
+    flags: tuple[str, ...]
+    ticket: Ticket | None = None
+    """The ticket this message opened."""
+    duplicate_of: Ticket | None = None
+    """The ticket an earlier delivery of the same event opened."""
+    reply: str = ""
+
+    @classmethod
+    def of(cls, index: int, message: IncomingMessage) -> Draft:
+        """The cleaned complaint; a huge one is kept cut and flagged.
+
+        Raises:
+            EmptyComplaint: the text is empty once control characters are removed.
+        """
+        text = clean(message.text)
+        if not text:
+            raise EmptyComplaint()
+        flags = detect_flags(text)
+        if len(text) > MAX_COMPLAINT_CHARS:
+            text, flags = text[:MAX_COMPLAINT_CHARS], (*flags, "truncated")
+        return cls(index, message, text, flags)
+
+    @property
+    def key(self) -> EventKey:
+        return self.message.platform, self.message.event_id
+
+    @property
+    def received_at(self) -> datetime:
+        return self.message.received_at.astimezone(UTC)
+
+    @property
+    def created(self) -> Ticket:
+        if self.ticket is None:
+            raise LookupError(self.key)
+        return self.ticket
+
+
+def new_ticket(
+    draft: Draft, prediction: Prediction, times: dict[str, list[datetime]], config: Config, sla: SlaPolicies
+) -> Ticket:
+    """The ticket for ``draft``, created (and its deadline counted) when the complaint arrived."""
+    message, text, at = draft.message, draft.text, draft.received_at
+    needs_triage = prediction.department is None or prediction.confidence < config.classifier_threshold
+    policy = sla.for_department(None if needs_triage else prediction.department)
+    flags = repeat_flag(times, message.customer, at, draft.flags)
+    due_at = policy.deadline(at)
+    return Ticket(
+        ref=0,
+        platform=message.platform,
+        channel=message.channel,
+        thread=message.thread,
+        forwarder=message.forwarder,
+        customer=message.customer,
+        text=text,
+        language=detect_language(text),
+        department=prediction.department,
+        confidence=prediction.confidence,
+        needs_triage=needs_triage,
+        priority=is_priority(flags),
+        flags=flags,
+        created_at=at,
+        due_at=due_at,
+        remind_at=policy.first_reminder(due_at),
+        source_url=message.source_url,
+        source_author=message.source_author,
+        order_number=extract_order_number(text, config.order_patterns or DEFAULT_ORDER_PATTERNS),
+        guesses=tuple((name, round(p, 3)) for name, p in prediction.ranking[:3]),
+    )
+
+
+def repeat_flag(
+    times: dict[str, list[datetime]], customer: str | None, at: datetime, flags: tuple[str, ...]
+) -> tuple[str, ...]:
+    """Adds ``repeat`` when this is the customer's third ticket (or more) within seven days.
+
+    ``times`` holds when the customer's recent tickets were created; this one is added to it.
+    """
+    if not customer:
+        return flags
+    since = at - timedelta(days=REPEAT_WINDOW_DAYS)
+    earlier = sum(1 for created_at in times[customer] if created_at >= since)
+    times[customer].append(at)
+    return (*flags, "repeat") if earlier + 1 >= REPEAT_CONTACTS else flags
+
+
+def created_detail(draft: Draft) -> dict[str, Any]:
+    """The audit detail of a new ticket."""
+    ticket, message = draft.created, draft.message
+    return {
+        "department": ticket.department,
+        "confidence": round(ticket.confidence, 3),
+        "needs_triage": ticket.needs_triage,
+        "event": f"{message.platform}:{message.event_id}",
+    }

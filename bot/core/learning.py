@@ -1,0 +1,260 @@
+"""Learning from the shop's corrections: retrain, compare on held-back labels, promote or keep.
+
+Every reassignment (and every department chosen for a triage-queue ticket, which is a
+reassignment too) is a label. A fifth of the labels, chosen by a hash of the text, is held back and
+never trained on: the new model is promoted only if it is at least as accurate as the current one
+on those. The decision is logged and stored (``classifier_trainings``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from bot.config import Config
+from bot.core.ports import Classifier, Prediction
+from classifiers.model import OUT_OF_SCOPE, Example
+from classifiers.training import (
+    ModelFileError,
+    TrainingSet,
+    load,
+    metadata_path,
+    save,
+    training_set,
+)
+
+log = logging.getLogger(__name__)
+
+HELD_BACK_SHARE = 5
+"""One label in this many is held back for the promotion check."""
+
+
+@dataclass(frozen=True)
+class Label:
+    """A department someone chose for a text."""
+
+    text: str
+    department: str | None  # None: out of scope
+    source: str  # "correction" or the import's source name
+
+
+class LabelSource(Protocol):
+    def labels(self) -> list[Label]: ...
+    def claim_training(self, run_key: str | None, trigger: str, at: datetime) -> int | None: ...
+    def finish_training(self, training_id: int, status: str, detail: dict[str, Any]) -> None: ...
+
+
+def is_held_back(text: str) -> bool:
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return int.from_bytes(digest[:4], "big") % HELD_BACK_SHARE == 0
+
+
+def to_examples(labels: Sequence[Label], departments: Sequence[str]) -> list[Example]:
+    """Labels as training examples; departments the config no longer has are skipped."""
+    keep = set(departments)
+    return [
+        Example(label.text, label.department or OUT_OF_SCOPE)
+        for label in labels
+        if label.department is None or label.department in keep
+    ]
+
+
+def split_labels(examples: Sequence[Example]) -> tuple[list[Example], list[Example]]:
+    """(trained on, held back)."""
+    trained = [e for e in examples if not is_held_back(e.text)]
+    held = [e for e in examples if is_held_back(e.text)]
+    return trained, held
+
+
+def accuracy(classifier: Classifier, examples: Sequence[Example]) -> float:
+    predictions = classifier.predict_many([example.text for example in examples])
+    right = sum(
+        (prediction.department or OUT_OF_SCOPE) == example.label
+        for prediction, example in zip(predictions, examples, strict=True)
+    )
+    return right / len(examples) if examples else 0.0
+
+
+class ModelHolder:
+    """The app's classifier: swapped in place when a model is promoted, and reloaded when another
+    process promotes one into the model file (its metadata file changes)."""
+
+    def __init__(self, classifier: Classifier, path: str | Path | None = None) -> None:
+        self._current = classifier
+        self._path = Path(path) if path else None
+        self._seen = self._stamp()
+        self._lock = threading.Lock()
+
+    @property
+    def current(self) -> Classifier:
+        self._reload_if_changed()
+        return self._current
+
+    def predict(self, text: str) -> Prediction:
+        return self.current.predict(text)
+
+    def predict_many(self, texts: Sequence[str]) -> list[Prediction]:
+        return self.current.predict_many(texts)
+
+    def swap(self, classifier: Classifier) -> None:
+        with self._lock:
+            self._current = classifier
+            self._seen = self._stamp()
+
+    def _stamp(self) -> int | None:
+        if self._path is None:
+            return None
+        try:
+            return metadata_path(self._path).stat().st_mtime_ns
+        except OSError:
+            return None
+
+    def _reload_if_changed(self) -> None:
+        stamp = self._stamp()
+        if stamp is None or stamp == self._seen or self._path is None:
+            return
+        with self._lock:
+            if stamp == self._seen:
+                return
+            try:
+                self._current = load(self._path)
+                log.info("classifier reloaded from %s", self._path)
+            except ModelFileError as error:
+                log.error("classifier not reloaded, keeping the current one: %s", error)
+            self._seen = stamp
+
+
+@dataclass(frozen=True)
+class Decision:
+    promoted: bool
+    reason: str
+    labels: int
+    held_back: int
+    current_accuracy: float | None
+    candidate_accuracy: float | None
+    data_hash: str
+    saved_to: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def detail(self) -> dict[str, Any]:
+        return {
+            "promoted": self.promoted,
+            "reason": self.reason,
+            "labels": self.labels,
+            "held_back": self.held_back,
+            "current_accuracy": self.current_accuracy,
+            "candidate_accuracy": self.candidate_accuracy,
+            "training_data_hash": self.data_hash,
+            "saved_to": self.saved_to,
+            **self.extra,
+        }
+
+
+class Learner:
+    """Retrains the classifier from the bundled data plus the shop's labels, guarded by held-back labels."""
+
+    def __init__(self, config: Config, source: LabelSource, holder: ModelHolder | None = None) -> None:
+        self.config = config
+        self.source = source
+        self.holder = holder
+
+    def initial_set(self) -> TrainingSet:
+        """What a freshly started app trains on: bundled data and the labels that are not held back."""
+        trained, _held = split_labels(to_examples(self.source.labels(), self.config.department_keys))
+        return training_set(self.config.department_keys, trained)
+
+    def retrain_weekly(self, now: datetime) -> Decision | None:
+        """The weekly job: once per ISO week across all workers (the run key is unique)."""
+        year, week, _ = now.astimezone(self.config.tz).isocalendar()
+        return self.retrain(now, trigger="weekly", run_key=f"weekly:{year}-W{week:02d}")
+
+    def retrain(
+        self,
+        now: datetime,
+        *,
+        trigger: str,
+        run_key: str | None = None,
+        extra: Sequence[Example] = (),
+        bundled: bool = True,
+        out: str | Path | None = None,
+        current: Classifier | None = None,
+    ) -> Decision | None:
+        """Trains a candidate and promotes it if it is not worse on the held-back labels.
+
+        ``current`` defaults to the holder's model; with none at all the candidate is promoted.
+        Returns ``None`` when another worker already ran ``run_key``.
+        """
+        training_id = self.source.claim_training(run_key, trigger, now)
+        if training_id is None:
+            return None
+        target = out or self.config.model_path
+        try:
+            decision = self._decide(now, extra, bundled, target, current)
+        except Exception as error:
+            self.source.finish_training(training_id, "failed", {"error": type(error).__name__})
+            raise
+        self.source.finish_training(
+            training_id, "promoted" if decision.promoted else "kept", decision.detail()
+        )
+        log.info(
+            "classifier %s (%s): %d labels, %d held back, accuracy %s -> %s",
+            "promoted" if decision.promoted else "kept",
+            decision.reason,
+            decision.labels,
+            decision.held_back,
+            decision.current_accuracy,
+            decision.candidate_accuracy,
+        )
+        return decision
+
+    def _decide(
+        self,
+        now: datetime,
+        extra: Sequence[Example],
+        bundled: bool,
+        target: str | Path | None,
+        current: Classifier | None,
+    ) -> Decision:
+        examples = [*to_examples(self.source.labels(), self.config.department_keys), *extra]
+        trained, held = split_labels(examples)
+        chosen = training_set(self.config.department_keys, trained, bundled=bundled)
+        candidate = chosen.train()
+        current = current or (self.holder.current if self.holder else None)
+        candidate_accuracy = accuracy(candidate, held) if held else None
+        current_accuracy = accuracy(current, held) if held and current is not None else None
+        if current is None:
+            promoted, reason = True, "no current model"
+        elif candidate_accuracy is None or current_accuracy is None:
+            promoted, reason = False, "no held-back labels to compare on"
+        elif candidate_accuracy >= current_accuracy:
+            promoted, reason = True, "not worse on the held-back labels"
+        else:
+            promoted, reason = False, "worse on the held-back labels"
+        saved_to = None
+        if promoted:
+            metrics = {
+                "held_back": len(held),
+                "held_back_accuracy": candidate_accuracy,
+                "labels": len(examples),
+            }
+            if target:
+                save(candidate, target, created_at=now, data_hash=chosen.digest(), metrics=metrics)
+                saved_to = str(target)
+            if self.holder is not None:
+                self.holder.swap(candidate)
+        return Decision(
+            promoted,
+            reason,
+            len(examples),
+            len(held),
+            current_accuracy,
+            candidate_accuracy,
+            chosen.digest(),
+            saved_to,
+        )

@@ -1,0 +1,156 @@
+"""A ticket's records for the people allowed to see them: its history, its full text, CSV exports,
+and retention, which erases old complaint texts while the figures and the audit trail stay.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+from datetime import datetime, timedelta
+from typing import Protocol, TextIO
+
+from bot.config import Config
+from bot.core.access import AccessEntry, Guard, Permission
+from bot.core.cards import CardWriter
+from bot.core.domain import Ticket, TriageError
+from bot.core.ports import Clock
+from bot.core.triage import TriageService
+
+log = logging.getLogger(__name__)
+
+EXPORT_COLUMNS = (
+    "ref",
+    "created_at",
+    "department",
+    "needs_triage",
+    "priority",
+    "status",
+    "due_at",
+    "first_response_at",
+    "resolved_at",
+    "language",
+    "platform",
+    "forwarder",
+    "text",
+)
+
+
+class RecordStore(Protocol):
+    def tickets_since(self, since: datetime) -> list[Ticket]: ...
+    def erase_texts_before(self, cutoff: datetime, now: datetime) -> int: ...
+
+
+class Records:
+    def __init__(
+        self,
+        config: Config,
+        service: TriageService,
+        guard: Guard,
+        store: RecordStore,
+        writer: CardWriter,
+        clock: Clock,
+    ) -> None:
+        self.config = config
+        self.service = service
+        self.guard = guard
+        self.store = store
+        self.writer = writer
+        self.clock = clock
+        self.t = writer.t
+
+    def history_text(self, ref: int, actor: str) -> str:
+        """The ticket's audit trail, one line per event, for someone allowed to view the ticket."""
+        ticket = self.service.get(ref)
+        self.guard.require(actor, Permission.VIEW, "history", ticket)
+        lines = [self.t("history.header", ref=ref)]
+        for entry in self.service.history(ref):
+            lines.append(
+                self.t(
+                    "history.item",
+                    at=self.t.moment(entry.at, self.config.tz),
+                    actor=entry.actor,
+                    action=self.service.describe(entry),
+                )
+            )
+        return "\n".join(lines)
+
+    def full_text(self, ref: int, actor: str) -> str:
+        """The complaint unmasked, for someone allowed to view the ticket; the viewing is audited.
+
+        Raises:
+            Forbidden: the actor may not view it (the refusal is audited).
+            TriageError: retention has erased the text.
+        """
+        ticket = self.service.get(ref)
+        self.guard.require(actor, Permission.VIEW, "full_text", ticket)
+        if ticket.erased_at is not None:
+            raise TriageError("error.text_erased", ref=ref)
+        with self.service.store.transaction() as uow:
+            uow.audit(ref, self.clock.now(), actor, "viewed_full_text", {})
+        return self.t("records.full_text", ref=ref, text=ticket.text)
+
+    def export_csv(self, out: TextIO, since: datetime, *, full: bool, actor: str) -> int:
+        return export_csv(
+            out, since, full=full, actor=actor, guard=self.guard, store=self.store, cards=self.writer
+        )
+
+    def erase_expired_texts(self, now: datetime) -> int:
+        """The retention job: erases complaint texts older than ``[privacy] retention_days``."""
+        if self.config.retention_days is None:
+            return 0
+        erased = self.store.erase_texts_before(now - timedelta(days=self.config.retention_days), now)
+        if erased:
+            log.info("retention erased %d complaint texts", erased)
+        return erased
+
+
+def export_csv(
+    out: TextIO,
+    since: datetime,
+    *,
+    full: bool,
+    actor: str,
+    guard: Guard,
+    store: RecordStore,
+    cards: CardWriter,
+) -> int:
+    """Writes the tickets created since ``since`` as CSV; texts masked unless ``full``.
+
+    Returns the number of tickets written. Only admins may export; the export is audited with its
+    scope (who, since when, masked or full, how many tickets).
+    """
+    guard.require(actor, Permission.ADMIN, "export_full" if full else "export")
+    tickets = store.tickets_since(since)
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
+    for ticket in tickets:
+        text = ticket.text if full else cards.masked(ticket)
+        writer.writerow(
+            [
+                ticket.ref,
+                ticket.created_at.isoformat(),
+                ticket.department or "",
+                ticket.needs_triage,
+                ticket.priority,
+                ticket.status.value,
+                ticket.due_at.isoformat(),
+                _iso(ticket.first_response_at),
+                _iso(ticket.resolved_at),
+                ticket.language,
+                ticket.platform,
+                ticket.forwarder,
+                _inert(text),
+            ]
+        )
+    detail = {"since": since.isoformat(), "full": full, "tickets": len(tickets)}
+    guard.log_store.log_access(AccessEntry(guard.clock.now(), actor, "export", True, detail))
+    return len(tickets)
+
+
+def _iso(at: datetime | None) -> str:
+    return at.isoformat() if at else ""
+
+
+def _inert(text: str) -> str:
+    """A spreadsheet would run a cell starting with these as a formula; a quote keeps it text."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

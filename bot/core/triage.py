@@ -1,0 +1,382 @@
+"""TriageService: the rules of a ticket's life. No Slack, LINE or SQL here.
+
+Every operation is one unit of work: the ticket change, its audit event and the chat messages it
+causes (queued in the outbox) commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.config import Config
+from bot.core.access import Forbidden, Guard, Permission
+from bot.core.cards import CardWriter
+from bot.core.domain import (
+    AuditEntry,
+    DuplicateEvent,
+    IncomingMessage,
+    InvalidArgument,
+    OutboundMessage,
+    Status,
+    Ticket,
+    TriageError,
+    UnknownDepartment,
+    UnknownTicket,
+)
+from bot.core.intake import Draft, IntakeOutcome, created_detail, new_ticket
+from bot.core.intake import IntakeResult as IntakeResult
+from bot.core.ports import Classifier, Clock, EventKey, Prediction, Store, UnitOfWork
+from bot.core.priority import REPEAT_WINDOW_DAYS
+from bot.core.routing import Directory
+from bot.core.sla import SlaPolicies
+
+log = logging.getLogger(__name__)
+
+Target = tuple[str, str]
+Change = Callable[[Ticket, datetime], dict[str, Any]]
+
+
+class TriageService:
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        classifier: Classifier,
+        clock: Clock,
+        directory: Directory,
+        writer: CardWriter,
+        sla: SlaPolicies | None = None,
+        guard: Guard | None = None,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.classifier = classifier
+        self.clock = clock
+        self.directory = directory
+        self.writer = writer
+        self.sla = sla or SlaPolicies.from_config(config)
+        self.t = writer.t
+        self.guard = guard
+        """Checks every action's permission (``None``: everyone may do everything)."""
+
+    # -- intake ---------------------------------------------------------------------------------
+
+    def intake(self, message: IncomingMessage) -> IntakeResult:
+        """Opens a ticket for a forwarded complaint; the same platform event always gives the same ticket.
+
+        Raises:
+            EmptyComplaint: the text is empty once control characters are removed.
+            Forbidden: the forwarder has no role that may forward complaints (audited).
+            DuplicateEvent: the event was recorded before without a ticket (not a complaint then).
+        """
+        outcome = self.intake_many([message])[0]
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    def intake_many(self, messages: Sequence[IncomingMessage]) -> list[IntakeOutcome]:
+        """``intake`` for each message in order, in one transaction: each message's result or error.
+
+        The outcome equals calling ``intake`` once per message (an event twice is one ticket, and a
+        customer's earlier messages in the batch count towards the repeat flag), but the texts are
+        classified in one call and the rows written in a few statements. The checks that refuse a
+        message come before anything is written, so a refusal never rolls back the others; any
+        other error rolls back the whole batch, which is then safe to retry.
+        """
+        outcomes: list[IntakeOutcome | None] = [None] * len(messages)
+        drafts: list[Draft] = []
+        for index, message in enumerate(messages):
+            try:
+                drafts.append(self._draft(index, message))
+            except TriageError as error:
+                outcomes[index] = error
+        created: list[Draft] = []
+        if drafts:
+            predictions = self.classifier.predict_many([draft.text for draft in drafts])
+            with self.store.transaction() as uow:
+                created = self._open_tickets(uow, drafts, predictions)
+                self._write_created(uow, created, self.clock.now())
+        for draft in drafts:
+            outcomes[draft.index] = self._outcome(draft)
+        for draft in created:
+            self._created(draft)
+        return [outcome for outcome in outcomes if outcome is not None]
+
+    def _draft(self, index: int, message: IncomingMessage) -> Draft:
+        """The checks of a message, before anything is written (a refusal is audited on its own)."""
+        if self.guard is not None:
+            self.guard.require(message.forwarder, Permission.FORWARD, "forward")
+        return Draft.of(index, message)
+
+    def _open_tickets(
+        self, uow: UnitOfWork, drafts: Sequence[Draft], predictions: Sequence[Prediction]
+    ) -> list[Draft]:
+        """Decides each draft's outcome; returns the drafts that open a ticket, with their tickets."""
+        events = {draft.key: draft.received_at for draft in reversed(drafts)}  # the first arrival
+        recorded = uow.record_events(events)
+        # Not recorded here: recorded before, or by another worker that has committed meanwhile.
+        known: dict[EventKey, Ticket] = uow.find_event_tickets([key for key in events if key not in recorded])
+        customers = sorted({draft.message.customer for draft in drafts if draft.message.customer})
+        since = min(draft.received_at for draft in drafts) - timedelta(days=REPEAT_WINDOW_DAYS)
+        times = uow.customer_ticket_times(customers, since) if customers else {}
+        created = []
+        for draft, prediction in zip(drafts, predictions, strict=True):
+            if draft.key in known:
+                draft.duplicate_of = known[draft.key]
+            elif draft.key in recorded:
+                draft.ticket = known[draft.key] = new_ticket(draft, prediction, times, self.config, self.sla)
+                created.append(draft)
+            # else: recorded before without a ticket (see ``_outcome``)
+        uow.add_tickets([draft.created for draft in created])
+        uow.attach_events({draft.key: draft.created.ref for draft in created})
+        return created
+
+    def _write_created(self, uow: UnitOfWork, created: Sequence[Draft], now: datetime) -> None:
+        """Each new ticket's audit event, the forwarder's reply and the team cards."""
+        entries, queued = [], []
+        for draft in created:
+            ticket, message = draft.created, draft.message
+            entries.append(AuditEntry(ticket.ref, now, message.forwarder, "created", created_detail(draft)))
+            draft.reply = self.writer.reply(ticket)
+            data = self.writer.reply_data(ticket)
+            if message.reply_token:
+                data["reply_token"] = message.reply_token
+            queued.append(
+                OutboundMessage(
+                    message.platform, message.channel, "reply", draft.reply, data, ticket.ref, message.thread
+                )
+            )
+            queued += self._cards(ticket, now, "card", self._card_targets(ticket))
+        uow.audit_many(entries)
+        uow.queue_many(queued, now)
+
+    def _outcome(self, draft: Draft) -> IntakeOutcome:
+        if draft.ticket is not None:
+            return IntakeResult(draft.ticket, True, draft.reply)
+        if draft.duplicate_of is None:
+            return DuplicateEvent(f"{draft.key[0]}:{draft.key[1]}")
+        ref = draft.duplicate_of.ref
+        log.info("duplicate event", extra={"ref": ref, "event_id": draft.message.event_id})
+        return IntakeResult(draft.duplicate_of, False, self.t("reply.duplicate", ref=ref))
+
+    def _created(self, draft: Draft) -> None:
+        ticket = draft.created
+        log.info(
+            "ticket created",
+            extra={
+                "ref": ticket.ref,
+                "event_id": draft.message.event_id,
+                "platform": ticket.platform,
+                "department": ticket.department,
+                "confidence": round(ticket.confidence, 3),
+            },
+        )
+
+    # -- actions --------------------------------------------------------------------------------
+
+    def acknowledge(self, ref: int, actor: str) -> Ticket:
+        def change(ticket: Ticket, now: datetime) -> dict[str, Any]:
+            ticket.status = Status.ACKNOWLEDGED
+            ticket.acknowledged_by = actor
+            ticket.first_response_at = ticket.first_response_at or now
+            return {}
+
+        return self._act(ref, actor, "acknowledged", change, "acknowledge")
+
+    def respond(self, ref: int, actor: str) -> Ticket:
+        """A team member replied in the card's thread: that is the first response."""
+
+        def change(ticket: Ticket, now: datetime) -> dict[str, Any]:
+            ticket.first_response_at = ticket.first_response_at or now
+            ticket.remind_at = None  # answered: no more reminders
+            return {}
+
+        return self._act(ref, actor, "responded", change, "respond")
+
+    def attach(
+        self, platform: str, forwarder: str, kind: str, reference: str, *, within: timedelta
+    ) -> Ticket | None:
+        """Notes media (a photo of the damage...) sent right after a complaint on that complaint's ticket.
+
+        Returns the forwarder's newest open ticket from the last ``within``, or ``None`` when there
+        is none (the media is then not a complaint's attachment).
+        """
+        now = self.clock.now()
+        with self.store.transaction() as uow:
+            recent = [
+                ticket
+                for ticket in uow.tickets_created_between(now - within, now + timedelta(seconds=1), None)
+                if ticket.platform == platform
+                and ticket.forwarder == forwarder
+                and ticket.status is not Status.RESOLVED
+            ]
+            if not recent:
+                return None
+            ticket = recent[-1]
+            uow.audit(ticket.ref, now, forwarder, "attached", {"kind": kind, "reference": reference})
+        return ticket
+
+    def resolve(self, ref: int, actor: str) -> Ticket:
+        def change(ticket: Ticket, now: datetime) -> dict[str, Any]:
+            ticket.status = Status.RESOLVED
+            ticket.resolved_at = now
+            ticket.first_response_at = ticket.first_response_at or now
+            return {}
+
+        return self._act(ref, actor, "resolved", change, "resolve")
+
+    def snooze(self, ref: int, actor: str, hours: float) -> Ticket:
+        if not 0.5 <= hours <= 168:
+            raise InvalidArgument("error.bad_hours")
+
+        def change(ticket: Ticket, now: datetime) -> dict[str, Any]:
+            # A snooze delays reminders but never hides the deadline itself.
+            until = min(now + timedelta(hours=hours), ticket.due_at)
+            ticket.snoozed_until = until
+            return {
+                "hours": hours,
+                "until": until.isoformat(),
+                "until_text": self.t.moment(until, self.config.tz),
+            }
+
+        return self._act(ref, actor, "snoozed", change, "snooze")
+
+    def reassign(self, ref: int, actor: str, department: str) -> Ticket:
+        """Moves a ticket to another department; the move is also a label the classifier learns from."""
+        key = department.strip().lower()
+        if self.config.department(key) is None:
+            raise UnknownDepartment(department, ", ".join(self.config.department_keys))
+        with self._permitted(ref, actor, Permission.REASSIGN, "reassign") as (uow, ticket):
+            now = self.clock.now()
+            old_targets = self._card_targets(ticket)
+            old = ticket.department
+            ticket.department = key
+            ticket.needs_triage = False
+            if ticket.remind_at is not None:
+                ticket.remind_at = now  # the new team's policy decides the next reminder
+            uow.save_ticket(ticket)
+            detail = {"from": old, "to": key}
+            uow.audit(ref, now, actor, "reassigned", detail)
+            change = self._change(actor, "reassigned", now, detail)
+            self._queue_cards(uow, ticket, now, "card_update", old_targets, change)
+            new_targets = [target for target in self._card_targets(ticket) if target not in old_targets]
+            self._queue_cards(uow, ticket, now, "card", new_targets, change)
+        log.info("ticket reassigned", extra={"ref": ref, "action": "reassigned", "department": key})
+        return ticket
+
+    # -- queries --------------------------------------------------------------------------------
+
+    def get(self, ref: int) -> Ticket:
+        with self.store.transaction() as uow:
+            ticket = uow.get_ticket(ref)
+        if ticket is None:
+            raise UnknownTicket(f"#{ref}")
+        return ticket
+
+    def open_tickets(self, department: str | None = None) -> list[Ticket]:
+        if department is not None and self.config.department(department) is None:
+            raise UnknownDepartment(department, ", ".join(self.config.department_keys))
+        with self.store.transaction() as uow:
+            return uow.open_tickets(department)
+
+    def history(self, ref: int) -> list[AuditEntry]:
+        with self.store.transaction() as uow:
+            if uow.get_ticket(ref) is None:
+                raise UnknownTicket(f"#{ref}")
+            return uow.history(ref)
+
+    def describe(self, entry: AuditEntry) -> str:
+        return self._action_text(entry.action, entry.detail)
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    def _check(self, ref: int, actor: str, permission: Permission, attempted: str) -> None:
+        if self.guard is not None and self.guard.access.enforced:
+            self.guard.require(actor, permission, attempted, self.get(ref))
+
+    @contextlib.contextmanager
+    def _permitted(
+        self, ref: int, actor: str, permission: Permission, attempted: str
+    ) -> Iterator[tuple[UnitOfWork, Ticket]]:
+        """The open ticket, locked, for an actor allowed to change it. Checked before (so a refusal
+        comes first) and again on the locked row: another process may have just moved the ticket
+        to a team the actor is not in. A refusal changes nothing and is audited."""
+        self._check(ref, actor, permission, attempted)
+        refused: Ticket | None = None
+        with self.store.transaction() as uow:
+            ticket = self._open_ticket(uow, ref)
+            if self.guard is None or self.guard.access.allowed(actor, permission, ticket):
+                yield uow, ticket
+                return
+            refused = ticket
+        if self.guard is not None:
+            self.guard.require(actor, permission, attempted, refused)  # audits the refusal
+        raise Forbidden()
+
+    def _act(self, ref: int, actor: str, action: str, apply: Change, attempted: str) -> Ticket:
+        with self._permitted(ref, actor, Permission.ACT, attempted) as (uow, ticket):
+            now = self.clock.now()
+            detail = apply(ticket, now)
+            uow.save_ticket(ticket)
+            uow.audit(ref, now, actor, action, detail)
+            change = self._change(actor, action, now, detail)
+            self._queue_cards(uow, ticket, now, "card_update", self._card_targets(ticket), change)
+        log.info("ticket %s", action, extra={"ref": ref, "action": action})
+        return ticket
+
+    def _open_ticket(self, uow: UnitOfWork, ref: int) -> Ticket:
+        ticket = uow.get_ticket(ref, for_update=True)
+        if ticket is None:
+            raise UnknownTicket(f"#{ref}")
+        if ticket.status is Status.RESOLVED:
+            raise TriageError("error.already_resolved", ref=ref)
+        return ticket
+
+    def _change(self, actor: str, action: str, at: datetime, detail: dict[str, Any]) -> dict[str, Any]:
+        return {"actor": actor, "action": action, "at": at, "action_text": self._action_text(action, detail)}
+
+    def _action_text(self, action: str, detail: dict[str, Any]) -> str:
+        if action == "reassigned":
+            return self.t(
+                "action.reassigned",
+                from_department=self.writer.department_name(detail.get("from")),
+                to_department=self.writer.department_name(detail.get("to")),
+            )
+        if action == "snoozed":
+            return self.t("action.snoozed", until=detail.get("until_text", ""))
+        if action == "refused":
+            return self.t("action.refused", attempted=self.t(f"attempt.{detail.get('attempted')}"))
+        if action == "created":
+            return self.t("action.created", department=self.writer.department_name(detail.get("department")))
+        return self.t(f"action.{action}")
+
+    def _card_targets(self, ticket: Ticket) -> list[Target]:
+        return self.directory.ticket_targets(ticket)
+
+    def _queue_cards(
+        self,
+        uow: UnitOfWork,
+        ticket: Ticket,
+        now: datetime,
+        kind: str,
+        targets: Sequence[Target],
+        change: dict[str, Any] | None = None,
+    ) -> None:
+        uow.queue_many(self._cards(ticket, now, kind, targets, change), now)
+
+    def _cards(
+        self,
+        ticket: Ticket,
+        now: datetime,
+        kind: str,
+        targets: Sequence[Target],
+        change: dict[str, Any] | None = None,
+    ) -> list[OutboundMessage]:
+        text, data = self.writer.card(ticket, now, change)
+        return [
+            OutboundMessage(platform, channel, kind, text, data, ticket.ref) for platform, channel in targets
+        ]

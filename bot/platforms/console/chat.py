@@ -1,0 +1,217 @@
+"""The console adapter: a chat with the bot in the terminal, the embedded default.
+
+Each line is a forwarded complaint or a command. Messages the bot posts (the reply, the team's
+card, reminders, digests) go through the real outbox and are printed by :class:`ConsoleSender`,
+so what you see is what a team channel would get.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import re
+import unicodedata
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+from typing import TextIO
+
+from bot.core.clock import FakeClock, parse_duration
+from bot.core.digest import MANAGERS, Week
+from bot.core.domain import IncomingMessage, InvalidArgument, OutboundMessage, TriageError, UnknownTicket
+from bot.core.ports import SendResult
+from bot.runtime.services import App
+
+log = logging.getLogger(__name__)
+
+CONSOLE = "console"
+STEP = timedelta(minutes=5)
+"""How far /advance moves the clock between job runs: the reminder sweep runs every minute in
+production, so a stage shows up here at most this much later than it would there."""
+
+
+class ConsoleSender:
+    """Prints what the bot posts, each message under the channel it went to."""
+
+    def __init__(self, write: Callable[[str], object]) -> None:
+        self.write = write
+        self._ids = itertools.count(1)
+
+    def send(self, message: OutboundMessage, *, edit_message_id: str | None = None) -> SendResult:
+        if message.channel != CONSOLE:
+            self.write(f"── {message.channel} ({message.kind}) ──")
+        self.write(message.text)
+        return SendResult(message_id=edit_message_id or f"console-{next(self._ids)}")
+
+
+_REF = re.compile(r"^#?(\d{1,9})$")
+
+
+class ConsoleAdapter:
+    def __init__(self, app: App, out: TextIO, *, user: str = "console") -> None:
+        self.app = app
+        self.out = out
+        self.user = user
+        self.t = app.translator
+        self.session = uuid.uuid4().hex[:12]
+        self._lines = itertools.count(1)
+        self.commands: dict[str, Callable[[list[str]], None]] = {
+            "/help": self.handle_help,
+            "/list": self.handle_list,
+            "/ack": self.handle_ack,
+            "/resolve": self.handle_resolve,
+            "/reassign": self.handle_reassign,
+            "/snooze": self.handle_snooze,
+            "/history": self.handle_history,
+            "/digest": self.handle_digest,
+            "/advance": self.handle_advance,
+        }
+
+    def say(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+    def run(self, lines: Iterable[str]) -> None:
+        self.say(self.t("console.welcome", database=self.app.engine.url.render_as_string(hide_password=True)))
+        self.app.run_due_jobs()
+        for line in lines:
+            self.handle_line(line)
+
+    def handle_line(self, line: str) -> None:
+        """Handles one input line; errors are answered, never raised."""
+        number = next(self._lines)
+        text = line.rstrip("\r\n")
+        if not text.strip():
+            return
+        command = unicodedata.normalize("NFKC", text).strip()
+        try:
+            if command.startswith("/"):
+                self.handle_command(command)
+            else:
+                self.handle_complaint(text, number)
+        except TriageError as error:
+            self.say(self.t(error.text_key, **error.params))
+        except Exception:
+            event = uuid.uuid4().hex[:8]
+            log.exception("console line failed", extra={"event_id": event})
+            self.say(self.t("error.internal", event=event))
+        self.app.dispatcher.drain()
+
+    def handle_complaint(self, text: str, number: int) -> None:
+        message = IncomingMessage(
+            platform=CONSOLE,
+            event_id=f"{self.session}-{number}",
+            channel=CONSOLE,
+            forwarder=self.user,
+            text=text,
+            received_at=self.app.clock.now(),
+        )
+        self.app.service.intake(message)
+
+    def handle_command(self, command: str) -> None:
+        name, *args = command.split()
+        handler = self.commands.get(name.lower())
+        if handler is None:
+            raise TriageError("error.unknown_command", command=name)
+        handler(args)
+
+    # -- commands -------------------------------------------------------------------------------
+
+    def handle_help(self, _args: list[str]) -> None:
+        self.say(self.t("console.help", departments=", ".join(self.app.config.department_keys)))
+
+    def handle_list(self, args: list[str]) -> None:
+        tickets = self.app.service.open_tickets(args[0].lower() if args else None)
+        if not tickets:
+            self.say(self.t("list.empty"))
+            return
+        now = self.app.clock.now()
+        writer = self.app.writer
+        self.say(self.t("list.header", count=len(tickets)))
+        for ticket in tickets:
+            self.say(
+                self.t(
+                    "list.item",
+                    ref=ticket.ref,
+                    status=self.t(f"status.{ticket.status.value}"),
+                    department=writer.department_name(ticket.department),
+                    left=self.t.time_left(ticket.due_at, now),
+                    summary=writer.summary(ticket),
+                )
+            )
+
+    def handle_ack(self, args: list[str]) -> None:
+        ticket = self.app.service.acknowledge(self._ref(args, "/ack #N"), self.user)
+        self.say(self.t("done.acknowledged", ref=ticket.ref))
+
+    def handle_resolve(self, args: list[str]) -> None:
+        ticket = self.app.service.resolve(self._ref(args, "/resolve #N"), self.user)
+        self.say(self.t("done.resolved", ref=ticket.ref))
+
+    def handle_reassign(self, args: list[str]) -> None:
+        if len(args) != 2:
+            raise InvalidArgument("error.usage", usage="/reassign #N DEPT")
+        ticket = self.app.service.reassign(self._ref(args, "/reassign #N DEPT"), self.user, args[1])
+        self.say(
+            self.t(
+                "done.reassigned",
+                ref=ticket.ref,
+                department=self.app.writer.department_name(ticket.department),
+            )
+        )
+
+    def handle_snooze(self, args: list[str]) -> None:
+        if len(args) != 2:
+            raise InvalidArgument("error.usage", usage="/snooze #N HOURS")
+        try:
+            hours = float(args[1].rstrip("hH"))
+        except ValueError:
+            raise InvalidArgument("error.bad_hours") from None
+        ticket = self.app.service.snooze(self._ref(args, "/snooze #N HOURS"), self.user, hours)
+        until = ticket.snoozed_until or ticket.due_at
+        self.say(self.t("done.snoozed", ref=ticket.ref, until=self.t.moment(until, self.app.config.tz)))
+
+    def handle_history(self, args: list[str]) -> None:
+        ref = self._ref(args, "/history #N")
+        entries = self.app.service.history(ref)
+        self.say(self.t("history.header", ref=ref))
+        for entry in entries:
+            self.say(
+                self.t(
+                    "history.item",
+                    at=self.t.moment(entry.at, self.app.config.tz),
+                    actor=entry.actor,
+                    action=self.app.service.describe(entry),
+                )
+            )
+
+    def handle_digest(self, args: list[str]) -> None:
+        team = args[0].lower() if args else MANAGERS
+        if team != MANAGERS and self.app.config.department(team) is None:
+            raise TriageError(
+                "error.unknown_department", key=team, known=", ".join(self.app.config.department_keys)
+            )
+        now = self.app.clock.now()
+        digests = self.app.digests
+        self.say(digests.build(team, Week.of(now, digests.schedule(team).tz), now).text)
+
+    def handle_advance(self, args: list[str]) -> None:
+        clock = self.app.clock
+        if not isinstance(clock, FakeClock):
+            raise TriageError("error.fake_clock_only")
+        delta = parse_duration("".join(args)) if args else None
+        if delta is None or delta <= timedelta(0) or delta > timedelta(days=60):
+            raise InvalidArgument("error.bad_duration")
+        end = clock.now() + delta
+        while clock.now() < end:
+            clock.advance(min(STEP, end - clock.now()))
+            self.app.run_due_jobs()
+        self.say(self.t("console.time", now=self.t.moment(clock.now(), self.app.config.tz)))
+
+    @staticmethod
+    def _ref(args: list[str], usage: str) -> int:
+        if not args:
+            raise InvalidArgument("error.usage", usage=usage)
+        match = _REF.match(args[0])
+        if not match:
+            raise UnknownTicket(args[0])
+        return int(match[1])

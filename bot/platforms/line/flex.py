@@ -1,0 +1,321 @@
+"""LINE rendering: Flex bubbles for the forwarder's reply and the ticket card, text for the rest,
+and the postback data the buttons carry (built and checked here, so both ends agree).
+
+Every message is built as a dict and validated by the SDK's models before it is sent, so no user
+text can break the JSON; texts are cut to LINE's limits.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from bot.config import Config
+from bot.core.cards import guess_choices
+from bot.core.domain import OutboundMessage
+from bot.core.i18n import Translator
+
+MAX_POSTBACK_CHARS = 300
+LABEL_CHARS = 20
+TEXT_CHARS = 5000
+ALT_TEXT_CHARS = 400
+CARD_TEXT_CHARS = 1000
+"""The complaint as shown in a card; the full text stays in the ticket."""
+DIGEST_TEXT_CHARS = 2000
+"""The digest's lines in its bubble; the whole text is in the message's altText too (cut to 400)."""
+QUICK_REPLY_ITEMS = 13
+MESSAGES_PER_REQUEST = 5
+SNOOZE_HOURS = 4
+# Colours start with a letter, so no "#123456" ever reads like a ticket reference.
+GREY, ACCENT, AMBER, RED = "#AAAAAA", "#AB47BC", "#B06000", "#D93025"
+
+ACTIONS = {"ack": (), "res": (), "rm": (), "re": ("d",), "sn": ("h",), "ft": ()}
+"""Postback actions and their extra fields: acknowledge, resolve, reassign menu, reassign, snooze,
+full text (sent 1:1 to a permitted person)."""
+_REF = re.compile(r"[1-9][0-9]{0,8}")
+_HOURS = re.compile(r"[1-9][0-9]{0,2}")
+
+
+class BadPostback(ValueError):
+    """Postback data that no button of ours made."""
+
+
+@dataclass(frozen=True)
+class Postback:
+    action: str
+    ref: int
+    department: str | None = None
+    hours: int | None = None
+
+    def encode(self) -> str:
+        fields: dict[str, str | int] = {"a": self.action, "t": self.ref}
+        if self.department is not None:
+            fields["d"] = self.department
+        if self.hours is not None:
+            fields["h"] = self.hours
+        data = urlencode(fields)
+        if len(data) > MAX_POSTBACK_CHARS:
+            raise BadPostback("postback data too long")
+        return data
+
+
+def parse_postback(data: str, departments: Collection[str]) -> Postback:
+    """Reads postback data strictly: known action, exactly its fields, integer ref, known department.
+
+    Raises:
+        BadPostback: anything else (the data is chosen by whoever sends the event).
+    """
+    if not data or len(data) > MAX_POSTBACK_CHARS:
+        raise BadPostback("empty or too long")
+    try:
+        pairs = parse_qsl(data, keep_blank_values=True, strict_parsing=True, max_num_fields=3)
+    except ValueError:
+        raise BadPostback("not a query string") from None
+    fields = dict(pairs)
+    action = fields.get("a", "")
+    if len(fields) != len(pairs) or action not in ACTIONS:
+        raise BadPostback("unknown action or repeated field")
+    if set(fields) != {"a", "t", *ACTIONS[action]}:
+        raise BadPostback("wrong fields")
+    if not _REF.fullmatch(fields["t"]):
+        raise BadPostback("bad ticket reference")
+    department = fields.get("d")
+    if department is not None and department not in departments:
+        raise BadPostback("unknown department")
+    hours = fields.get("h")
+    if hours is not None and not (_HOURS.fullmatch(hours) and int(hours) <= 168):
+        raise BadPostback("hours out of range")
+    return Postback(action, int(fields["t"]), department, int(hours) if hours else None)
+
+
+def cut(text: str, limit: int, more: str = "…") -> str:
+    return text if len(text) <= limit else text[: limit - len(more)] + more
+
+
+class FlexWriter:
+    """Turns outbox messages into LINE message objects (as dicts)."""
+
+    def __init__(self, config: Config, translator: Translator) -> None:
+        self.config = config
+        self.t = translator
+
+    def to_messages(self, message: OutboundMessage) -> list[dict[str, Any]]:
+        data = message.data
+        if message.kind == "reply" and isinstance(data.get("ref"), int):
+            return [self.to_reply(message)]
+        if message.kind in ("card", "card_update") and isinstance(data.get("ref"), int):
+            return [self.to_card(message)]
+        if message.kind == "digest" and "week" in data:
+            return self.to_digest(message)
+        messages = self.to_text(message.text)
+        menu = data.get("reassign_menu")
+        choices = self.department_choices(menu, None) if isinstance(menu, int) else None
+        if choices:
+            messages[-1]["quickReply"] = choices
+        return messages
+
+    def to_text(self, text: str) -> list[dict[str, Any]]:
+        """Plain text in as few messages as LINE takes; what does not fit in five is cut."""
+        text = text or "…"
+        chunks = [text[i : i + TEXT_CHARS] for i in range(0, len(text), TEXT_CHARS)]
+        if len(chunks) > MESSAGES_PER_REQUEST:
+            chunks = chunks[:MESSAGES_PER_REQUEST]
+            chunks[-1] = cut(chunks[-1], TEXT_CHARS, self.t("line.cut"))
+        return [{"type": "text", "text": chunk} for chunk in chunks]
+
+    def to_reply(self, message: OutboundMessage) -> dict[str, Any]:
+        data = message.data
+        ref = int(data["ref"])
+        rows = [
+            _pair(self.t("line.reply.department"), str(data.get("department_name") or "")),
+            _pair(self.t("line.reply.deadline"), str(data.get("deadline") or "")),
+        ]
+        if data.get("needs_triage"):
+            rows.append(_text(self.t("line.reply.triage"), size="sm", color=AMBER))
+        rows.append(_text(self.t("line.reply.correct"), size="xs", color=GREY))
+        bubble = {
+            "type": "bubble",
+            "header": _box([_text(self.t("line.reply.title", ref=ref), weight="bold", size="lg")]),
+            "body": _box(rows, spacing="sm"),
+        }
+        current = data.get("department")
+        reply: dict[str, Any] = {
+            "type": "flex",
+            "altText": cut(message.text, ALT_TEXT_CHARS),
+            "contents": bubble,
+        }
+        choices = self.department_choices(ref, current if isinstance(current, str) else None)
+        if choices:
+            reply["quickReply"] = choices
+        return reply
+
+    def to_card(self, message: OutboundMessage) -> dict[str, Any]:
+        data = message.data
+        ref = int(data["ref"])
+        rows: list[dict[str, Any]] = []
+        if data.get("change"):
+            rows.append(_text(str(data["change"]), size="sm", color=ACCENT, weight="bold"))
+        flags = data.get("flags") or []
+        if data.get("priority") or flags:
+            separator = "、" if self.t.language == "ja" else ", "
+            rows.append(_text(self.t("card.priority", flags=separator.join(map(str, flags))), color=RED))
+        if data.get("order_number"):
+            rows.append(_text(self.t("card.order", order=str(data["order_number"])), size="sm"))
+        rows += [
+            _text(self.t("card.status", status=data.get("status_text", "")), size="sm"),
+            _text(
+                self.t("card.deadline", deadline=data.get("deadline", ""), left=data.get("time_left", "")),
+                size="sm",
+            ),
+            _text(cut(str(data.get("text") or "…"), CARD_TEXT_CHARS, self.t("line.cut")), margin="md"),
+        ]
+        bubble: dict[str, Any] = {
+            "type": "bubble",
+            "size": "mega",
+            "header": _box([_text(str(data.get("title") or f"#{ref}"), weight="bold", size="md")]),
+            "body": _box(rows, spacing="sm"),
+        }
+        if data.get("status") != "resolved":
+            bubble["footer"] = self.card_buttons(ref)
+            guesses = self.guess_buttons(ref, data)
+            if guesses:
+                bubble["footer"]["contents"][:0] = guesses
+        else:
+            bubble["footer"] = _box([self.full_text_button(ref)])
+        return {"type": "flex", "altText": cut(message.text, ALT_TEXT_CHARS), "contents": bubble}
+
+    def to_digest(self, message: OutboundMessage) -> list[dict[str, Any]]:
+        """The weekly digest as a Flex bubble (key figures, then every line of it), followed by the
+        chart as an image message when the web app serves it (``chart_url``, https in production)."""
+        data, t = message.data, self.t
+        title, *body = message.text.splitlines() or ["-"]
+        kept = data.get("deadline_kept")
+        rows = [
+            _pair(t("line.digest.count"), t("line.digest.count_value", count=data.get("count", 0),
+                                                 last_week=data.get("last_week", 0))),
+            _pair(t("line.digest.kept"), "-" if kept is None else t.percent(float(kept))),
+            _pair(t("line.digest.open"), t("line.digest.open_value", open=data.get("open", 0),
+                                                overdue=data.get("overdue_count", 0))),
+            {"type": "separator", "margin": "md"},
+            _text(cut("\n".join(body), DIGEST_TEXT_CHARS, t("line.cut")), size="sm", margin="md"),
+        ]  # fmt: skip
+        bubble = {
+            "type": "bubble",
+            "size": "giga",
+            "header": _box([_text(title, weight="bold", size="md")]),
+            "body": _box(rows, spacing="sm"),
+        }
+        messages: list[dict[str, Any]] = [
+            {"type": "flex", "altText": cut(message.text, ALT_TEXT_CHARS), "contents": bubble}
+        ]
+        chart, preview = data.get("chart_url"), data.get("preview_url")
+        # LINE refuses a whole push whose image URLs are not https: then the digest goes as text.
+        if isinstance(chart, str) and isinstance(preview, str) and _https(chart) and _https(preview):
+            messages.append({"type": "image", "originalContentUrl": chart, "previewImageUrl": preview})
+        return messages
+
+    def card_buttons(self, ref: int) -> dict[str, Any]:
+        def button(label: str, postback: Postback, style: str = "secondary") -> dict[str, Any]:
+            label = cut(label, LABEL_CHARS)
+            return {
+                "type": "button",
+                "style": style,
+                "height": "sm",
+                "action": {
+                    "type": "postback",
+                    "label": label,
+                    "data": postback.encode(),
+                    "displayText": label,
+                },
+            }
+
+        first = [
+            button(self.t("line.button.ack"), Postback("ack", ref), "primary"),
+            button(self.t("line.button.resolve"), Postback("res", ref)),
+        ]
+        second = [
+            button(self.t("line.button.reassign"), Postback("rm", ref)),
+            button(self.t("line.button.snooze", hours=SNOOZE_HOURS), Postback("sn", ref, hours=SNOOZE_HOURS)),
+        ]
+        return _box(
+            [
+                _box(first, layout="horizontal", spacing="sm"),
+                _box(second, layout="horizontal", spacing="sm"),
+                self.full_text_button(ref),
+            ],
+            spacing="sm",
+        )
+
+    def guess_buttons(self, ref: int, data: dict[str, Any]) -> list[dict[str, Any]]:
+        """On a triage card, one postback button per best guess ("物流・配送 72%"): the card's own
+        reassignment (``a=re``), so the webhook reads it as strictly and the actor is LINE's user."""
+        choices = guess_choices(data) if data.get("needs_triage") else []
+        if not choices:
+            return []
+        buttons = []
+        for key, name, probability in choices:
+            percent = self.t.percent(probability)
+            short = cut(name, max(LABEL_CHARS - len(percent) - 1, 1))
+            label = cut(self.t("card.guess", department=short, percent=percent), LABEL_CHARS)
+            postback = Postback("re", ref, department=key).encode()
+            buttons.append(
+                {
+                    "type": "button",
+                    "style": "primary",
+                    "color": ACCENT,
+                    "height": "sm",
+                    "action": {"type": "postback", "label": label, "data": postback, "displayText": label},
+                }
+            )
+        prompt = _text(self.t("card.pick_guess"), size="xs", color=GREY)
+        return [prompt, _box(buttons, spacing="sm"), {"type": "separator", "margin": "md"}]
+
+    def full_text_button(self, ref: int) -> dict[str, Any]:
+        """Asks for the unmasked complaint; the bot sends it 1:1 to the person, if permitted."""
+        label = cut(self.t("line.button.full_text"), LABEL_CHARS)
+        return {
+            "type": "button",
+            "style": "link",
+            "height": "sm",
+            "action": {"type": "postback", "label": label, "data": Postback("ft", ref).encode()},
+        }
+
+    def department_choices(self, ref: int, current: str | None) -> dict[str, Any] | None:
+        """Quick-reply buttons that move ticket ``ref`` to another department (``None``: no other)."""
+        items = []
+        for department in self.config.departments:
+            if department.key == current:
+                continue
+            label = cut(department.name(self.t.language), LABEL_CHARS)
+            data = Postback("re", ref, department=department.key).encode()
+            items.append(
+                {
+                    "type": "action",
+                    "action": {"type": "postback", "label": label, "data": data, "displayText": label},
+                }
+            )
+        return {"items": items[:QUICK_REPLY_ITEMS]} if items else None
+
+
+def _https(url: str) -> bool:
+    return url.startswith("https://")
+
+
+def _text(text: str, **style: Any) -> dict[str, Any]:
+    # A Flex text component must not be empty.
+    return {"type": "text", "text": text or "-", "wrap": True, **style}
+
+
+def _pair(label: str, value: str) -> dict[str, Any]:
+    return _box(
+        [_text(label, size="sm", color=GREY, flex=2), _text(value, size="sm", flex=5)],
+        layout="horizontal",
+        spacing="sm",
+    )
+
+
+def _box(contents: list[dict[str, Any]], layout: str = "vertical", **style: Any) -> dict[str, Any]:
+    return {"type": "box", "layout": layout, "contents": contents, **style}

@@ -1,0 +1,288 @@
+"""The LINE adapter: ``POST /line/webhook`` events <-> core calls. Delivery is in ``line_sender``.
+
+The SDK's ``WebhookParser`` checks the signature with the channel secret and parses the events
+(unknown types become ``UnknownEvent``). Each event is handled once: its ``webhookEventId`` is
+recorded in the database, so LINE's redeliveries change nothing. A complaint is stored in the
+inbox and a worker opens its ticket (:mod:`bot.core.inbox`), so the webhook answers at once. Every
+answer goes through the outbox with the event's reply token, which the sender uses before falling
+back to a push.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import traceback
+import unicodedata
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, request
+from linebot.v3 import WebhookParser
+from linebot.v3.exceptions import InvalidSignatureError
+from linebot.v3.models.events import UnknownEvent
+
+from bot.core.domain import DuplicateEvent, IncomingMessage, InvalidArgument, OutboundMessage, TriageError
+from bot.platforms.line.flex import BadPostback, Postback, parse_postback
+from bot.platforms.line.sender import DisplayNames, LineSender, make_api
+from bot.runtime.services import App
+
+__all__ = ["LINE", "DisplayNames", "LineSender", "LineWebhook", "register"]
+
+log = logging.getLogger(__name__)
+
+LINE = "line"
+ATTACH_WINDOW = timedelta(minutes=5)
+"""An image the forwarder sends this soon after a complaint belongs to that complaint."""
+MEDIA = frozenset({"image", "video", "audio", "file", "location", "sticker"})
+ATTACHABLE = frozenset({"image", "video", "audio", "file"})
+HISTORY = re.compile(r"^/history(?:\s+#?(\d{1,9}))?\s*$", re.IGNORECASE)
+"""``/history #N`` typed to the bot, 1:1 or in a group: the ticket's audit trail."""
+
+
+def register(web: Flask, app: App) -> None:
+    """Mounts ``POST /line/webhook`` on ``web``."""
+    secret = app.config.secrets.line_channel_secret or ""
+    webhook = LineWebhook(app, WebhookParser(secret), DisplayNames(make_api(app.config)))
+
+    @web.post("/line/webhook")
+    def line_webhook() -> tuple[str, int]:
+        return webhook.handle_request(request.get_data(), request.headers.get("X-Line-Signature"))
+
+
+class LineWebhook:
+    def __init__(self, app: App, parser: WebhookParser, names: DisplayNames) -> None:
+        self.app = app
+        self.parser = parser
+        self.names = names
+        self.t = app.translator
+        self.keyword = app.config.line.complaint_keyword
+        self.handlers: dict[str, Callable[[Any], None]] = {
+            "message": self.handle_message,
+            "join": self.handle_join,
+            "postback": self.handle_postback,
+        }
+
+    def handle_request(self, body: bytes, signature: str | None) -> tuple[str, int]:
+        """400 for a bad signature or body; 500 only when an event failed unexpectedly (LINE may
+        redeliver it, and what was done already is deduplicated)."""
+        if not signature:
+            return "missing signature", 400
+        try:
+            events = self.parser.parse(body.decode("utf-8"), signature)
+        except InvalidSignatureError:
+            log.warning("LINE webhook with a bad signature refused")
+            return "bad signature", 400
+        except Exception as exc:  # invalid UTF-8, not JSON, not LINE's shape: nothing to handle
+            log.warning("malformed LINE webhook body refused: %s", type(exc).__name__)
+            return "malformed body", 400
+        failed = False
+        for event in events:
+            if not self.handle_event(event):
+                failed = True
+        return ("error", 500) if failed else ("OK", 200)
+
+    def handle_event(self, event: Any) -> bool:
+        """Handles one event; False when it failed unexpectedly (logged, answered when possible)."""
+        event_id = str(getattr(event, "webhook_event_id", ""))
+        kind = str(getattr(event, "type", ""))
+        mode = getattr(event, "mode", None)
+        if getattr(mode, "value", mode) == "standby":
+            return True  # another channel owns this chat for now
+        handler = self.handlers.get(kind)
+        if not _short_ids(event):
+            log.warning("LINE event with overlong ids ignored", extra={"event_id": event_id[:40]})
+            return True
+        if handler is None or isinstance(event, UnknownEvent):  # a type, or a shape, the SDK does not know
+            log.info("LINE event ignored", extra={"event_type": kind[:40], "event_id": event_id})
+            return True
+        try:
+            handler(event)
+        except TriageError as error:
+            self.answer(event, self.t(error.text_key, **error.params))
+        except Exception as exc:
+            # Where it failed, not the message: a database error's text can quote the complaint.
+            where = "".join(traceback.format_tb(exc.__traceback__))
+            log.error("LINE event failed: %s\n%s", type(exc).__name__, where, extra={"event_id": event_id})
+            try:
+                self.answer(event, self.t("error.internal", event=event_id[-8:]))
+            except Exception as again:
+                log.error("could not answer the failed LINE event: %s", type(again).__name__)
+            return False
+        return True
+
+    # -- events ---------------------------------------------------------------------------------
+
+    def handle_message(self, event: Any) -> None:
+        message, source = event.message, event.source
+        if source is None:
+            return
+        if message.type == "text":
+            self.handle_text(event)
+        elif message.type in MEDIA:
+            self.handle_media(event)
+        else:
+            log.info("LINE message type ignored", extra={"message_type": str(message.type)[:40]})
+
+    def handle_text(self, event: Any) -> None:
+        source = event.source
+        text = str(event.message.text or "")
+        command = unicodedata.normalize("NFKC", text).strip()
+        if command.lower().startswith("/history"):
+            self.handle_history(event, command)
+            return
+        if source.type != "user":
+            addressed = self.addressed(text, getattr(event.message, "mention", None))
+            if addressed is None:
+                return  # the team's own talk
+            text = addressed
+        incoming = IncomingMessage(
+            platform=LINE,
+            event_id=str(event.webhook_event_id),
+            channel=chat_id(source),
+            forwarder=str(source.user_id or chat_id(source)),
+            text=text,
+            received_at=self.app.clock.now(),
+            reply_token=event.reply_token or None,
+        )
+        # Stored for a worker, which opens the ticket and answers with the reply token (valid
+        # for a minute; the sender falls back to a push). A redelivery is a no-op here or there.
+        self.app.intake.accept(incoming)
+
+    def handle_history(self, event: Any, command: str) -> None:
+        if not self.first_time(event):
+            return
+        match = HISTORY.match(command)
+        if match is None or match[1] is None:
+            raise InvalidArgument("error.usage", usage="/history #N")
+        actor = str(event.source.user_id or "")  # from LINE's signed event, never from the text
+        ref = int(match[1])
+        history = self.app.records.history_text(ref, actor)
+        if event.source.type == "user":
+            self.answer(event, history)
+        else:  # the group may hold people who may not see it: only the asker gets it
+            self.send_privately(event, actor, history, self.t("line.history.sent", ref=ref), ref)
+
+    def addressed(self, text: str, mention: Any) -> str | None:
+        """The complaint in a group message meant for the bot, else ``None``."""
+        stripped = text.lstrip()
+        if stripped.startswith(self.keyword):
+            return stripped[len(self.keyword) :].strip()
+        for mentionee in getattr(mention, "mentionees", None) or []:
+            if getattr(mentionee, "is_self", False):
+                start, end = mentionee.index, mentionee.index + mentionee.length
+                if text[start:end].startswith("@"):
+                    text = text[:start] + text[end:]
+                return text.strip()
+        return None
+
+    def handle_media(self, event: Any) -> None:
+        if not self.first_time(event):
+            return
+        source, message = event.source, event.message
+        ticket = None
+        if message.type in ATTACHABLE and source.user_id:
+            # The complaint this photo follows may still wait in the inbox (often the same webhook).
+            self.app.intake.settle(LINE, str(source.user_id))
+            ticket = self.app.service.attach(
+                LINE, str(source.user_id), str(message.type), str(message.id), within=ATTACH_WINDOW
+            )
+        if ticket is not None:
+            self.answer(event, self.t("line.attached", ref=ticket.ref))
+        elif source.type == "user":
+            self.answer(event, self.t("line.ask_text"))
+        # in a group, a sticker or photo not following a complaint is the team's own talk
+
+    def handle_join(self, event: Any) -> None:
+        if self.first_time(event):
+            self.answer(event, self.t("line.joined", group_id=chat_id(event.source)))
+
+    def handle_postback(self, event: Any) -> None:
+        source = event.source
+        if source is None or not self.first_time(event):
+            return
+        try:
+            postback = parse_postback(str(event.postback.data or ""), self.app.config.department_keys)
+        except BadPostback as exc:
+            log.warning("LINE postback refused: %s", exc, extra={"event_id": event.webhook_event_id})
+            self.answer(event, self.t("line.bad_postback"))
+            return
+        if not source.user_id:  # the actor comes from LINE's event, never from the data
+            self.answer(event, self.t("line.bad_postback"))
+            return
+        if postback.action == "rm":
+            self.answer(event, self.t("line.reassign.prompt", ref=postback.ref), reassign_menu=postback.ref)
+            return
+        actor = str(source.user_id)
+        if postback.action == "ft":
+            self.send_full_text(event, postback.ref, actor)
+            return
+        done = self.act(postback, actor)
+        name = self.names.lookup(actor, chat_id(source))
+        self.answer(event, self.t("line.done", actor=name, text=done))
+
+    def act(self, postback: Postback, actor: str) -> str:
+        service, ref = self.app.service, postback.ref
+        if postback.action == "ack":
+            return self.t("done.acknowledged", ref=service.acknowledge(ref, actor).ref)
+        if postback.action == "res":
+            return self.t("done.resolved", ref=service.resolve(ref, actor).ref)
+        if postback.action == "sn":
+            ticket = service.snooze(ref, actor, float(postback.hours or 0))
+            until = self.t.moment(ticket.snoozed_until or ticket.due_at, self.app.config.tz)
+            return self.t("done.snoozed", ref=ref, until=until)
+        ticket = service.reassign(ref, actor, str(postback.department))
+        name = self.app.writer.department_name(ticket.department)
+        return self.t("done.reassigned", ref=ref, department=name)
+
+    def send_full_text(self, event: Any, ref: int, actor: str) -> None:
+        """The unmasked complaint as a 1:1 push to the person who asked (never to the group)."""
+        text = self.app.records.full_text(ref, actor)
+        self.send_privately(event, actor, text, self.t("line.full_text.sent", ref=ref), ref)
+
+    def send_privately(self, event: Any, actor: str, text: str, notice: str, ref: int) -> None:
+        """``text`` as a 1:1 push to ``actor``; the chat the event came from only hears ``notice``."""
+        with self.app.store.transaction() as uow:
+            uow.queue(OutboundMessage(LINE, actor, "private", text, {}, ref), self.app.clock.now())
+        self.answer(event, notice)
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    def first_time(self, event: Any) -> bool:
+        """Records the event id; False when it was handled before (a redelivery)."""
+        with self.app.store.transaction() as uow:
+            try:
+                uow.record_event(LINE, str(event.webhook_event_id), self.app.clock.now())
+            except DuplicateEvent:
+                return False
+        return True
+
+    def answer(self, event: Any, text: str, **data: Any) -> None:
+        """Queues ``text`` for the chat the event came from, with its reply token when it has one."""
+        source = getattr(event, "source", None)
+        if source is None or not chat_id(source):
+            return
+        token = getattr(event, "reply_token", None)
+        if token:
+            data["reply_token"] = str(token)
+        now = self.app.clock.now()
+        with self.app.store.transaction() as uow:
+            uow.queue(OutboundMessage(LINE, chat_id(source), "notice", text, data), now)
+
+
+MAX_ID_CHARS = 128
+"""LINE's ids are 33 characters (event ids 26); the database keeps up to this many."""
+
+
+def _short_ids(event: Any) -> bool:
+    source = getattr(event, "source", None)
+    ids = [getattr(event, "webhook_event_id", None)]
+    ids += [getattr(source, name, None) for name in ("user_id", "group_id", "room_id")]
+    return all(len(str(value)) <= MAX_ID_CHARS for value in ids if value is not None)
+
+
+def chat_id(source: Any) -> str:
+    """Where to answer: the group, the room, or the user's 1:1 chat."""
+    field = {"group": "group_id", "room": "room_id"}.get(getattr(source, "type", ""), "user_id")
+    return str(getattr(source, field, None) or "")

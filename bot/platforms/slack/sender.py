@@ -1,0 +1,217 @@
+"""Delivers outbox messages to Slack: Block Kit through ``chat.postMessage`` and ``chat.update``.
+
+Slack's answers become :class:`~bot.core.ports.SendError` for the dispatcher: a 429 carries its
+``Retry-After``, server errors and timeouts are retried, and errors no retry can fix (a channel
+that does not exist, a bot not in it, a revoked token) are permanent, so they are dead-lettered
+at once instead of hammering Slack.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.web import WebClient
+
+from bot.config import Config
+from bot.core.charts import render_chart
+from bot.core.domain import OutboundMessage
+from bot.core.ports import SendError, SendResult
+from bot.platforms.slack.blocks import BlockWriter, fallback
+
+log = logging.getLogger(__name__)
+
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "invalid_auth",
+        "not_authed",
+        "account_inactive",
+        "token_revoked",
+        "token_expired",
+        "missing_scope",
+        "no_permission",
+        "restricted_action",
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "msg_too_long",
+        "no_text",
+        "message_not_found",
+        "cant_update_message",
+        "edit_window_closed",
+        "user_not_found",
+        "channel_is_archived",
+    }
+)
+
+
+def make_client(config: Config, token: str | None = None) -> WebClient:
+    """A Web API client for the configured base URL (the tests' fake Slack, or Slack itself)."""
+    kwargs: dict[str, Any] = {
+        "token": token or config.secrets.slack_bot_token,
+        "timeout": config.outbox_send_timeout_seconds,
+    }
+    if config.slack.api_url:
+        url = config.slack.api_url
+        kwargs["base_url"] = url if url.endswith("/") else url + "/"
+    return WebClient(**kwargs)
+
+
+def _header(headers: Mapping[str, Any], name: str) -> str | None:
+    for key, value in headers.items():
+        if key.lower() == name.lower():
+            return str(value[0] if isinstance(value, list | tuple) else value)
+    return None
+
+
+def to_send_error(error: SlackApiError) -> SendError:
+    """Maps a Slack API failure onto the outbox's retry rules."""
+    response = error.response
+    status = response.status_code
+    code = (
+        str(response.get("error") or f"http {status}")
+        if isinstance(response.data, dict)
+        else f"http {status}"
+    )
+    if status == 429 or code == "ratelimited":
+        after = _header(response.headers or {}, "Retry-After")
+        try:
+            retry_after = float(after) if after is not None else None
+        except ValueError:
+            retry_after = None
+        return SendError(f"slack: rate limited ({code})", retry_after=retry_after)
+    if status >= 500:
+        return SendError(f"slack: server error {status}")
+    return SendError(f"slack: {code}", permanent=code in PERMANENT_ERRORS)
+
+
+SETTLED_REFUSALS = frozenset(
+    {"user_not_found", "user_not_visible", "missing_scope", "not_allowed_token_type"}
+)
+"""users.info errors that asking again will not change."""
+
+
+class UserNames:
+    """People's names from ``users.info``, cached in memory (a cache: any copy can refill it)."""
+
+    def __init__(self, client: WebClient, size: int = 1024) -> None:
+        self.client = client
+        self.size = size
+        self._names: OrderedDict[str, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def lookup(self, user_id: str) -> str:
+        """The user's display name (else real name, else handle); the id itself when Slack does not tell."""
+        with self._lock:
+            if user_id in self._names:
+                self._names.move_to_end(user_id)
+                return self._names[user_id]
+        try:
+            user = self.client.users_info(user=user_id).get("user") or {}
+        except SlackApiError as error:
+            code = error.response.get("error")
+            log.info("slack users.info refused: %s", code)
+            if code not in SETTLED_REFUSALS:
+                return user_id  # rate limited or a passing fault: ask again next time
+            user = {}  # no such user, or no users:read: show the id from now on
+        except (SlackClientError, OSError) as error:  # a name is a nicety: never fail a delivery for it
+            log.warning("slack users.info failed: %s", type(error).__name__)
+            return user_id
+        profile = user.get("profile") or {}
+        name = str(profile.get("display_name") or profile.get("real_name") or user.get("name") or user_id)
+        with self._lock:
+            self._names[user_id] = name
+            while len(self._names) > self.size:
+                self._names.popitem(last=False)
+        return name
+
+
+NAMED_FIELDS = ("forwarder", "source_author")
+
+
+class SlackSender:
+    """The :class:`~bot.core.ports.Sender` for Slack. Message ids are the messages' ``ts`` (a file's id
+    for an uploaded digest chart)."""
+
+    def __init__(self, config: Config, client: WebClient | None = None) -> None:
+        self.client = client or make_client(config)
+        self.blocks = BlockWriter(config)
+        self.names = UserNames(self.client)
+
+    def send(self, message: OutboundMessage, *, edit_message_id: str | None = None) -> SendResult:
+        if message.kind == "digest_chart":
+            return self.upload_chart(message)
+        message = self.with_names(message)
+        blocks = self.blocks.to_blocks(message)
+        text = fallback(message.text)
+        try:
+            if edit_message_id:
+                response = self.client.chat_update(
+                    channel=message.channel, ts=edit_message_id, text=text, blocks=blocks
+                )
+            elif message.data.get("ephemeral_to"):  # for one person's eyes (a refused complaint)
+                response = self.client.chat_postEphemeral(
+                    channel=message.channel,
+                    user=str(message.data["ephemeral_to"]),
+                    text=text,
+                    blocks=blocks,
+                    thread_ts=message.thread,
+                )
+                return SendResult(message_id=None)
+            else:
+                response = self.client.chat_postMessage(
+                    channel=message.channel,
+                    text=text,
+                    blocks=blocks,
+                    thread_ts=message.thread,
+                    unfurl_links=False,
+                    unfurl_media=False,
+                )
+        except SlackApiError as error:
+            raise to_send_error(error) from None
+        except (SlackClientError, OSError) as error:  # timeouts, refused connections, bad responses
+            raise SendError(f"slack: {type(error).__name__}") from None
+        ts = response.get("ts")
+        return SendResult(message_id=str(ts) if ts else edit_message_id)
+
+    def with_names(self, message: OutboundMessage) -> OutboundMessage:
+        """A card names the people in it (forwarder, the message's author, who acted last) instead
+        of showing their Slack user ids."""
+        if message.kind not in ("card", "card_update") or message.platform != "slack":
+            return message
+        data, text = dict(message.data), message.text
+        for key in NAMED_FIELDS:
+            user = data.get(key)
+            if isinstance(user, str) and user:
+                data[key] = self.names.lookup(user)
+                text = text.replace(user, data[key])
+        actor, change = data.get("change_actor"), data.get("change")
+        if isinstance(actor, str) and actor and isinstance(change, str):
+            named = change.replace(actor, self.names.lookup(actor))
+            data["change"], text = named, text.replace(change, named)
+        return replace(message, text=text, data=data)
+
+    def upload_chart(self, message: OutboundMessage) -> SendResult:
+        """Draws the digest's chart and uploads it to the channel (``files_upload_v2``: get an
+        upload URL, send the bytes there, complete the upload into the channel)."""
+        data = message.data
+        png = render_chart(data, self.blocks.t)
+        name = f"digest-{data.get('team', 'team')}-{data.get('week', '')}.png"
+        title = self.blocks.t("chart.title", team=data.get("team_name", ""), week=data.get("week", ""))
+        try:
+            response = self.client.files_upload_v2(
+                channel=message.channel, content=png, filename=name, title=title, alt_txt=title
+            )
+        except SlackApiError as error:
+            raise to_send_error(error) from None
+        except (SlackClientError, OSError) as error:  # the upload URL refused the bytes, timeouts
+            raise SendError(f"slack: chart upload {type(error).__name__}") from None
+        file = response.get("file") or {}
+        return SendResult(message_id=str(file.get("id")) if file.get("id") else None)

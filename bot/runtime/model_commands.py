@@ -1,0 +1,189 @@
+"""``triage-bot classify | train | evaluate``: the classifier from the command line.
+
+Other tools read these outputs (``--json``), so their shape is part of the interface: see
+``classifiers/README.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from bot.config import Config
+from bot.core.masking import DEFAULT_ORDER_PATTERNS
+from bot.core.ports import Classifier
+from bot.core.priority import detect_flags, extract_order_number
+
+
+def add_commands(commands: Any) -> None:
+    """Registers the three commands on the CLI's subparsers."""
+    classify = commands.add_parser("classify", help="show the department the classifier picks for a text")
+    classify.add_argument("text", nargs="+")
+    classify.add_argument("--model", metavar="PATH", help="a saved model (default: classifier.model_path)")
+    classify.add_argument("--json", action="store_true", help="print JSON")
+    classify.set_defaults(handler=cmd_classify)
+
+    train = commands.add_parser("train", help="train the classifier and save it")
+    train.add_argument(
+        "--data",
+        metavar="CSV",
+        action="append",
+        default=[],
+        help="labelled text,department rows (repeatable)",
+    )
+    train.add_argument("--no-bundled", action="store_true", help="leave out the bundled examples")
+    train.add_argument(
+        "--with-corrections",
+        action="store_true",
+        help="add the shop's labels; save only if not worse than the model at --out on held-back labels",
+    )
+    train.add_argument(
+        "--out", metavar="PATH", help="where to save the model (default: classifier.model_path)"
+    )
+    train.set_defaults(handler=cmd_train)
+
+    evaluate = commands.add_parser("evaluate", help="score the classifier on labelled data")
+    evaluate.add_argument(
+        "--data", metavar="CSV", help="text,department rows (default: the bundled evaluation split)"
+    )
+    evaluate.add_argument("--model", metavar="PATH", help="a saved model (default: classifier.model_path)")
+    evaluate.add_argument("--json", action="store_true", help="print JSON")
+    evaluate.set_defaults(handler=cmd_evaluate)
+
+
+def _fail(message: str, code: int = 2) -> int:
+    sys.stderr.write(f"triage-bot: {message}\n")
+    return code
+
+
+def _classifier(config: Config, model: str | None) -> Classifier:
+    """``--model`` strictly (an unusable file is an error); else what the app would use."""
+    from classifiers.training import load
+
+    if model:
+        return load(model)
+    from bot.runtime.services import build_classifier, prepare_database
+    from storage.database import make_engine, make_session_factory
+
+    engine = make_engine(config.database_url)
+    try:
+        prepare_database(config, engine)
+        return build_classifier(config, make_session_factory(engine))
+    finally:
+        engine.dispose()
+
+
+def cmd_classify(config: Config, args: argparse.Namespace) -> int:
+    text = " ".join(args.text)
+    prediction = _classifier(config, args.model).predict(text)
+    needs_triage = prediction.department is None or prediction.confidence < config.classifier_threshold
+    flags = list(detect_flags(text))
+    result = {
+        "department": prediction.department,
+        "confidence": round(prediction.confidence, 4),
+        "needs_triage": needs_triage,
+        "flags": flags,
+        "order_number": extract_order_number(text, config.order_patterns or DEFAULT_ORDER_PATTERNS),
+        "top": [{"department": name, "probability": round(p, 4)} for name, p in prediction.ranking[:3]],
+    }
+    if args.json:
+        sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+        return 0
+    label = prediction.department or "out_of_scope"
+    lines = [f"{label}\t{prediction.confidence:.3f}\t{'triage' if needs_triage else 'routed'}"]
+    lines += [f"  {name}\t{p:.3f}" for name, p in prediction.ranking[:3]]
+    if flags:
+        lines.append(f"flags: {', '.join(flags)}")
+    sys.stdout.write("\n".join(lines) + "\n")
+    return 0
+
+
+def cmd_train(config: Config, args: argparse.Namespace) -> int:
+    from bot.core.clock import SystemClock
+    from bot.core.learning import Learner
+    from classifiers.evaluation import DataFileError, read_labelled_csv
+    from classifiers.model import OUT_OF_SCOPE, Example
+    from classifiers.training import ModelFileError, load, save, training_set
+
+    out = args.out or config.model_path
+    if not out:
+        return _fail("give --out PATH or set classifier.model_path")
+    try:
+        rows: list[Example] = [
+            e for path in args.data for e in read_labelled_csv(path, config.department_keys)
+        ]
+    except DataFileError as error:
+        return _fail(str(error))
+    if args.no_bundled and not rows and not args.with_corrections:
+        return _fail("--no-bundled needs --data CSV (or --with-corrections)")
+    from bot.runtime.services import prepare_database
+    from storage.database import make_engine, make_session_factory
+    from storage.labels import SqlLabels
+
+    now = SystemClock().now()
+    engine = make_engine(config.database_url)
+    try:
+        prepare_database(config, engine)
+        labels = SqlLabels(make_session_factory(engine))
+        if rows:
+            # Imported history joins the shop's labels, so later retrainings keep it.
+            added = labels.import_labels(
+                ((e.text, None if e.label == OUT_OF_SCOPE else e.label) for e in rows), "import", now
+            )
+            sys.stdout.write(f"imported {added} new labelled rows\n")
+        if not args.with_corrections:
+            chosen = training_set(config.department_keys, rows, bundled=not args.no_bundled)
+            try:
+                classifier = chosen.train()
+            except ValueError as error:
+                return _fail(str(error))
+            metrics = {"examples": len(chosen.examples)}
+            save(classifier, out, created_at=now, data_hash=chosen.digest(), metrics=metrics)
+            sys.stdout.write(f"model saved to {out} ({', '.join(classifier.labels)})\n")
+            return 0
+        try:
+            current = load(out)
+        except ModelFileError:
+            current = None  # nothing usable to compare with: the new model is saved
+        decision = Learner(config, labels).retrain(
+            now, trigger="cli", bundled=not args.no_bundled, out=out, current=current
+        )
+    finally:
+        engine.dispose()
+    assert decision is not None  # noqa: S101 - no run key, so never claimed by another worker
+    verdict = f"saved to {out}" if decision.promoted else f"not saved, {out} is kept"
+    sys.stdout.write(
+        f"{verdict}: {decision.reason} ({decision.labels} shop labels, {decision.held_back} held back; "
+        f"accuracy {_score(decision.current_accuracy)} -> {_score(decision.candidate_accuracy)})\n"
+    )
+    return 0
+
+
+def _score(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def cmd_evaluate(config: Config, args: argparse.Namespace) -> int:
+    from classifiers.evaluation import DataFileError, evaluate, evaluation_examples, read_labelled_csv
+    from classifiers.model import DepartmentClassifier
+    from classifiers.training import load, train_default
+
+    try:
+        examples = (
+            read_labelled_csv(args.data, config.department_keys)
+            if args.data
+            else evaluation_examples(config.department_keys)
+        )
+    except DataFileError as error:
+        return _fail(str(error))
+    model = args.model or config.model_path
+    # Without a saved model: the bundled model, as a fresh install would have it.
+    classifier: DepartmentClassifier = load(model) if model else train_default(config.department_keys)
+    report = evaluate(classifier, examples, config.classifier_threshold)
+    if args.json:
+        sys.stdout.write(json.dumps(report.figures, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write("\n".join(report.lines()) + "\n")
+    return 0

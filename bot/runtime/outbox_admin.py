@@ -1,0 +1,107 @@
+"""``triage-bot outbox list|retry|drop``: the admins' view of messages that could not be delivered.
+
+Texts are shown masked and cut short (the listing is for finding a message, not reading it), and
+the last error is masked too, since a platform's error can quote what was sent.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import TextIO
+
+from bot.config import Config
+from bot.core.access import cli_operator
+from bot.core.i18n import Translator
+from bot.core.masking import DEFAULT_ORDER_PATTERNS, Masker
+from bot.core.ports import Clock
+from storage.database import make_engine, make_session_factory
+from storage.migrate import is_current, upgrade
+from storage.outbox_admin import OutboxAdminError, OutboxEntry, drop, list_entries, retry
+
+log = logging.getLogger(__name__)
+
+PREVIEW_CHARS = 40
+ERROR_CHARS = 80
+
+
+def outbox_command(
+    config: Config,
+    clock: Clock,
+    action: str,
+    ids: Sequence[int],
+    *,
+    all_dead: bool = False,
+    pending: bool = False,
+    out: TextIO,
+    err: TextIO,
+) -> int:
+    """Runs one admin action; returns the exit status (0 done, 1 refused, 2 bad usage)."""
+    # Only what the command needs (not the whole app with its classifier): it starts in a moment.
+    t = Translator(config.language)
+    masker = Masker(config.order_patterns or DEFAULT_ORDER_PATTERNS, label=lambda kind: t(f"mask.{kind}"))
+    engine = make_engine(config.database_url)
+    try:
+        if engine.dialect.name == "sqlite":
+            upgrade(engine)
+        elif not is_current(engine):
+            print(t("outbox.schema_behind"), file=err)
+            return 1
+        sessions = make_session_factory(engine)
+        actor = cli_operator()
+        if action == "list":
+            entries = list_entries(sessions, pending=pending)
+            if not entries:
+                print(t("outbox.none_pending" if pending else "outbox.none"), file=out)
+            else:
+                print(t("outbox.header"), file=out)
+                for entry in entries:
+                    print(_row(entry, masker), file=out)
+            return 0
+        if action == "retry":
+            if all_dead == bool(ids):
+                print(t("outbox.retry_usage"), file=err)
+                return 2
+            done = retry(sessions, None if all_dead else ids, clock.now(), actor)
+            log.warning("outbox dead letters retried", extra={"outbox_ids": done, "actor": actor})
+            print(t("outbox.retried", count=len(done), ids=", ".join(map(str, done)) or "-"), file=out)
+            return 0
+        (item_id,) = ids
+        entry = drop(sessions, item_id, clock.now(), actor)
+        log.warning(
+            "outbox dead letter dropped",
+            extra={"outbox_id": entry.id, "ref": entry.ticket_ref, "kind": entry.kind, "actor": actor},
+        )
+        ticket = f"#{entry.ticket_ref}" if entry.ticket_ref is not None else "-"
+        print(
+            t("outbox.dropped", id=entry.id, kind=entry.kind, platform=entry.platform, ticket=ticket),
+            file=out,
+        )
+        return 0
+    except OutboxAdminError as error:
+        print(t(error.text_key, **error.params), file=err)
+        return 1
+    finally:
+        engine.dispose()
+
+
+def _row(entry: OutboxEntry, masker: Masker) -> str:
+    def short(text: str | None, limit: int) -> str:
+        if not text:
+            return "-"
+        flat = " ".join(masker.mask(text).split())
+        return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+    ticket = f"#{entry.ticket_ref}" if entry.ticket_ref is not None else "-"
+    return "\t".join(
+        [
+            str(entry.id),
+            entry.status,
+            entry.platform,
+            entry.kind,
+            str(entry.attempts),
+            ticket,
+            short(entry.last_error, ERROR_CHARS),
+            short(entry.text, PREVIEW_CHARS),
+        ]
+    )

@@ -1,0 +1,78 @@
+"""APScheduler wiring only: triggers mapped to the plain job functions of the app."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.runtime.services import App
+from storage.database import checkpoint
+
+log = logging.getLogger(__name__)
+
+
+def build_scheduler(app: App, *, deliver_every_seconds: float = 2.0) -> BackgroundScheduler:
+    """The worker's jobs. Misfires coalesce (one run after a pause, not a burst), one instance each.
+
+    Every job is safe with several workers: claims and (ticket, stage) and (team, week) keys live
+    in the database.
+    """
+    scheduler = BackgroundScheduler(
+        timezone=UTC,
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
+    )
+    scheduler.add_job(
+        lambda: app.sweep.run(app.clock.now()),
+        IntervalTrigger(minutes=1),
+        id="send_reminders",
+        name="send_reminders",
+    )
+    scheduler.add_job(
+        lambda: app.digests.send_weekly_digests(app.clock.now()),
+        IntervalTrigger(minutes=5),
+        id="send_weekly_digests",
+        name="send_weekly_digests",
+    )
+    if app.config.retention_days is not None:
+        scheduler.add_job(
+            lambda: app.records.erase_expired_texts(app.clock.now()),
+            CronTrigger(hour=3, minute=30, timezone=app.config.tz),  # daily, at a quiet hour
+            id="erase_expired_texts",
+            name="erase_expired_texts",
+        )
+    if app.config.has_line:
+        from bot.platforms.line.quota import QuotaWatch
+
+        quota = QuotaWatch(app)
+        scheduler.add_job(
+            lambda: quota.check(app.clock.now()),
+            IntervalTrigger(minutes=30),
+            id="check_line_quota",
+            name="check_line_quota",
+        )
+    if app.learner is not None:
+        learner = app.learner
+        scheduler.add_job(
+            lambda: learner.retrain_weekly(app.clock.now()),
+            CronTrigger(day_of_week="sun", hour=3, timezone=app.config.tz),
+            id="retrain_classifier",
+            name="retrain_classifier",
+        )
+    if app.engine.dialect.name == "sqlite":
+        scheduler.add_job(
+            lambda: checkpoint(app.engine),
+            IntervalTrigger(seconds=5),
+            id="checkpoint_sqlite",
+            name="checkpoint_sqlite",
+        )
+    scheduler.add_job(
+        app.dispatcher.drain,
+        IntervalTrigger(seconds=deliver_every_seconds),
+        id="deliver_outbox",
+        name="deliver_outbox",
+    )
+    return scheduler

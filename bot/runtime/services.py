@@ -1,0 +1,190 @@
+"""Wiring in one place: ``create_app`` builds every part from the config; nothing happens at import."""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Config
+from bot.core.access import Access, GroupMembers, Guard
+from bot.core.cards import CardWriter
+from bot.core.digest import DigestBuilder
+from bot.core.i18n import Translator
+from bot.core.inbox import Intake
+from bot.core.learning import Learner, ModelHolder
+from bot.core.masking import DEFAULT_ORDER_PATTERNS, Masker
+from bot.core.outbox import Dispatcher, DispatchReport, RetryPolicy
+from bot.core.ports import Classifier, Clock, Sender
+from bot.core.records import Records
+from bot.core.reminders import ReminderSweep
+from bot.core.routing import Directory
+from bot.core.sla import SlaPolicies
+from bot.core.triage import TriageService
+from bot.runtime.metrics import Metrics
+from classifiers.training import ModelFileError, load
+from storage.database import make_engine, make_session_factory
+from storage.figures import SqlFigures
+from storage.inbox import SqlInbox
+from storage.labels import SqlLabels
+from storage.migrate import is_current, upgrade
+from storage.outbox import SqlOutbox
+from storage.records import SqlRecords
+from storage.store import SqlStore
+
+log = logging.getLogger(__name__)
+
+
+class SchemaOutOfDate(RuntimeError):
+    """The PostgreSQL schema is behind the code; ``triage-bot db upgrade`` brings it up to date."""
+
+
+@dataclass
+class App:
+    config: Config
+    clock: Clock
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    store: SqlStore
+    outbox: SqlOutbox
+    translator: Translator
+    masker: Masker
+    directory: Directory
+    writer: CardWriter
+    classifier: Classifier
+    service: TriageService
+    intake: Intake
+    """Complaints from Slack and LINE: accepted by the web app, made tickets by a worker thread."""
+    sweep: ReminderSweep
+    digests: DigestBuilder
+    dispatcher: Dispatcher
+    metrics: Metrics
+    access: Access
+    records: Records
+    senders: dict[str, Sender] = field(default_factory=dict)
+    background: list[Callable[[], Callable[[], None]]] = field(default_factory=list)
+    """Extra long-running parts an adapter adds (Slack Socket Mode): each starts and returns its stop."""
+    learner: Learner | None = None
+    """Retrains the classifier from the shop's corrections (the weekly job)."""
+
+    def run_due_jobs(self, now: datetime | None = None) -> DispatchReport:
+        """Opens the waiting complaints, runs the scheduled jobs for ``now`` and delivers what they queued."""
+        moment = now or self.clock.now()
+        self.intake.drain()
+        self.sweep.run(moment)
+        self.digests.send_weekly_digests(moment)
+        return self.dispatcher.drain()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def prepare_database(config: Config, engine: Engine) -> None:
+    """Migrates the embedded SQLite database; refuses to start on an out-of-date PostgreSQL schema,
+    which is migrated once by the release step (``triage-bot db upgrade``), not by every copy."""
+    if engine.dialect.name == "sqlite":
+        upgrade(engine)
+    elif not is_current(engine):
+        raise SchemaOutOfDate("the database schema is not current: run `triage-bot db upgrade`")
+
+
+def build_classifier(config: Config, session_factory: sessionmaker[Session]) -> Classifier:
+    """The saved model (``classifier.model_path``), else one trained now on the bundled data and the
+    shop's labels. A model file that cannot be used (another scikit-learn version, untrusted types)
+    is reported and replaced by a freshly trained model rather than stopping the bot."""
+    if config.model_path:
+        try:
+            return load(config.model_path)
+        except ModelFileError as error:
+            log.warning("classifier: %s; training from the bundled data instead", error)
+    classifier = Learner(config, SqlLabels(session_factory)).initial_set().train()
+    release_freed_memory()
+    return classifier
+
+
+def release_freed_memory() -> None:
+    """Hands the memory training used and freed back to the system. glibc keeps freed heap for the
+    process to reuse, so every web worker would otherwise stay ~20 MB larger than it needs to."""
+    with contextlib.suppress(OSError, AttributeError):  # not glibc (macOS, musl): nothing to do
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def slack_groups(config: Config, clock: Clock) -> GroupMembers | None:
+    """[roles] may name Slack user groups: their members are asked from Slack, briefly cached. In
+    every process that checks permissions: the worker checks who may forward a complaint."""
+    if not config.has_slack:
+        return None
+    from bot.platforms.slack.groups import SlackUserGroups
+    from bot.platforms.slack.sender import make_client
+
+    return SlackUserGroups(make_client(config), clock)
+
+
+def make_writer(config: Config) -> CardWriter:
+    """Texts in the configured language, with personal data masked by localized labels."""
+    translator = Translator(config.language)
+    masker = Masker(
+        config.order_patterns or DEFAULT_ORDER_PATTERNS, label=lambda kind: translator(f"mask.{kind}")
+    )
+    return CardWriter(config, translator, masker, SlaPolicies.from_config(config))
+
+
+def create_app(
+    config: Config,
+    *,
+    clock: Clock,
+    senders: Mapping[str, Sender],
+    engine: Engine | None = None,
+    classifier: Classifier | None = None,
+    platforms: Sequence[str] | None = None,
+) -> App:
+    """Builds the application. ``platforms`` defaults to the platforms that have a sender."""
+    engine = engine or make_engine(config.database_url)
+    try:
+        prepare_database(config, engine)
+    except Exception:
+        engine.dispose()
+        raise
+    session_factory = make_session_factory(engine)
+    store = SqlStore(session_factory)
+    outbox = SqlOutbox(session_factory, lease=timedelta(seconds=config.outbox_lease_seconds))
+    writer = make_writer(config)
+    directory = Directory(config, platforms if platforms is not None else list(senders))
+    sla = writer.sla
+    holder = ModelHolder(classifier or build_classifier(config, session_factory), config.model_path)
+    policy = RetryPolicy(config.outbox_max_attempts, config.outbox_base_delay_seconds)
+    metrics = Metrics.from_environment(session_factory)
+    access = Access(config.roles, slack_groups(config, clock))
+    access.warn_if_open()
+    record_store = SqlRecords(session_factory)
+    guard = Guard(access, store, record_store, clock)
+    service = TriageService(config, store, holder, clock, directory, writer, sla, guard)
+    return App(
+        config=config,
+        clock=clock,
+        engine=engine,
+        session_factory=session_factory,
+        store=store,
+        outbox=outbox,
+        translator=writer.t,
+        masker=writer.masker,
+        directory=directory,
+        writer=writer,
+        classifier=holder,
+        service=service,
+        intake=Intake(SqlInbox(session_factory), service, store, clock, writer.t),
+        sweep=ReminderSweep(store, sla, directory, writer),
+        digests=DigestBuilder(config, store, SqlFigures(session_factory), directory, writer),
+        dispatcher=Dispatcher(outbox, senders, clock, policy, lease=outbox.lease),
+        metrics=metrics,
+        access=access,
+        records=Records(config, service, guard, record_store, writer, clock),
+        senders=dict(senders),
+        learner=Learner(config, SqlLabels(session_factory), holder),
+    )

@@ -1,0 +1,209 @@
+"""The inbox between the acknowledgement and the ticket: stored once, opened once, never lost, on
+SQLite and PostgreSQL, with workers failing, dying and racing."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.config import parse_config
+from bot.core.clock import FakeClock
+from bot.core.domain import EmptyComplaint, IncomingMessage
+from bot.core.inbox import refusal
+from bot.runtime.services import App, create_app
+from storage.models import InboxRow, TicketRow
+from tests.conftest import START
+from tests.fakes import KeywordClassifier, RecordingSender
+
+STAFF, OUTSIDER = "U0STAFF", "U0NOBODY"
+
+
+def message(number: int, text: str = "配送が遅れています", **fields: Any) -> IncomingMessage:
+    values: dict[str, Any] = {
+        "platform": "console",
+        "event_id": f"ev-{number}",
+        "channel": "C0INTAKE",
+        "forwarder": STAFF,
+        "text": f"{text} ({number})",
+        "received_at": START,
+        **fields,
+    }
+    return IncomingMessage(**values)
+
+
+def tickets(app: App) -> list[tuple[int, str]]:
+    """Every ticket's (ref, text), oldest first."""
+    with app.session_factory() as session:
+        return [(row.id, row.text) for row in session.scalars(select(TicketRow).order_by(TicketRow.id))]
+
+
+def refs(app: App) -> list[int]:
+    return [ref for ref, _ in tickets(app)]
+
+
+def test_a_complaint_is_stored_once_and_opened_once(app: App) -> None:
+    app.intake.accept(message(1))
+    app.intake.accept(message(1))  # Slack's retry while it still waits
+    assert app.service.open_tickets() == [] and app.intake.inbox.waiting() == 1
+
+    assert app.intake.drain() == 1
+    (ticket,) = app.service.open_tickets()
+    assert ticket.department == "logistics" and app.intake.inbox.waiting() == 0
+
+    app.intake.accept(message(1))  # a retry after the ticket: stored again...
+    assert app.intake.inbox.waiting() == 1
+    app.intake.drain()
+    assert refs(app) == [ticket.ref]  # ...and recognised by its event key: no second ticket
+
+
+def test_an_empty_complaint_is_refused_at_once_and_not_stored(app: App) -> None:
+    with pytest.raises(EmptyComplaint):
+        app.intake.accept(replace(message(1), text=" \u3000\t\x07\n"))  # full-width space, a bell
+    assert app.intake.inbox.waiting() == 0
+
+
+def test_complaints_become_tickets_in_the_order_they_arrived(app: App) -> None:
+    for number in range(120):  # more than one batch
+        app.intake.accept(message(number))
+    assert app.intake.drain() == 120
+    assert [text for _, text in tickets(app)] == [f"配送が遅れています ({n})" for n in range(120)]
+
+
+def test_one_failing_complaint_waits_while_the_rest_of_its_batch_is_opened(
+    app: App, clock: FakeClock, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    real_intake = app.service.intake_many
+
+    def sometimes(messages: list[IncomingMessage]) -> Any:
+        for incoming in messages:
+            if incoming.event_id == "ev-2":
+                raise RuntimeError(f"constraint failed for {incoming.text}")
+        return real_intake(messages)
+
+    monkeypatch.setattr(app.service, "intake_many", sometimes)
+    for number in range(5):
+        app.intake.accept(message(number, text="山田花子 090-1234-5678 配送が遅い"))
+    app.intake.drain()
+
+    assert len(app.service.open_tickets()) == 4 and app.intake.inbox.waiting() == 1
+    assert "ev-2" in caplog.text and "RuntimeError" in caplog.text
+    assert "090-1234-5678" not in caplog.text and "山田花子" not in caplog.text
+    assert app.intake.process() == 0  # it waits out its retry delay...
+    clock.advance(timedelta(seconds=2))
+    assert app.intake.process() == 1  # ...and fails again: never dropped
+    monkeypatch.setattr(app.service, "intake_many", real_intake)
+    clock.advance(timedelta(seconds=4))
+    app.intake.drain()
+    assert len(app.service.open_tickets()) == 5 and app.intake.inbox.waiting() == 0
+
+
+def test_a_worker_that_dies_mid_batch_leaves_its_complaints_to_another(app: App, clock: FakeClock) -> None:
+    for number in range(3):
+        app.intake.accept(message(number))
+    claimed = app.intake.inbox.claim(clock.now(), 2)  # taken, then the worker is killed
+    assert len(claimed) == 2
+    assert app.intake.drain() == 1  # the third; the dead worker's two are leased
+
+    clock.advance(app.intake.inbox.lease + timedelta(seconds=1))
+    assert app.intake.drain() == 2
+    assert len(app.service.open_tickets()) == 3 and app.intake.inbox.waiting() == 0
+
+
+def test_a_worker_that_dies_after_the_ticket_but_before_clearing_the_row_opens_nothing_twice(
+    app: App, clock: FakeClock
+) -> None:
+    app.intake.accept(message(1))
+    (item,) = app.intake.inbox.claim(clock.now(), 10)
+    app.service.intake(item.message)  # committed; the worker dies before the row is deleted
+    clock.advance(app.intake.inbox.lease + timedelta(seconds=1))
+    app.intake.drain()
+    assert len(app.service.open_tickets()) == 1 and app.intake.inbox.waiting() == 0
+
+
+def test_two_workers_racing_open_every_complaint_once(app: App) -> None:
+    for number in range(200):
+        app.intake.accept(message(number))
+    workers = [threading.Thread(target=app.intake.drain) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+    assert refs(app) == list(range(1, 201))
+    assert app.intake.inbox.waiting() == 0
+
+
+def test_a_forwarder_without_a_role_is_told_why_and_nothing_is_kept(database_url: str) -> None:
+    raw = {"roles": {"staff": [STAFF]}}
+    config = replace(parse_config(raw, {}), database_url=database_url)
+    sender = RecordingSender()
+    app = create_app(
+        config, clock=FakeClock(START), senders={"console": sender}, classifier=KeywordClassifier()
+    )
+    try:
+        app.intake.accept(message(1, forwarder=OUTSIDER, thread="1763850000.000100"))
+        app.intake.accept(message(2, forwarder=OUTSIDER, reply_token="rt-2"))
+        app.intake.drain()
+        app.dispatcher.drain()
+
+        assert app.service.open_tickets() == [] and app.intake.inbox.waiting() == 0
+        first, second = (sent.message for sent in sender.sent)
+        assert first.kind == second.kind == "notice"
+        assert first.channel == OUTSIDER and first.data == {}  # their own chat, not the channel
+        assert second.channel == "C0INTAKE" and second.data == {"reply_token": "rt-2"}
+        assert first.text == app.translator("error.forbidden")
+    finally:
+        app.close()
+
+
+def test_on_slack_a_refusal_is_shown_only_to_the_forwarder_in_the_thread() -> None:
+    incoming = message(1, platform="slack", forwarder=OUTSIDER, thread="1763850000.000100")
+    notice = refusal(incoming, "not allowed")
+    assert (notice.channel, notice.thread, notice.data) == (
+        "C0INTAKE",
+        "1763850000.000100",
+        {"ephemeral_to": OUTSIDER},
+    )
+
+
+def test_a_complaint_failing_for_days_is_still_retried_every_ten_minutes(
+    app: App, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(messages: list[IncomingMessage]) -> Any:
+        raise RuntimeError("always")
+
+    monkeypatch.setattr(app.service, "intake_many", broken)
+    app.intake.accept(message(1))
+    for _ in range(60):  # past 2**47 seconds, where an unbounded backoff overflows
+        clock.advance(timedelta(minutes=10))
+        assert app.intake.process() == 1
+    assert app.intake.inbox.waiting() == 1
+
+
+def test_a_row_this_version_cannot_read_does_not_block_the_others(app: App, clock: FakeClock) -> None:
+    app.intake.accept(message(1))
+    app.intake.accept(message(2))
+    with app.session_factory() as session, session.begin():
+        oldest = session.scalars(select(InboxRow).order_by(InboxRow.id)).first()
+        assert oldest is not None
+        oldest.message = {"text": "新しい形式"}  # no event fields: written by another version
+    assert app.intake.drain() == 1
+    assert [text for _, text in tickets(app)] == ["配送が遅れています (2)"]
+    assert app.intake.inbox.waiting() == 1  # kept, looked at again later
+
+
+def test_a_photo_waits_briefly_for_its_complaint_that_a_worker_is_opening(app: App, clock: FakeClock) -> None:
+    app.intake.accept(message(1, platform="line", forwarder="U1"))
+    (item,) = app.intake.inbox.claim(clock.now(), 10)  # a worker took it and is opening it now
+
+    def worker() -> None:
+        app.service.intake_many([item.message])
+        app.intake.inbox.done([item.id])
+
+    threading.Timer(0.2, worker).start()
+    app.intake.settle("line", "U1")
+    assert len(tickets(app)) == 1 and app.intake.inbox.waiting() == 0

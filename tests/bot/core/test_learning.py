@@ -1,0 +1,146 @@
+"""Learning from corrections: labels come from reassignments, a new model is promoted only when it
+is not worse on held-back labels, the decision is stored, and the running app uses the new model."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.config import Config
+from bot.core.clock import FakeClock
+from bot.core.learning import Learner, is_held_back
+from bot.core.ports import Prediction
+from bot.runtime.scheduler import build_scheduler
+from bot.runtime.services import App, create_app
+from classifiers.training import load, metadata_path
+from storage.labels import SqlLabels
+from tests.fakes import KeywordClassifier, RecordingSender, complaint
+
+GIFT = "アンケートのお礼ギフトが届かない"  # a campaign gift: marketing; the keyword model says logistics
+
+
+@pytest.fixture
+def model_app(config: Config, clock: FakeClock, tmp_path: Path) -> Iterator[App]:
+    settings = replace(config, model_path=str(tmp_path / "models" / "departments.skops"))
+    application = create_app(
+        settings, clock=clock, senders={"console": RecordingSender()}, classifier=KeywordClassifier()
+    )
+    yield application
+    application.close()
+
+
+def teach(app: App, texts: list[str], department: str) -> None:
+    for n, text in enumerate(texts):
+        ref = app.service.intake(complaint(text, f"ev-{department}-{n}")).ticket.ref
+        app.service.reassign(ref, "U1", department)
+
+
+def gift_texts(count: int) -> list[str]:
+    return [f"{GIFT}（{n}回目のお問い合わせ）" for n in range(count)]
+
+
+def test_reassignments_and_triage_choices_are_labels(app: App) -> None:
+    routed = app.service.intake(complaint("配送が遅い", "ev-1")).ticket
+    app.service.reassign(routed.ref, "U1", "billing")
+    app.service.reassign(routed.ref, "U1", "orders")  # moved twice: the last choice counts
+    triaged = app.service.intake(complaint("よくわからない件です", "ev-2")).ticket
+    assert triaged.needs_triage
+    app.service.reassign(triaged.ref, "U1", "support")
+    labels = SqlLabels(app.session_factory).labels()
+    assert [(label.text, label.department) for label in labels] == [
+        ("配送が遅い", "orders"),
+        ("よくわからない件です", "support"),
+    ]
+
+
+def test_a_better_model_is_promoted_saved_and_used(model_app: App) -> None:
+    texts = gift_texts(30)
+    assert any(is_held_back(t) for t in texts) and not all(is_held_back(t) for t in texts)
+    teach(model_app, texts, "marketing")
+    assert model_app.learner is not None
+
+    decision = model_app.learner.retrain(model_app.clock.now(), trigger="test")
+
+    assert decision is not None and decision.promoted
+    assert decision.current_accuracy == 0.0 and decision.candidate_accuracy == 1.0
+    path = Path(model_app.config.model_path or "")
+    assert load(path).predict(GIFT).department == "marketing"
+    assert metadata_path(path).exists()
+    # The running app routes with the promoted model at once.
+    ticket = model_app.service.intake(complaint(GIFT, "ev-after")).ticket
+    assert ticket.department == "marketing"
+    [(at, trigger, status, detail)] = SqlLabels(model_app.session_factory).trainings()
+    assert (trigger, status) == ("test", "promoted")
+    assert (
+        detail["held_back"] == decision.held_back and detail["reason"] == "not worse on the held-back labels"
+    )
+    assert at == model_app.clock.now()
+
+
+class Oracle:
+    """A current model that already knows every held-back answer: nothing can beat it."""
+
+    def __init__(self, answers: dict[str, str]) -> None:
+        self.answers = answers
+
+    def predict(self, text: str) -> Prediction:
+        department = self.answers.get(text, "logistics")
+        return Prediction(department, 1.0, ((department, 1.0),))
+
+    def predict_many(self, texts: Sequence[str]) -> list[Prediction]:
+        return [self.predict(text) for text in texts]
+
+
+def test_a_worse_model_is_not_promoted(config: Config, clock: FakeClock, tmp_path: Path) -> None:
+    departments = ("billing", "orders", "support", "website")
+    texts = [f"お問い合わせ番号{n}について確認してください" for n in range(40)]
+    answers = {text: departments[n % 4] for n, text in enumerate(texts)}  # no pattern to learn
+    settings = replace(config, model_path=str(tmp_path / "m.skops"))
+    app = create_app(
+        settings, clock=clock, senders={"console": RecordingSender()}, classifier=Oracle(answers)
+    )
+    try:
+        for n, text in enumerate(texts):
+            ref = app.service.intake(complaint(text, f"ev-{n}")).ticket.ref
+            app.service.reassign(ref, "U1", answers[text])
+        assert app.learner is not None
+        decision = app.learner.retrain(clock.now(), trigger="test")
+        assert decision is not None and not decision.promoted
+        assert decision.reason == "worse on the held-back labels"
+        assert (decision.current_accuracy or 0) > (decision.candidate_accuracy or 0)
+        assert not (tmp_path / "m.skops").exists()
+        assert isinstance(app.classifier.predict(texts[0]), Prediction)
+        assert app.service.intake(complaint("新しい問い合わせ", "ev-new")).ticket.department == "logistics"
+        assert [row[2] for row in SqlLabels(app.session_factory).trainings()] == ["kept"]
+    finally:
+        app.close()
+
+
+def test_without_held_back_labels_the_current_model_is_kept(model_app: App) -> None:
+    texts = [t for t in gift_texts(40) if not is_held_back(t)][:3]
+    teach(model_app, texts, "marketing")
+    assert model_app.learner is not None
+    decision = model_app.learner.retrain(model_app.clock.now(), trigger="test")
+    assert decision is not None and not decision.promoted
+    assert decision.reason == "no held-back labels to compare on"
+
+
+def test_the_weekly_job_runs_once_a_week_across_workers(model_app: App, clock: FakeClock) -> None:
+    assert model_app.learner is not None
+    other_worker = Learner(model_app.config, SqlLabels(model_app.session_factory))
+    now = clock.now()
+    assert model_app.learner.retrain_weekly(now) is not None
+    assert other_worker.retrain_weekly(now) is None
+    trainings = SqlLabels(model_app.session_factory).trainings()
+    assert [trigger for _, trigger, _, _ in trainings] == ["weekly"]
+
+
+def test_the_scheduler_has_the_weekly_retraining(model_app: App) -> None:
+    scheduler = build_scheduler(model_app)
+    job = next(job for job in scheduler.get_jobs() if job.id == "retrain_classifier")
+    assert isinstance(job.trigger, CronTrigger)
+    assert "day_of_week='sun'" in str(job.trigger)

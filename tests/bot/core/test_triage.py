@@ -1,0 +1,235 @@
+"""TriageService on a real database: intake, actions, audit events and the messages they queue."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.core.clock import FakeClock
+from bot.core.domain import (
+    MAX_COMPLAINT_CHARS,
+    EmptyComplaint,
+    InvalidArgument,
+    Status,
+    TriageError,
+    UnknownDepartment,
+    UnknownTicket,
+)
+from bot.runtime.services import App
+from storage.models import InboundEventRow, OutboxRow, TicketEventRow, TicketRow
+from tests.fakes import RecordingSender, complaint
+
+
+def count(app: App, model: type) -> int:
+    with app.session_factory() as session:
+        return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_intake_opens_a_routed_ticket_with_a_24_hour_deadline(app: App, clock: FakeClock) -> None:
+    result = app.service.intake(complaint("配送が3日遅れています。注文番号12345"))
+
+    ticket = result.ticket
+    assert result.created
+    assert ticket.ref == 1
+    assert ticket.department == "logistics"
+    assert not ticket.needs_triage
+    assert ticket.language == "ja"
+    assert ticket.due_at == clock.now() + timedelta(hours=24)
+    assert "#1" in result.reply and "物流・配送" in result.reply
+
+
+def test_intake_queues_the_reply_and_the_team_card_in_the_same_transaction(
+    app: App, sender: RecordingSender
+) -> None:
+    app.service.intake(complaint("配送が遅い"))
+    assert count(app, OutboxRow) == 2
+
+    app.dispatcher.drain()
+
+    by_kind = {s.message.kind: s.message for s in sender.sent}
+    assert by_kind["reply"].channel == "console"
+    assert by_kind["card"].channel == "team:logistics"
+    assert by_kind["card"].data["ref"] == 1
+
+
+def test_same_event_twice_gives_the_same_ticket(app: App) -> None:
+    first = app.service.intake(complaint("配送が遅い", "ev-dup"))
+    second = app.service.intake(complaint("配送が遅い", "ev-dup"))
+
+    assert second.ticket.ref == first.ticket.ref
+    assert not second.created
+    assert "#1" in second.reply
+    assert count(app, TicketRow) == 1
+    assert count(app, OutboxRow) == 2  # the retry queued nothing more
+
+
+def test_same_event_from_two_platforms_is_two_tickets(app: App) -> None:
+    app.service.intake(complaint("配送が遅い", "ev-1", platform="slack"))
+    app.service.intake(complaint("配送が遅い", "ev-1", platform="line"))
+    assert count(app, TicketRow) == 2
+
+
+def test_concurrent_intake_of_one_event_makes_one_ticket(app: App) -> None:
+    refs: list[int] = []
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(8)
+
+    def deliver() -> None:
+        try:
+            barrier.wait()
+            refs.append(app.service.intake(complaint("請求が二重です", "ev-race")).ticket.ref)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=deliver) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert len(refs) == 8 and len(set(refs)) == 1
+    assert count(app, TicketRow) == 1
+    assert count(app, InboundEventRow) == 1
+
+
+def test_uncertain_complaint_goes_to_the_triage_queue(app: App, sender: RecordingSender) -> None:
+    result = app.service.intake(complaint("こんにちは、ちょっと聞きたいのですが"))
+    app.dispatcher.drain()
+
+    assert result.ticket.needs_triage
+    assert result.ticket.department is None
+    assert "トリアージ" in result.reply
+    card = next(s.message for s in sender.sent if s.message.kind == "card")
+    assert card.channel == "triage"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\u3000\n\t", "\x00\x01\x02"])
+def test_empty_complaints_are_refused_and_nothing_is_stored(app: App, text: str) -> None:
+    with pytest.raises(EmptyComplaint):
+        app.service.intake(complaint(text))
+    assert count(app, TicketRow) == 0
+    assert count(app, InboundEventRow) == 0
+
+
+def test_control_characters_are_removed_and_a_huge_message_is_kept_cut(app: App) -> None:
+    cleaned = app.service.intake(complaint("配送\x07が\u200b遅い\x1b", "ev-a")).ticket
+    assert cleaned.text == "配送が遅い"
+
+    huge = app.service.intake(complaint("配送が遅い。" + "あ" * 100_000, "ev-b"))
+    assert len(huge.ticket.text) == MAX_COMPLAINT_CHARS
+    assert "truncated" in huge.ticket.flags
+    assert str(MAX_COMPLAINT_CHARS) in huge.reply
+
+
+def test_every_change_is_audited(app: App, clock: FakeClock) -> None:
+    ref = app.service.intake(complaint("配送が遅い")).ticket.ref
+    clock.advance(timedelta(minutes=5))
+    app.service.snooze(ref, "U1", 2)
+    app.service.reassign(ref, "U2", "billing")
+    app.service.acknowledge(ref, "U3")
+    app.service.resolve(ref, "U4")
+
+    history = app.service.history(ref)
+
+    assert [(e.actor, e.action) for e in history] == [
+        ("U0STAFF", "created"),
+        ("U1", "snoozed"),
+        ("U2", "reassigned"),
+        ("U3", "acknowledged"),
+        ("U4", "resolved"),
+    ]
+    assert history[2].detail == {"from": "logistics", "to": "billing"}
+    assert count(app, TicketEventRow) == 5
+
+
+def test_acknowledge_records_the_first_response_and_updates_the_card(
+    app: App, clock: FakeClock, sender: RecordingSender
+) -> None:
+    ref = app.service.intake(complaint("配送が遅い")).ticket.ref
+    app.dispatcher.drain()
+    clock.advance(timedelta(hours=2))
+
+    ticket = app.service.acknowledge(ref, "U1")
+    app.dispatcher.drain()
+
+    assert ticket.status is Status.ACKNOWLEDGED
+    assert ticket.first_response_at == clock.now()
+    card = next(s for s in sender.sent if s.message.kind == "card")
+    update = next(s for s in sender.sent if s.message.kind == "card_update")
+    assert update.edit_message_id == card.message_id
+    assert "U1" in update.message.text
+
+
+def test_reassign_moves_the_card_and_teaches(app: App, sender: RecordingSender) -> None:
+    ref = app.service.intake(complaint("配送が遅い")).ticket.ref
+    app.dispatcher.drain()
+
+    ticket = app.service.reassign(ref, "U1", " Billing ")
+    app.dispatcher.drain()
+
+    assert ticket.department == "billing"
+    channels = [(s.message.kind, s.message.channel) for s in sender.sent]
+    assert ("card_update", "team:logistics") in channels
+    assert ("card", "team:billing") in channels
+    with app.store.transaction() as uow:
+        corrections = uow.corrections(ticket.created_at, ticket.created_at + timedelta(days=1))
+    assert corrections == [("logistics", "billing", "配送が遅い")]
+
+
+def test_snooze_never_passes_the_deadline(app: App, clock: FakeClock) -> None:
+    ticket = app.service.intake(complaint("配送が遅い")).ticket
+    clock.advance(timedelta(hours=20))
+    snoozed = app.service.snooze(ticket.ref, "U1", 10)
+    assert snoozed.snoozed_until == ticket.due_at
+
+
+def test_bad_actions_get_clear_errors_and_change_nothing(app: App) -> None:
+    ref = app.service.intake(complaint("配送が遅い")).ticket.ref
+    with pytest.raises(UnknownDepartment) as unknown:
+        app.service.reassign(ref, "U1", "shipping")
+    assert "logistics" in unknown.value.params["known"]
+    with pytest.raises(UnknownTicket):
+        app.service.acknowledge(999, "U1")
+    with pytest.raises(InvalidArgument):
+        app.service.snooze(ref, "U1", 0)
+    app.service.resolve(ref, "U1")
+    with pytest.raises(TriageError, match="already_resolved"):
+        app.service.acknowledge(ref, "U1")
+    assert [e.action for e in app.service.history(ref)] == ["created", "resolved"]
+
+
+def test_personal_data_is_masked_on_the_card_but_stored_in_full(app: App, sender: RecordingSender) -> None:
+    text = "配送が来ない。連絡先 090-1234-5678 taro@example.jp 注文番号 A-5521"
+    ref = app.service.intake(complaint(text)).ticket.ref
+    app.dispatcher.drain()
+
+    posted = "\n".join(sender.texts())
+    assert "090-1234-5678" not in posted and "taro@example.jp" not in posted
+    assert "A-5521" in posted
+    assert app.service.get(ref).text == text
+
+
+def test_a_reply_token_rides_with_the_forwarders_reply(app: App, sender: RecordingSender) -> None:
+    app.service.intake(replace(complaint("配送が遅い", "tok-1"), reply_token="rt-1"))
+    app.service.intake(complaint("配送が遅い", "tok-2"))
+    app.dispatcher.drain()
+
+    replies = [s.message.data for s in sender.sent if s.message.kind == "reply"]
+    assert replies[0]["reply_token"] == "rt-1" and replies[0]["department"] == "logistics"
+    assert "reply_token" not in replies[1] and replies[1]["ref"] == 2
+
+
+def test_media_right_after_a_complaint_is_noted_on_its_ticket(app: App, clock: FakeClock) -> None:
+    app.service.intake(complaint("配送が遅い", "media-1"))
+    clock.advance(timedelta(minutes=3))
+    ticket = app.service.attach("console", "U0STAFF", "image", "m-1", within=timedelta(minutes=5))
+    assert ticket is not None and ticket.ref == 1
+    assert app.service.history(1)[-1].detail == {"kind": "image", "reference": "m-1"}
+    assert app.service.attach("console", "U0OTHER", "image", "m-2", within=timedelta(minutes=5)) is None
+    clock.advance(timedelta(minutes=10))
+    assert app.service.attach("console", "U0STAFF", "image", "m-3", within=timedelta(minutes=5)) is None
