@@ -111,7 +111,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def cmd_run(config: Config, args: argparse.Namespace) -> int:
-    if not (config.has_slack or config.has_line):
+    if not config.enabled:
         return cmd_console(config, argparse.Namespace(fake_clock=None))
     from bot.runtime.processes import run_all
 
@@ -127,8 +127,8 @@ def cmd_worker(config: Config, args: argparse.Namespace) -> int:
 def _serve(config: Config, process: Callable[[App], None]) -> int:
     """Runs a long-lived process on the real clock with the configured platforms' senders."""
     from bot.core.clock import SystemClock
+    from bot.platforms.registry import build_senders
     from bot.runtime.services import create_app
-    from bot.runtime.web import build_senders
 
     app = create_app(config, clock=SystemClock(), senders=build_senders(config))
     try:
@@ -208,7 +208,7 @@ def cmd_digest(config: Config, args: argparse.Namespace) -> int:
     prepare_database(config, engine)
     sessions = make_session_factory(engine)
     writer = make_writer(config)
-    builder = DigestBuilder(config, SqlStore(sessions), SqlFigures(sessions), Directory(config, []), writer)
+    builder = DigestBuilder(config, SqlStore(sessions), SqlFigures(sessions), Directory(config, {}), writer)
     digest = builder.build(args.team, week, now)
     print(digest.text)
     if args.out:

@@ -10,12 +10,12 @@ Every public name is re-exported here, so callers import from ``bot.config`` onl
 - ``teams``: [[departments]], [managers] and [roles];
 - ``sla``: [sla] deadline policies, business hours and closed days;
 - ``digest``: [digest] schedules, per team;
-- ``platforms``: [slack], [line] and the secrets;
+- ``platforms``: what a chat platform declares of its own section, and the secrets;
 - ``values``: :class:`ConfigError` and the readers of typed values that all of them share.
 """
 
 from bot.config.digest import Digest, DigestSchedule
-from bot.config.platforms import DEFAULT_LINE_KEYWORD, Platform, Secrets
+from bot.config.platforms import PlatformSection, PlatformSettings, Secrets
 from bot.config.settings import DEFAULT_DATABASE_URL, LANGUAGES, Config, load_config, parse_config
 from bot.config.sla import DEFAULT_CLOSED_DAYS, DEFAULT_WEEK, Shift, SlaSettings
 from bot.config.teams import DEFAULT_DEPARTMENTS, Department, Managers, Roles
@@ -25,7 +25,6 @@ __all__ = [
     "DEFAULT_CLOSED_DAYS",
     "DEFAULT_DATABASE_URL",
     "DEFAULT_DEPARTMENTS",
-    "DEFAULT_LINE_KEYWORD",
     "DEFAULT_WEEK",
     "LANGUAGES",
     "WEEKDAYS",
@@ -35,7 +34,8 @@ __all__ = [
     "Digest",
     "DigestSchedule",
     "Managers",
-    "Platform",
+    "PlatformSection",
+    "PlatformSettings",
     "Roles",
     "Secrets",
     "Shift",

@@ -1,65 +1,71 @@
-"""The chat platforms: [slack] and [line] settings, and their secrets (from the environment only)."""
+"""What a chat platform adds to the configuration, declared by the platform and read here.
+
+This module names no platform: each one under ``bot/platforms/<name>/`` describes its section
+(``[slack]``, ``[line]``), the key that names its channel in ``[[departments]]`` and ``[managers]``,
+the key that lists its users in ``[managers]`` and the environment variables it reads, as a
+:class:`PlatformSection`; the registry hands those to :func:`~bot.config.parse_config`.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
-from bot.config.values import ConfigError, _reject_unknown, _str, _str_list, _table
+from bot.config.values import ConfigError
 
-DEFAULT_LINE_KEYWORD = "#クレーム"
+
+class PlatformSettings(Protocol):
+    """What every platform's parsed section has; the rest is the platform's own."""
+
+    @property
+    def api_url(self) -> str | None: ...
+
+    @property
+    def triage_target(self) -> str | None:
+        """Where tickets whose department is unclear go on this platform."""
+        ...
 
 
 @dataclass(frozen=True)
-class Platform:
-    api_url: str | None = None
-    triage_target: str | None = None
-    complaint_keyword: str = DEFAULT_LINE_KEYWORD
-    """LINE: in a group, a message starting with this is a complaint (as is one mentioning the bot)."""
-    intake_channels: tuple[str, ...] = ()
-    """Slack: channels where every new top-level message is a complaint."""
+class PlatformSection:
+    name: str
+    """The section's name, and the platform's: ``[slack]``."""
+    parse: Callable[[Mapping[str, Any], str | None], PlatformSettings]
+    """Reads the section's table (``{}`` when absent) and the API URL from the environment."""
+    team_key: str
+    """The key naming the platform's channel in ``[[departments]]`` and ``[managers]``."""
+    users_key: str
+    """The key listing the platform's user ids in ``[managers]``."""
+    secrets: tuple[str, ...]
+    """The environment variables holding its credentials."""
+    enabled_by: str
+    """The secret whose presence turns the platform on."""
+    api_url_env: str
+    """The environment variable overriding the API's base URL (tests, staging)."""
+    target_pattern: re.Pattern[str] | None = None
+    """The form of a channel id on this platform; ``None`` accepts any non-empty id."""
+    target_example: str = ""
+
+    def check_target(self, key: str, value: str) -> str | None:
+        if self.target_pattern is not None and value and not self.target_pattern.match(value):
+            raise ConfigError(key, f"a channel id such as {self.target_example} (not a name), got {value!r}")
+        return value or None
 
 
 @dataclass(frozen=True)
 class Secrets:
-    slack_bot_token: str | None = None
-    slack_signing_secret: str | None = None
-    slack_app_token: str | None = None
-    line_channel_secret: str | None = None
-    line_channel_access_token: str | None = None
+    """Credentials from the environment, by variable name; never printed."""
+
+    values: Mapping[str, str] = field(default_factory=dict)
+
+    def get(self, name: str) -> str | None:
+        return self.values.get(name) or None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(value for value in self.values.values() if value)
 
     def __repr__(self) -> str:  # never print a token, even by accident in a traceback
-        present = [name for name, value in vars(self).items() if value]
+        present = [name for name, value in self.values.items() if value]
         return f"Secrets(set={present})"
-
-
-def _platform(raw: Mapping[str, Any], name: str, env_url: str | None) -> Platform:
-    table = _table(raw, name)
-    target_key = "triage_channel" if name == "slack" else "triage_group"
-    known = {"api_url", target_key} | ({"complaint_keyword"} if name == "line" else {"intake_channels"})
-    _reject_unknown(table, name + ".", known)
-    url = env_url or _str(table, f"{name}.api_url", "api_url", "") or None
-    if url is not None and not re.match(r"^https?://", url):
-        raise ConfigError(f"{name}.api_url", f"must start with http:// or https://, got {url!r}")
-    keyword = _str(table, f"{name}.complaint_keyword", "complaint_keyword", DEFAULT_LINE_KEYWORD).strip()
-    if not 0 < len(keyword) <= 20 or any(ch.isspace() for ch in keyword):
-        raise ConfigError(f"{name}.complaint_keyword", "1 to 20 characters without spaces")
-    return Platform(
-        api_url=url,
-        triage_target=_str(table, f"{name}.{target_key}", target_key, "") or None,
-        complaint_keyword=keyword,
-        intake_channels=_channel_ids(table, f"{name}.intake_channels", "intake_channels"),
-    )
-
-
-_SLACK_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
-
-
-def _channel_ids(table: Mapping[str, Any], key: str, name: str) -> tuple[str, ...]:
-    channels = _str_list(table, key, name)
-    for channel in channels:
-        if not _SLACK_CHANNEL_ID.match(channel):
-            raise ConfigError(key, f"Slack channel IDs such as C0123ABCD (not names), got {channel!r}")
-    return channels

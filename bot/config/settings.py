@@ -9,14 +9,14 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.config.digest import Digest, _digest
-from bot.config.platforms import Platform, Secrets, _platform
+from bot.config.platforms import PlatformSection, PlatformSettings, Secrets
 from bot.config.sla import SlaSettings, _sla
 from bot.config.teams import DEFAULT_DEPARTMENTS, Department, Managers, Roles, _departments, _managers, _roles
 from bot.config.values import ConfigError, _choice, _number, _reject_unknown, _str, _str_list, _table
@@ -45,8 +45,10 @@ class Config:
     """How long one call to Slack or LINE may take before it counts as failed and is retried."""
     outbox_lease_seconds: float = 120.0
     """How long a claimed message stays with the worker that claimed it before another may take it."""
-    slack: Platform = field(default_factory=Platform)
-    line: Platform = field(default_factory=Platform)
+    platforms: Mapping[str, PlatformSettings] = field(default_factory=dict)
+    """Each chat platform's own section ([slack], [line]), parsed by the platform's own reader."""
+    enabled: tuple[str, ...] = ()
+    """The chat platforms whose credentials are set."""
     secrets: Secrets = field(default_factory=Secrets)
     port: int = 3000
     log_format: str = "text"
@@ -72,13 +74,9 @@ class Config:
     def department_keys(self) -> tuple[str, ...]:
         return tuple(d.key for d in self.departments)
 
-    @property
-    def has_slack(self) -> bool:
-        return bool(self.secrets.slack_bot_token)
-
-    @property
-    def has_line(self) -> bool:
-        return bool(self.secrets.line_channel_secret)
+    def platform(self, name: str) -> Any:
+        """The platform's parsed section; each platform knows its own type."""
+        return self.platforms[name]
 
 
 def load_config(path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None) -> Config:
@@ -100,8 +98,17 @@ def load_config(path: str | os.PathLike[str] | None = None, env: Mapping[str, st
     return parse_config(raw, env)
 
 
-def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
-    """Builds a :class:`Config` from parsed TOML and the environment."""
+def parse_config(
+    raw: Mapping[str, Any], env: Mapping[str, str], sections: Sequence[PlatformSection] | None = None
+) -> Config:
+    """Builds a :class:`Config` from parsed TOML and the environment.
+
+    ``sections`` are the chat platforms' parts of the config; by default every registered platform's.
+    """
+    if sections is None:
+        from bot.platforms.registry import config_sections
+
+        sections = config_sections()
     _reject_unknown(
         raw,
         "",
@@ -115,12 +122,11 @@ def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
             "classifier",
             "privacy",
             "outbox",
-            "slack",
-            "line",
             "logging",
             "roles",
             "web",
-        },
+        }
+        | {section.name for section in sections},
     )
     bot = _table(raw, "bot")
     _reject_unknown(bot, "bot.", {"language", "timezone"})
@@ -134,7 +140,8 @@ def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
     database = _table(raw, "database")
     database_url = env.get("DATABASE_URL") or _str(database, "database.url", "url", DEFAULT_DATABASE_URL)
 
-    departments = _departments(raw)
+    departments = _departments(raw, sections)
+    managers = _managers(_table(raw, "managers"), sections)
     sla, sla_departments = _sla(_table(raw, "sla"), {d.key for d in departments})
     digest = _digest(_table(raw, "digest"), {d.key for d in departments}, timezone)
     classifier = _table(raw, "classifier")
@@ -173,7 +180,7 @@ def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
         timezone=timezone,
         database_url=database_url,
         departments=departments,
-        managers=_managers(_table(raw, "managers")),
+        managers=managers,
         sla=sla,
         sla_departments=sla_departments,
         digest=digest,
@@ -184,18 +191,12 @@ def parse_config(raw: Mapping[str, Any], env: Mapping[str, str]) -> Config:
         outbox_base_delay_seconds=base_delay,
         outbox_send_timeout_seconds=send_timeout,
         outbox_lease_seconds=lease,
-        slack=_platform(raw, "slack", env.get("SLACK_API_URL")),
-        line=_platform(raw, "line", env.get("LINE_API_URL")),
-        secrets=Secrets(
-            slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
-            slack_signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
-            slack_app_token=env.get("SLACK_APP_TOKEN") or None,
-            line_channel_secret=env.get("LINE_CHANNEL_SECRET") or None,
-            line_channel_access_token=env.get("LINE_CHANNEL_ACCESS_TOKEN") or None,
-        ),
+        platforms={s.name: s.parse(_table(raw, s.name), env.get(s.api_url_env) or None) for s in sections},
+        enabled=tuple(s.name for s in sections if env.get(s.enabled_by)),
+        secrets=Secrets({name: env[name] for s in sections for name in s.secrets if env.get(name)}),
         port=int(port_text),
         log_format=log_format,
-        roles=_roles(raw, {d.key for d in departments}, _managers(_table(raw, "managers"))),
+        roles=_roles(raw, {d.key for d in departments}, managers),
         retention_days=retention_days,
         public_url=_public_url(_table(raw, "web")),
     )

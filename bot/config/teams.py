@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.config.platforms import PlatformSection
 from bot.config.values import ConfigError, _reject_unknown, _str, _str_list, _table
 
 
@@ -14,8 +15,8 @@ from bot.config.values import ConfigError, _reject_unknown, _str, _str_list, _ta
 class Department:
     key: str
     names: Mapping[str, str]
-    slack_channel: str | None = None
-    line_group: str | None = None
+    targets: Mapping[str, str] = field(default_factory=dict)
+    """Platform name -> the team's channel or group there."""
 
     def name(self, language: str) -> str:
         return self.names.get(language) or self.names.get("en") or self.key
@@ -34,10 +35,10 @@ DEFAULT_DEPARTMENTS = (
 
 @dataclass(frozen=True)
 class Managers:
-    slack_users: tuple[str, ...] = ()
-    line_users: tuple[str, ...] = ()
-    slack_channel: str | None = None
-    line_group: str | None = None
+    users: tuple[str, ...] = ()
+    """The managers' user ids on every platform."""
+    targets: Mapping[str, str] = field(default_factory=dict)
+    """Platform name -> the managers' channel or group there (escalations, the managers' digest)."""
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,18 @@ class Roles:
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 
 
-def _departments(raw: Mapping[str, Any]) -> tuple[Department, ...]:
+def _targets(entry: Mapping[str, Any], where: str, sections: Sequence[PlatformSection]) -> dict[str, str]:
+    found = {}
+    for section in sections:
+        value = section.check_target(
+            f"{where}.{section.team_key}", _str(entry, f"{where}.{section.team_key}", section.team_key, "")
+        )
+        if value:
+            found[section.name] = value
+    return found
+
+
+def _departments(raw: Mapping[str, Any], sections: Sequence[PlatformSection]) -> tuple[Department, ...]:
     if "departments" not in raw:
         return DEFAULT_DEPARTMENTS
     entries = raw["departments"]
@@ -68,7 +80,7 @@ def _departments(raw: Mapping[str, Any]) -> tuple[Department, ...]:
         where = f"departments[{i}]"
         if not isinstance(entry, dict):
             raise ConfigError(where, "must be a table")
-        _reject_unknown(entry, where + ".", {"key", "name", "slack_channel", "line_group"})
+        _reject_unknown(entry, where + ".", {"key", "name"} | {s.team_key for s in sections})
         key = _str(entry, f"{where}.key", "key", "")
         if not _KEY.match(key):
             raise ConfigError(f"{where}.key", "lower-case letters, digits and _ (starting with a letter)")
@@ -86,21 +98,16 @@ def _departments(raw: Mapping[str, Any]) -> tuple[Department, ...]:
             Department(
                 key=key,
                 names=merged or {"en": key},
-                slack_channel=_str(entry, f"{where}.slack_channel", "slack_channel", "") or None,
-                line_group=_str(entry, f"{where}.line_group", "line_group", "") or None,
+                targets=_targets(entry, where, sections),
             )
         )
     return tuple(result)
 
 
-def _managers(table: Mapping[str, Any]) -> Managers:
-    _reject_unknown(table, "managers.", {"slack_users", "line_users", "slack_channel", "line_group"})
-    return Managers(
-        slack_users=_str_list(table, "managers.slack_users", "slack_users"),
-        line_users=_str_list(table, "managers.line_users", "line_users"),
-        slack_channel=_str(table, "managers.slack_channel", "slack_channel", "") or None,
-        line_group=_str(table, "managers.line_group", "line_group", "") or None,
-    )
+def _managers(table: Mapping[str, Any], sections: Sequence[PlatformSection]) -> Managers:
+    _reject_unknown(table, "managers.", {key for s in sections for key in (s.users_key, s.team_key)})
+    users = tuple(u for s in sections for u in _str_list(table, f"managers.{s.users_key}", s.users_key))
+    return Managers(users=users, targets=_targets(table, "managers", sections))
 
 
 _ROLE_ID = re.compile(r"^(?:[UWS][A-Z0-9]{2,}|U[0-9a-f]{32})$")
@@ -130,7 +137,7 @@ def _roles(raw: Mapping[str, Any], departments: set[str], managers: Managers) ->
     return Roles(
         staff=ids(table, "roles.staff", "staff"),
         teams=teams,
-        managers=ids(table, "roles.managers", "managers") + managers.slack_users + managers.line_users,
+        managers=ids(table, "roles.managers", "managers") + managers.users,
         admins=ids(table, "roles.admins", "admins"),
         configured=True,
     )

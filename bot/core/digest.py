@@ -25,10 +25,6 @@ from bot.core.routing import Directory, Target
 from classifiers.themes import TermCounts, Theme, themes_from
 
 MANAGERS = "managers"
-CHART_UPLOADS = frozenset({"slack"})
-"""Platforms that get the chart as an uploaded file, posted after the digest's text."""
-CHART_BY_URL = frozenset({"line"})
-"""Platforms that fetch the chart from the web app by URL."""
 LATE_AFTER = timedelta(hours=1)
 HISTORY_WEEKS = 4
 
@@ -386,11 +382,12 @@ class DigestBuilder:
         with [web] public_url set; without it LINE gets the text only)."""
         for platform, channel in self.targets(digest.team) if targets is None else targets:
             data = dict(digest.data)
-            if platform in CHART_BY_URL and self.config.public_url:
+            delivery = self.directory.chart_delivery(platform)
+            if delivery == "url" and self.config.public_url:
                 token = uow.add_chart(digest.team, digest.week.label, digest.data, now)
                 data["chart_url"] = f"{self.config.public_url}/charts/{token}.png"
                 data["preview_url"] = f"{self.config.public_url}/charts/{token}/preview.png"
             uow.queue(OutboundMessage(platform, channel, "digest", digest.text, data), now)
-            if platform in CHART_UPLOADS:
+            if delivery == "upload":
                 chart = OutboundMessage(platform, channel, "digest_chart", digest.text, dict(digest.data))
                 uow.queue(chart, now)

@@ -144,7 +144,7 @@ class Intake:
         self.inbox.done([item.id for item in claimed])
 
     def _tell(self, refusals: Sequence[tuple[IncomingMessage, TriageError]]) -> None:
-        """The forwarder hears why a complaint was not opened (Slack: only them; LINE: by reply)."""
+        """The forwarder, and only they, hears why a complaint was not opened."""
         now = self.clock.now()
         with self.store.transaction() as uow:
             for message, error in refusals:
@@ -175,13 +175,12 @@ def retry_at(now: datetime, attempts: int) -> datetime:
 
 
 def refusal(message: IncomingMessage, text: str) -> OutboundMessage:
-    """Why a complaint was not opened, for its forwarder only: by the free reply token (LINE),
-    ephemerally in the channel (Slack), else in the forwarder's 1:1 chat, never to a whole group."""
+    """Why a complaint was not opened, for its forwarder only: by the free reply token where the
+    platform gave one, else ``private_to`` the forwarder, which each platform's sender delivers as
+    privately as it can (an ephemeral message in the channel, else the 1:1 chat), never to a group."""
     if message.reply_token:
         return OutboundMessage(
             message.platform, message.channel, "notice", text, {"reply_token": message.reply_token}
         )
-    if message.platform == "slack":
-        data = {"ephemeral_to": message.forwarder}
-        return OutboundMessage(message.platform, message.channel, "notice", text, data, None, message.thread)
-    return OutboundMessage(message.platform, message.forwarder, "notice", text)
+    data = {"private_to": message.forwarder}
+    return OutboundMessage(message.platform, message.channel, "notice", text, data, None, message.thread)

@@ -2,41 +2,65 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping
+from typing import Literal, Protocol
 
 from bot.config import Config
 from bot.core.domain import Ticket
 
 Target = tuple[str, str]
+ChartDelivery = Literal["upload", "url", "none"]
+
+
+class Addresses(Protocol):
+    """One platform's channels for the teams and the managers, and how it takes a digest's chart."""
+
+    chart_delivery: ChartDelivery
+    """``upload``: the chart follows the digest as a file; ``url``: the digest links it (the
+    platform fetches images from [web] public_url); ``none``: text only."""
+
+    def team(self, department: str | None) -> str | None:
+        """The team's channel; ``None`` (no department) is the human triage queue's."""
+        ...
+
+    def managers(self) -> str | None: ...
+
+
+class ConfiguredAddresses:
+    """The channels config.toml names for a platform: ``[[departments]]`` and ``[managers]`` entries,
+    with the platform section's triage target for tickets without a team channel."""
+
+    def __init__(self, config: Config, platform: str, chart_delivery: ChartDelivery = "none") -> None:
+        self.config = config
+        self.platform = platform
+        self.chart_delivery = chart_delivery
+
+    def team(self, department: str | None) -> str | None:
+        team = self.config.department(department) if department else None
+        settings = self.config.platforms.get(self.platform)
+        triage = settings.triage_target if settings is not None else None
+        return (team.targets.get(self.platform) if team else None) or triage
+
+    def managers(self) -> str | None:
+        return self.config.managers.targets.get(self.platform)
 
 
 class Directory:
-    """Maps departments and the managers to (platform, channel) targets.
+    """Maps departments and the managers to (platform, channel) targets on the enabled platforms."""
 
-    ``platforms`` are the enabled chat platforms. The console has one screen for everything, so
-    its channels are just labels (``team:logistics``, ``triage``, ``managers``).
-    """
-
-    def __init__(self, config: Config, platforms: Sequence[str]) -> None:
+    def __init__(self, config: Config, addresses: Mapping[str, Addresses]) -> None:
         self.config = config
-        self.platforms = tuple(platforms)
+        self.addresses = dict(addresses)
+
+    @property
+    def platforms(self) -> tuple[str, ...]:
+        return tuple(self.addresses)
 
     def team_targets(self, department: str | None) -> list[Target]:
         """The team's channels; ``None`` means the human triage queue."""
-        found: list[Target] = []
-        team = self.config.department(department) if department else None
-        for platform in self.platforms:
-            if platform == "console":
-                found.append(("console", f"team:{department}" if team else "triage"))
-            elif platform == "slack":
-                channel = (team.slack_channel if team else None) or self.config.slack.triage_target
-                if channel:
-                    found.append(("slack", channel))
-            elif platform == "line":
-                group = (team.line_group if team else None) or self.config.line.triage_target
-                if group:
-                    found.append(("line", group))
-        return found
+        known = department if department and self.config.department(department) else None
+        found = ((name, book.team(known)) for name, book in self.addresses.items())
+        return [(name, channel) for name, channel in found if channel]
 
     def ticket_targets(self, ticket: Ticket) -> list[Target]:
         """Where a ticket's card and reminders go: its team, or triage while it needs triage.
@@ -48,13 +72,9 @@ class Directory:
         return self.team_targets(department) or [(ticket.platform, ticket.channel)]
 
     def manager_targets(self) -> list[Target]:
-        managers = self.config.managers
-        found: list[Target] = []
-        for platform in self.platforms:
-            if platform == "console":
-                found.append(("console", "managers"))
-            elif platform == "slack" and managers.slack_channel:
-                found.append(("slack", managers.slack_channel))
-            elif platform == "line" and managers.line_group:
-                found.append(("line", managers.line_group))
-        return found
+        found = ((name, book.managers()) for name, book in self.addresses.items())
+        return [(name, channel) for name, channel in found if channel]
+
+    def chart_delivery(self, platform: str) -> ChartDelivery:
+        book = self.addresses.get(platform)
+        return book.chart_delivery if book is not None else "none"

@@ -47,7 +47,7 @@ class _Redacting(logging.Formatter):
 
 
 class TextFormatter(_Redacting):
-    """``2026-11-30T15:00:00.123Z INFO bot.triage ticket created ref=12 event_id=Ev1``"""
+    """``2026-11-30T15:00:00.123Z INFO bot.core.triage ticket created ref=12 event_id=Ev1``"""
 
     def render(self, record: logging.LogRecord) -> str:
         at = datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
@@ -79,7 +79,7 @@ def configure_logging(
     level: str, log_format: str, secrets: Secrets | None = None, stream: TextIO | None = None
 ) -> logging.Handler:
     """Sends every log record to ``stream`` (stderr) in ``log_format``; returns the handler."""
-    values = [value for value in vars(secrets).values() if value] if secrets else []
+    values = list(secrets) if secrets else []
     formatter = JsonFormatter(values) if log_format == "json" else TextFormatter(values)
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(formatter)

@@ -9,6 +9,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.platforms.registry import enabled
 from bot.runtime.services import App
 from storage.database import checkpoint
 
@@ -44,16 +45,11 @@ def build_scheduler(app: App, *, deliver_every_seconds: float = 2.0) -> Backgrou
             id="erase_expired_texts",
             name="erase_expired_texts",
         )
-    if app.config.has_line:
-        from bot.platforms.line.quota import QuotaWatch
-
-        quota = QuotaWatch(app)
-        scheduler.add_job(
-            lambda: quota.check(app.clock.now()),
-            IntervalTrigger(minutes=30),
-            id="check_line_quota",
-            name="check_line_quota",
-        )
+    for platform in enabled(app.config):
+        for job in platform.jobs:
+            scheduler.add_job(
+                job.start(app), IntervalTrigger(minutes=job.every_minutes), id=job.name, name=job.name
+            )
     if app.learner is not None:
         learner = app.learner
         scheduler.add_job(

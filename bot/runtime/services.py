@@ -27,6 +27,8 @@ from bot.core.reminders import ReminderSweep
 from bot.core.routing import Directory
 from bot.core.sla import SlaPolicies
 from bot.core.triage import TriageService
+from bot.platforms.registry import directory as platform_directory
+from bot.platforms.registry import enabled
 from bot.runtime.metrics import Metrics
 from classifiers.training import ModelFileError, load
 from storage.database import make_engine, make_session_factory
@@ -115,15 +117,13 @@ def release_freed_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
-def slack_groups(config: Config, clock: Clock) -> GroupMembers | None:
-    """[roles] may name Slack user groups: their members are asked from Slack, briefly cached. In
-    every process that checks permissions: the worker checks who may forward a complaint."""
-    if not config.has_slack:
-        return None
-    from bot.platforms.slack.groups import SlackUserGroups
-    from bot.platforms.slack.sender import make_client
-
-    return SlackUserGroups(make_client(config), clock)
+def group_members(config: Config, clock: Clock) -> GroupMembers | None:
+    """[roles] may name user groups (Slack's): their members are asked from the platform. In every
+    process that checks permissions: the worker checks who may forward a complaint."""
+    for platform in enabled(config):
+        if platform.group_members is not None:
+            return platform.group_members(config, clock)
+    return None
 
 
 def make_writer(config: Config) -> CardWriter:
@@ -155,12 +155,12 @@ def create_app(
     store = SqlStore(session_factory)
     outbox = SqlOutbox(session_factory, lease=timedelta(seconds=config.outbox_lease_seconds))
     writer = make_writer(config)
-    directory = Directory(config, platforms if platforms is not None else list(senders))
+    directory = platform_directory(config, platforms if platforms is not None else list(senders))
     sla = writer.sla
     holder = ModelHolder(classifier or build_classifier(config, session_factory), config.model_path)
     policy = RetryPolicy(config.outbox_max_attempts, config.outbox_base_delay_seconds)
     metrics = Metrics.from_environment(session_factory)
-    access = Access(config.roles, slack_groups(config, clock))
+    access = Access(config.roles, group_members(config, clock))
     access.warn_if_open()
     record_store = SqlRecords(session_factory)
     guard = Guard(access, store, record_store, clock)

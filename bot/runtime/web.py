@@ -13,9 +13,9 @@ from typing import Any
 from flask import Flask, Response, jsonify
 from sqlalchemy import text
 
-from bot.config import Config, load_config
+from bot.config import load_config
 from bot.core.clock import SystemClock
-from bot.core.ports import Sender
+from bot.platforms.registry import build_senders, enabled
 from bot.runtime.logs import configure_logging
 from bot.runtime.services import App, create_app
 from storage.migrate import current_revision, head_revision
@@ -24,20 +24,6 @@ log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1024 * 1024
 """Slack and LINE payloads are far smaller; anything bigger is refused before it is parsed."""
-
-
-def build_senders(config: Config) -> dict[str, Sender]:
-    """One sender per configured chat platform."""
-    senders: dict[str, Sender] = {}
-    if config.has_slack:
-        from bot.platforms.slack.events import SlackSender
-
-        senders["slack"] = SlackSender(config)
-    if config.has_line:
-        from bot.platforms.line.webhook import LineSender
-
-        senders["line"] = LineSender(config)
-    return senders
 
 
 def create_web_app(app: App) -> Flask:
@@ -70,14 +56,9 @@ def create_web_app(app: App) -> Flask:
     from bot.runtime.chart_server import register as register_charts
 
     register_charts(web, app)
-    if app.config.has_slack:
-        from bot.platforms.slack.events import register as register_slack
-
-        register_slack(web, app)
-    if app.config.has_line:
-        from bot.platforms.line.webhook import register as register_line
-
-        register_line(web, app)
+    for platform in enabled(app.config):
+        if platform.register_web is not None:
+            platform.register_web(web, app)
     return web
 
 

@@ -55,9 +55,9 @@ def test_environment_overrides_file_and_holds_the_secrets(tmp_path: Path) -> Non
     config = load_config(None, env)
     assert config.database_url == "postgresql+psycopg://db/triage"
     assert config.port == 8080
-    assert config.slack.api_url == "http://127.0.0.1:9/api/"
-    assert config.line.api_url == "http://127.0.0.1:9"
-    assert config.has_slack and not config.has_line
+    assert config.platform("slack").api_url == "http://127.0.0.1:9/api/"
+    assert config.platform("line").api_url == "http://127.0.0.1:9"
+    assert config.enabled == ("slack",)
     assert "xoxb-secret" not in repr(config)
 
 
@@ -110,7 +110,7 @@ def test_custom_departments_keep_default_names_and_add_channels(tmp_path: Path) 
     )
     config = load_config(path, {})
     assert config.department_keys == ("logistics", "returns")
-    assert config.department("logistics").slack_channel == "C1"  # type: ignore[union-attr]
+    assert config.department("logistics").targets == {"slack": "C1"}  # type: ignore[union-attr]
     assert config.department("logistics").name("ja") == "物流・配送"  # type: ignore[union-attr]
     assert config.department("returns").name("ja") == "返品"  # type: ignore[union-attr]
 

@@ -23,8 +23,8 @@ from types import FrameType
 
 from bot.config import load_config
 from bot.core.clock import SystemClock
+from bot.platforms.registry import build_senders
 from bot.runtime.services import create_app
-from bot.runtime.web import build_senders
 from tests.fakes import KeywordClassifier
 
 log = logging.getLogger("tests.faults.runner")

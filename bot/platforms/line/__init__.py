@@ -1,0 +1,45 @@
+"""LINE: the Messaging API webhook in, Flex messages out (line-bot-sdk v3)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from bot.config import Config
+from bot.core.ports import Sender
+from bot.platforms.base import Job, Platform
+from bot.platforms.line.settings import NAME, SECTION
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from bot.runtime.services import App
+
+
+def _sender(config: Config) -> Sender:
+    from bot.platforms.line.sender import LineSender
+
+    return LineSender(config)
+
+
+def _web(web: Flask, app: App) -> None:
+    from bot.platforms.line.webhook import register
+
+    register(web, app)
+
+
+def _quota_watch(app: App) -> Callable[[], object]:
+    from bot.platforms.line.quota import QuotaWatch
+
+    watch = QuotaWatch(app)  # remembers the levels it has warned about this month
+    return lambda: watch.check(app.clock.now())
+
+
+PLATFORM = Platform(
+    name=NAME,
+    section=SECTION,
+    chart_delivery="url",
+    make_sender=_sender,
+    register_web=_web,
+    jobs=(Job("check_line_quota", 30, _quota_watch),),
+)

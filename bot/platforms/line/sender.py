@@ -33,6 +33,7 @@ from bot.core.domain import OutboundMessage
 from bot.core.i18n import Translator
 from bot.core.ports import SendError, SendResult
 from bot.platforms.line.flex import FlexWriter
+from bot.platforms.line.settings import settings
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +45,9 @@ USER_ID = re.compile(r"\bU[0-9a-f]{32}\b")
 
 
 def make_api(config: Config) -> MessagingApi:
-    """The SDK client for ``config.line.api_url`` (LINE itself when unset), with the channel token."""
-    host = (config.line.api_url or DEFAULT_API_URL).rstrip("/")
-    configuration = Configuration(host=host, access_token=config.secrets.line_channel_access_token)
+    """The SDK client for ``[line] api_url`` (LINE itself when unset), with the channel token."""
+    host = (settings(config).api_url or DEFAULT_API_URL).rstrip("/")
+    configuration = Configuration(host=host, access_token=config.secrets.get("LINE_CHANNEL_ACCESS_TOKEN"))
     return MessagingApi(ApiClient(configuration))
 
 
@@ -143,7 +144,9 @@ class LineSender:
                     if exc.status != 400:
                         raise
                     log.info("LINE refused the reply token; pushing instead", extra={"kind": message.kind})
-            return self._push(message.channel, messages, retry_key(message))
+            private = message.data.get("private_to")  # LINE has no ephemeral messages: 1:1 instead
+            to = private if isinstance(private, str) and private else message.channel
+            return self._push(to, messages, retry_key(message))
         except ApiException as exc:
             raise to_send_error(exc) from None
         except (urllib3.exceptions.HTTPError, OSError) as exc:

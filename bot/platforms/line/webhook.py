@@ -26,6 +26,7 @@ from linebot.v3.models.events import UnknownEvent
 from bot.core.domain import DuplicateEvent, IncomingMessage, InvalidArgument, OutboundMessage, TriageError
 from bot.platforms.line.flex import BadPostback, Postback, parse_postback
 from bot.platforms.line.sender import DisplayNames, LineSender, make_api
+from bot.platforms.line.settings import settings
 from bot.runtime.services import App
 
 __all__ = ["LINE", "DisplayNames", "LineSender", "LineWebhook", "register"]
@@ -43,7 +44,7 @@ HISTORY = re.compile(r"^/history(?:\s+#?(\d{1,9}))?\s*$", re.IGNORECASE)
 
 def register(web: Flask, app: App) -> None:
     """Mounts ``POST /line/webhook`` on ``web``."""
-    secret = app.config.secrets.line_channel_secret or ""
+    secret = app.config.secrets.get("LINE_CHANNEL_SECRET") or ""
     webhook = LineWebhook(app, WebhookParser(secret), DisplayNames(make_api(app.config)))
 
     @web.post("/line/webhook")
@@ -57,7 +58,7 @@ class LineWebhook:
         self.parser = parser
         self.names = names
         self.t = app.translator
-        self.keyword = app.config.line.complaint_keyword
+        self.keyword = settings(app.config).complaint_keyword
         self.handlers: dict[str, Callable[[Any], None]] = {
             "message": self.handle_message,
             "join": self.handle_join,

@@ -1,0 +1,46 @@
+"""Slack: events and interactions in (bolt), Block Kit out (slack_sdk)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.config import Config
+from bot.core.access import GroupMembers
+from bot.core.ports import Clock, Sender
+from bot.platforms.base import Platform
+from bot.platforms.slack.settings import NAME, SECTION
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from bot.runtime.services import App
+
+
+def _sender(config: Config) -> Sender:
+    from bot.platforms.slack.sender import SlackSender
+
+    return SlackSender(config)
+
+
+def _web(web: Flask, app: App) -> None:
+    from bot.platforms.slack.events import register
+
+    register(web, app)
+
+
+def _groups(config: Config, clock: Clock) -> GroupMembers | None:
+    """[roles] may name Slack user groups: their members are asked from Slack, briefly cached."""
+    from bot.platforms.slack.groups import SlackUserGroups
+    from bot.platforms.slack.sender import make_client
+
+    return SlackUserGroups(make_client(config), clock)
+
+
+PLATFORM = Platform(
+    name=NAME,
+    section=SECTION,
+    chart_delivery="upload",
+    make_sender=_sender,
+    register_web=_web,
+    group_members=_groups,
+)

@@ -47,6 +47,7 @@ from bot.core.domain import (
 from bot.platforms.slack import blocks as kit
 from bot.platforms.slack.blocks import BlockWriter, to_plain
 from bot.platforms.slack.sender import SlackSender, make_client
+from bot.platforms.slack.settings import NAME, settings
 from bot.runtime.services import App
 
 __all__ = ["SlackAdapter", "SlackSender", "register"]
@@ -84,13 +85,14 @@ class SlackSetupError(RuntimeError):
 
 def register(web: Flask, app: App) -> SlackAdapter:
     """Mounts ``/slack/events`` and, with an app-level token, starts Socket Mode with the app."""
-    secrets = app.config.secrets
-    if not (secrets.slack_signing_secret or secrets.slack_app_token):
+    signing_secret = app.config.secrets.get("SLACK_SIGNING_SECRET")
+    app_token = app.config.secrets.get("SLACK_APP_TOKEN")
+    if not (signing_secret or app_token):
         raise SlackSetupError("Slack needs SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode)")
     adapter = SlackAdapter(app)
-    if secrets.slack_signing_secret:
+    if signing_secret:
         handler = SlackRequestHandler(adapter.bolt)
-        verifier = SignatureVerifier(secrets.slack_signing_secret)
+        verifier = SignatureVerifier(signing_secret)
 
         def slack_events() -> Response:
             # Checked here, before bolt builds its request: bolt reads any JSON body as an object
@@ -114,7 +116,7 @@ def register(web: Flask, app: App) -> SlackAdapter:
                 return Response("malformed request", status=400)
 
         web.add_url_rule("/slack/events", "slack_events", slack_events, methods=["POST"])
-    if secrets.slack_app_token:
+    if app_token:
         app.background.append(adapter.start_socket_mode)
     return adapter
 
@@ -125,8 +127,8 @@ class SlackAdapter:
         self.service = app.service
         self.t = app.translator
         self.kit = BlockWriter(app.config, app.translator)
-        self.intake_channels = frozenset(app.config.slack.intake_channels)
-        secret = app.config.secrets.slack_signing_secret
+        self.intake_channels = frozenset(settings(app.config).intake_channels)
+        secret = app.config.secrets.get("SLACK_SIGNING_SECRET")
         _BOLT_LOG.addFilter(_QUIET)  # once: adding the same filter again does nothing
         self.bolt = BoltApp(
             name="triage-bot",
@@ -168,7 +170,7 @@ class SlackAdapter:
     def start_socket_mode(self) -> Callable[[], None]:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-        handler = SocketModeHandler(self.bolt, self.app.config.secrets.slack_app_token)
+        handler = SocketModeHandler(self.bolt, self.app.config.secrets.get("SLACK_APP_TOKEN"))
         handler.connect()  # type: ignore[no-untyped-call]
         log.info("slack socket mode connected")
         return handler.close
@@ -414,7 +416,7 @@ class SlackAdapter:
         )
 
     def _team_of_channel(self, channel: str) -> str:
-        found = next((d.key for d in self.app.config.departments if d.slack_channel == channel), None)
+        found = next((d.key for d in self.app.config.departments if d.targets.get(NAME) == channel), None)
         return found or MANAGERS
 
     # -- App Home -------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from bot.core.charts import render_chart
 from bot.core.domain import OutboundMessage
 from bot.core.ports import SendError, SendResult
 from bot.platforms.slack.blocks import BlockWriter, fallback
+from bot.platforms.slack.settings import settings
 
 log = logging.getLogger(__name__)
 
@@ -55,11 +56,11 @@ PERMANENT_ERRORS = frozenset(
 def make_client(config: Config, token: str | None = None) -> WebClient:
     """A Web API client for the configured base URL (the tests' fake Slack, or Slack itself)."""
     kwargs: dict[str, Any] = {
-        "token": token or config.secrets.slack_bot_token,
+        "token": token or config.secrets.get("SLACK_BOT_TOKEN"),
         "timeout": config.outbox_send_timeout_seconds,
     }
-    if config.slack.api_url:
-        url = config.slack.api_url
+    if settings(config).api_url:
+        url = str(settings(config).api_url)
         kwargs["base_url"] = url if url.endswith("/") else url + "/"
     return WebClient(**kwargs)
 
@@ -156,10 +157,10 @@ class SlackSender:
                 response = self.client.chat_update(
                     channel=message.channel, ts=edit_message_id, text=text, blocks=blocks
                 )
-            elif message.data.get("ephemeral_to"):  # for one person's eyes (a refused complaint)
+            elif message.data.get("private_to"):  # for one person's eyes (a refused complaint)
                 response = self.client.chat_postEphemeral(
                     channel=message.channel,
-                    user=str(message.data["ephemeral_to"]),
+                    user=str(message.data["private_to"]),
                     text=text,
                     blocks=blocks,
                     thread_ts=message.thread,

@@ -153,7 +153,8 @@ def test_a_forwarder_without_a_role_is_told_why_and_nothing_is_kept(database_url
         assert app.service.open_tickets() == [] and app.intake.inbox.waiting() == 0
         first, second = (sent.message for sent in sender.sent)
         assert first.kind == second.kind == "notice"
-        assert first.channel == OUTSIDER and first.data == {}  # their own chat, not the channel
+        # for their eyes only: each platform's sender delivers ``private_to`` as privately as it can
+        assert first.channel == "C0INTAKE" and first.data == {"private_to": OUTSIDER}
         assert second.channel == "C0INTAKE" and second.data == {"reply_token": "rt-2"}
         assert first.text == app.translator("error.forbidden")
     finally:
@@ -166,7 +167,7 @@ def test_on_slack_a_refusal_is_shown_only_to_the_forwarder_in_the_thread() -> No
     assert (notice.channel, notice.thread, notice.data) == (
         "C0INTAKE",
         "1763850000.000100",
-        {"ephemeral_to": OUTSIDER},
+        {"private_to": OUTSIDER},
     )
 
 

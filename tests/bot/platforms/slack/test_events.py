@@ -542,7 +542,8 @@ def test_server_errors_are_retried_and_permanent_errors_dead_lettered(slack: Sla
 
 def test_socket_mode_starts_with_the_app_when_an_app_token_is_set(sqlite_url: str, api: FakeSlackApi) -> None:
     config = slack_config(sqlite_url, api)
-    config = replace(config, secrets=replace(config.secrets, slack_app_token="xapp-1-test"))
+    values = {**config.secrets.values, "SLACK_APP_TOKEN": "xapp-1-test"}
+    config = replace(config, secrets=replace(config.secrets, values=values))
     app = create_app(config, clock=FakeClock(START), senders={}, classifier=KeywordClassifier())
     try:
         register(Flask("test"), app)
@@ -553,7 +554,7 @@ def test_socket_mode_starts_with_the_app_when_an_app_token_is_set(sqlite_url: st
 
 def test_intake_channels_must_be_channel_ids() -> None:
     config = parse_config({"slack": {"intake_channels": ["C0INTAKE", "G0PRIVATE"]}}, {})
-    assert config.slack.intake_channels == ("C0INTAKE", "G0PRIVATE")
+    assert config.platform("slack").intake_channels == ("C0INTAKE", "G0PRIVATE")
     with pytest.raises(ConfigError, match=r"slack\.intake_channels"):
         parse_config({"slack": {"intake_channels": ["#support"]}}, {})
     with pytest.raises(ConfigError, match=r"line\.intake_channels"):
