@@ -109,97 +109,110 @@ def parse_config(
         from bot.platforms.registry import config_sections
 
         sections = config_sections()
-    _reject_unknown(
-        raw,
-        "",
-        {
-            "bot",
-            "database",
-            "departments",
-            "managers",
-            "sla",
-            "digest",
-            "classifier",
-            "privacy",
-            "outbox",
-            "logging",
-            "roles",
-            "web",
-        }
-        | {section.name for section in sections},
-    )
-    bot = _table(raw, "bot")
-    _reject_unknown(bot, "bot.", {"language", "timezone"})
-    language = _choice(bot, "bot.language", "language", LANGUAGES, "ja")
-    timezone = _str(bot, "bot.timezone", "timezone", "Asia/Tokyo")
-    try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError("bot.timezone", f"unknown time zone {timezone!r}") from None
-
-    database = _table(raw, "database")
-    database_url = env.get("DATABASE_URL") or _str(database, "database.url", "url", DEFAULT_DATABASE_URL)
-
+    _reject_unknown(raw, "", SECTIONS | {section.name for section in sections})
+    language, timezone = _bot(_table(raw, "bot"))
     departments = _departments(raw, sections)
+    keys = {d.key for d in departments}
     managers = _managers(_table(raw, "managers"), sections)
-    sla, sla_departments = _sla(_table(raw, "sla"), {d.key for d in departments})
-    digest = _digest(_table(raw, "digest"), {d.key for d in departments}, timezone)
-    classifier = _table(raw, "classifier")
-    threshold = _number(classifier, "classifier.threshold", "threshold", 0.3, low=0.0, high=1.0)
-    model_path = _str(classifier, "classifier.model_path", "model_path", "") or None
-    privacy = _table(raw, "privacy")
-    order_patterns = _patterns(privacy, "privacy.order_patterns")
-    retention = privacy.get("retention_days")
-    retention_days = (
-        None
-        if retention is None
-        else int(_number(privacy, "privacy.retention_days", "retention_days", 0, low=1, high=36_500))
-    )
-    outbox = _table(raw, "outbox")
-    max_attempts = int(_number(outbox, "outbox.max_attempts", "max_attempts", 6, low=1, high=50))
-    base_delay = _number(outbox, "outbox.base_delay_seconds", "base_delay_seconds", 5.0, low=0.0, high=3600)
-    send_timeout = _number(
-        outbox, "outbox.send_timeout_seconds", "send_timeout_seconds", 10.0, low=0.1, high=300
-    )
-    lease = _number(outbox, "outbox.lease_seconds", "lease_seconds", 120.0, low=1.0, high=3600)
-    if lease < 2 * send_timeout:  # a worker starts no send past half its lease (bot/outbox.py)
-        raise ConfigError("outbox.lease_seconds", "must be at least twice outbox.send_timeout_seconds")
-
-    logging_table = _table(raw, "logging")
-    _reject_unknown(logging_table, "logging.", {"format"})
-    log_format = _choice(logging_table, "logging.format", "format", ("text", "json"), "text")
-    if env.get("LOG_FORMAT"):
-        log_format = _choice({"format": env["LOG_FORMAT"]}, "LOG_FORMAT", "format", ("text", "json"), "text")
-
-    port_text = env.get("PORT", "3000")
-    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-        raise ConfigError("PORT", f"must be a TCP port number, got {port_text!r}")
-
+    sla, sla_departments = _sla(_table(raw, "sla"), keys)
+    database = _table(raw, "database")
     return Config(
         language=language,
         timezone=timezone,
-        database_url=database_url,
+        database_url=env.get("DATABASE_URL") or _str(database, "database.url", "url", DEFAULT_DATABASE_URL),
         departments=departments,
         managers=managers,
         sla=sla,
         sla_departments=sla_departments,
-        digest=digest,
-        classifier_threshold=threshold,
-        model_path=model_path,
-        order_patterns=order_patterns,
-        outbox_max_attempts=max_attempts,
-        outbox_base_delay_seconds=base_delay,
-        outbox_send_timeout_seconds=send_timeout,
-        outbox_lease_seconds=lease,
+        digest=_digest(_table(raw, "digest"), keys, timezone),
+        **_classifier(_table(raw, "classifier")),
+        **_privacy(_table(raw, "privacy")),
+        **_outbox(_table(raw, "outbox")),
         platforms={s.name: s.parse(_table(raw, s.name), env.get(s.api_url_env) or None) for s in sections},
         enabled=tuple(s.name for s in sections if env.get(s.enabled_by)),
         secrets=Secrets({name: env[name] for s in sections for name in s.secrets if env.get(name)}),
-        port=int(port_text),
-        log_format=log_format,
-        roles=_roles(raw, {d.key for d in departments}, managers),
-        retention_days=retention_days,
+        port=_port(env),
+        log_format=_log_format(_table(raw, "logging"), env),
+        roles=_roles(raw, keys, managers),
         public_url=_public_url(_table(raw, "web")),
     )
+
+
+SECTIONS = {
+    "bot",
+    "database",
+    "departments",
+    "managers",
+    "sla",
+    "digest",
+    "classifier",
+    "privacy",
+    "outbox",
+    "logging",
+    "roles",
+    "web",
+}
+"""The sections every config may have; each chat platform adds its own."""
+
+
+def _bot(table: Mapping[str, Any]) -> tuple[str, str]:
+    _reject_unknown(table, "bot.", {"language", "timezone"})
+    language = _choice(table, "bot.language", "language", LANGUAGES, "ja")
+    timezone = _str(table, "bot.timezone", "timezone", "Asia/Tokyo")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError("bot.timezone", f"unknown time zone {timezone!r}") from None
+    return language, timezone
+
+
+def _classifier(table: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "classifier_threshold": _number(table, "classifier.threshold", "threshold", 0.3, low=0.0, high=1.0),
+        "model_path": _str(table, "classifier.model_path", "model_path", "") or None,
+    }
+
+
+def _privacy(table: Mapping[str, Any]) -> dict[str, Any]:
+    retention = table.get("retention_days")
+    return {
+        "order_patterns": _patterns(table, "privacy.order_patterns"),
+        "retention_days": None
+        if retention is None
+        else int(_number(table, "privacy.retention_days", "retention_days", 0, low=1, high=36_500)),
+    }
+
+
+def _outbox(table: Mapping[str, Any]) -> dict[str, Any]:
+    send_timeout = _number(
+        table, "outbox.send_timeout_seconds", "send_timeout_seconds", 10.0, low=0.1, high=300
+    )
+    lease = _number(table, "outbox.lease_seconds", "lease_seconds", 120.0, low=1.0, high=3600)
+    if lease < 2 * send_timeout:  # a worker starts no send past half its lease (bot/core/outbox.py)
+        raise ConfigError("outbox.lease_seconds", "must be at least twice outbox.send_timeout_seconds")
+    return {
+        "outbox_max_attempts": int(_number(table, "outbox.max_attempts", "max_attempts", 6, low=1, high=50)),
+        "outbox_base_delay_seconds": _number(
+            table, "outbox.base_delay_seconds", "base_delay_seconds", 5.0, low=0.0, high=3600
+        ),
+        "outbox_send_timeout_seconds": send_timeout,
+        "outbox_lease_seconds": lease,
+    }
+
+
+def _log_format(table: Mapping[str, Any], env: Mapping[str, str]) -> str:
+    _reject_unknown(table, "logging.", {"format"})
+    log_format = _choice(table, "logging.format", "format", ("text", "json"), "text")
+    if env.get("LOG_FORMAT"):
+        log_format = _choice({"format": env["LOG_FORMAT"]}, "LOG_FORMAT", "format", ("text", "json"), "text")
+    return log_format
+
+
+def _port(env: Mapping[str, str]) -> int:
+    port_text = env.get("PORT", "3000")
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ConfigError("PORT", f"must be a TCP port number, got {port_text!r}")
+    return int(port_text)
 
 
 def _public_url(table: Mapping[str, Any]) -> str | None:
