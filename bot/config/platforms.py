@@ -44,6 +44,9 @@ class PlatformSection:
     """The secret whose presence turns the platform on."""
     api_url_env: str
     """The environment variable overriding the API's base URL (tests, staging)."""
+    user_pattern: re.Pattern[str]
+    """The form of its user (and user-group) ids, which [roles] and [managers] may list."""
+    user_example: str
     target_pattern: re.Pattern[str] | None = None
     """The form of a channel id on this platform; ``None`` accepts any non-empty id."""
     target_example: str = ""

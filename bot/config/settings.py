@@ -133,7 +133,7 @@ def parse_config(
         secrets=Secrets({name: env[name] for s in sections for name in s.secrets if env.get(name)}),
         port=_port(env),
         log_format=_log_format(_table(raw, "logging"), env),
-        roles=_roles(raw, keys, managers),
+        roles=_roles(raw, keys, managers, sections),
         public_url=_public_url(_table(raw, "web")),
     )
 

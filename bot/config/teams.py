@@ -110,11 +110,9 @@ def _managers(table: Mapping[str, Any], sections: Sequence[PlatformSection]) -> 
     return Managers(users=users, targets=_targets(table, "managers", sections))
 
 
-_ROLE_ID = re.compile(r"^(?:[UWS][A-Z0-9]{2,}|U[0-9a-f]{32})$")
-"""Slack user (U..., W...) and user-group (S...) ids, and LINE user ids (U + 32 hex digits)."""
-
-
-def _roles(raw: Mapping[str, Any], departments: set[str], managers: Managers) -> Roles:
+def _roles(
+    raw: Mapping[str, Any], departments: set[str], managers: Managers, sections: Sequence[PlatformSection]
+) -> Roles:
     if "roles" not in raw:
         return Roles()
     table = _table(raw, "roles")
@@ -123,8 +121,9 @@ def _roles(raw: Mapping[str, Any], departments: set[str], managers: Managers) ->
     def ids(where: Mapping[str, Any], key: str, name: str) -> tuple[str, ...]:
         found = _str_list(where, key, name)
         for value in found:
-            if not _ROLE_ID.match(value):
-                raise ConfigError(key, f"Slack user or user-group ids or LINE user ids, got {value!r}")
+            if not any(section.user_pattern.match(value) for section in sections):
+                forms = "; ".join(f"{s.name}: {s.user_example}" for s in sections)
+                raise ConfigError(key, f"user or user-group ids ({forms}), got {value!r}")
         return found
 
     teams_table = _table(table, "teams")

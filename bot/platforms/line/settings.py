@@ -46,6 +46,8 @@ SECTION = PlatformSection(
     secrets=("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN"),
     enabled_by="LINE_CHANNEL_SECRET",
     api_url_env="LINE_API_URL",
+    user_pattern=re.compile(r"^U[0-9a-f]{32}$"),
+    user_example="U followed by 32 hex digits",
 )
 
 

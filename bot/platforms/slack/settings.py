@@ -49,6 +49,8 @@ SECTION = PlatformSection(
     secrets=("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"),
     enabled_by="SLACK_BOT_TOKEN",
     api_url_env="SLACK_API_URL",
+    user_pattern=re.compile(r"^[UWS][A-Z0-9]{2,}$"),
+    user_example="U0123ABCD, W..., user groups S...",
 )
 
 
