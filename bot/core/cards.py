@@ -67,7 +67,9 @@ class Phrase:
         """``t(key, **params)`` with each :class:`Person` parameter kept as a person, not as text."""
         people = {name: value for name, value in params.items() if isinstance(value, Person)}
         slots = {name: f"\x00{i}\x00" for i, name in enumerate(people)}
-        text = t(key, **{**params, **slots})
+        # No other value may look like a slot (they come from config and complaint text).
+        texts = {name: str(value).replace("\x00", "") for name, value in params.items()}
+        text = t(key, **{**texts, **slots})
         by_slot = list(people.values())
         pieces = _SLOT.split(text)  # text, slot number, text, ...
         parts = [by_slot[int(p)] if i % 2 else p for i, p in enumerate(pieces)]
