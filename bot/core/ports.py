@@ -64,6 +64,14 @@ class Sender(Protocol):
         ...
 
 
+class Names(Protocol):
+    def display_name(self, platform: str, user_id: str, chat: str) -> str:
+        """The name people know ``user_id`` of ``platform`` by in ``chat``; the id itself when the
+        platform does not tell (or the person is not of this platform). Never raises: a name is a
+        nicety, never a reason to fail a delivery."""
+        ...
+
+
 EventKey = tuple[str, str]
 """An inbound event: (platform, event id)."""
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.config import Config
 from bot.core.access import Forbidden, Guard, Permission
+from bot.core.card_data import card_data
 from bot.core.cards import CardWriter
 from bot.core.domain import (
     AuditEntry,
@@ -376,7 +377,8 @@ class TriageService:
         targets: Sequence[Target],
         change: dict[str, Any] | None = None,
     ) -> list[OutboundMessage]:
-        text, data = self.writer.card(ticket, now, change)
+        card = self.writer.card(ticket, now, change)
+        text, data = card.to_text(), card_data(card)
         return [
             OutboundMessage(platform, channel, kind, text, data, ticket.ref) for platform, channel in targets
         ]

@@ -12,10 +12,11 @@ import logging
 import re
 import unicodedata
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import timedelta
 from typing import TextIO
 
+from bot.core.card_data import from_data
 from bot.core.clock import FakeClock, parse_duration
 from bot.core.digest import MANAGERS, Week
 from bot.core.domain import IncomingMessage, InvalidArgument, OutboundMessage, TriageError, UnknownTicket
@@ -40,8 +41,19 @@ class ConsoleSender:
     def send(self, message: OutboundMessage, *, edit_message_id: str | None = None) -> SendResult:
         if message.channel != CONSOLE:
             self.write(f"── {message.channel} ({message.kind}) ──")
-        self.write(message.text)
+        self.write(self.render(message))
         return SendResult(message_id=edit_message_id or f"console-{next(self._ids)}")
+
+    @staticmethod
+    def render(message: OutboundMessage) -> str:
+        """A card as its text (a row queued before the typed card: the text it was queued with)."""
+        stored = message.data.get("card")
+        if message.kind in ("card", "card_update") and isinstance(stored, Mapping):
+            try:
+                return from_data(stored).to_text()
+            except (KeyError, TypeError, ValueError, IndexError):
+                return message.text  # malformed, or a newer version's: its text is still the card
+        return message.text
 
 
 _REF = re.compile(r"^#?(\d{1,9})$")

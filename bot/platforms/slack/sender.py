@@ -12,18 +12,18 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web import WebClient
 
 from bot.config import Config
+from bot.core.card_data import CardFormatError, read_card
 from bot.core.charts import render_chart
 from bot.core.domain import OutboundMessage
 from bot.core.ports import SendError, SendResult
-from bot.platforms.slack.blocks import BlockWriter, fallback
-from bot.platforms.slack.settings import settings
+from bot.platforms.slack.blocks import Block, BlockWriter, fallback
+from bot.platforms.slack.settings import NAME, settings
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +108,10 @@ class UserNames:
         self._names: OrderedDict[str, str] = OrderedDict()
         self._lock = threading.Lock()
 
+    def display_name(self, platform: str, user_id: str, chat: str) -> str:
+        """The :class:`~bot.core.ports.Names` port: Slack's users only (others keep their id)."""
+        return self.lookup(user_id) if platform == NAME and user_id else user_id
+
     def lookup(self, user_id: str) -> str:
         """The user's display name (else real name, else handle); the id itself when Slack does not tell."""
         with self._lock:
@@ -134,7 +138,7 @@ class UserNames:
         return name
 
 
-NAMED_FIELDS = ("forwarder", "source_author")
+CARD_KINDS = ("card", "card_update")
 
 
 class SlackSender:
@@ -149,9 +153,7 @@ class SlackSender:
     def send(self, message: OutboundMessage, *, edit_message_id: str | None = None) -> SendResult:
         if message.kind == "digest_chart":
             return self.upload_chart(message)
-        message = self.with_names(message)
-        blocks = self.blocks.to_blocks(message)
-        text = fallback(message.text)
+        blocks, text = self.render(message)
         try:
             if edit_message_id:
                 response = self.client.chat_update(
@@ -182,22 +184,17 @@ class SlackSender:
         ts = response.get("ts")
         return SendResult(message_id=str(ts) if ts else edit_message_id)
 
-    def with_names(self, message: OutboundMessage) -> OutboundMessage:
-        """A card names the people in it (forwarder, the message's author, who acted last) instead
-        of showing their Slack user ids."""
-        if message.kind not in ("card", "card_update") or message.platform != "slack":
-            return message
-        data, text = dict(message.data), message.text
-        for key in NAMED_FIELDS:
-            user = data.get(key)
-            if isinstance(user, str) and user:
-                data[key] = self.names.lookup(user)
-                text = text.replace(user, data[key])
-        actor, change = data.get("change_actor"), data.get("change")
-        if isinstance(actor, str) and actor and isinstance(change, str):
-            named = change.replace(actor, self.names.lookup(actor))
-            data["change"], text = named, text.replace(change, named)
-        return replace(message, text=text, data=data)
+    def render(self, message: OutboundMessage) -> tuple[list[Block], str]:
+        """The message's blocks and fallback text; a card names its people (forwarder, the
+        message's author, who acted last) instead of showing their Slack user ids."""
+        try:
+            card = read_card(message.data, self.blocks.t) if message.kind in CARD_KINDS else None
+        except CardFormatError as error:  # a newer version's row: retried, and dead-lettered if it stays
+            raise SendError(f"slack: {error}") from None
+        if card is None:
+            return self.blocks.to_blocks(message), fallback(message.text)
+        card = card.named(self.names, NAME, message.channel)
+        return self.blocks.card(card), fallback(card.to_text())
 
     def upload_chart(self, message: OutboundMessage) -> SendResult:
         """Draws the digest's chart and uploads it to the channel (``files_upload_v2``: get an

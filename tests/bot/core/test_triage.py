@@ -53,7 +53,7 @@ def test_intake_queues_the_reply_and_the_team_card_in_the_same_transaction(
     by_kind = {s.message.kind: s.message for s in sender.sent}
     assert by_kind["reply"].channel == "console"
     assert by_kind["card"].channel == "team:logistics"
-    assert by_kind["card"].data["ref"] == 1
+    assert by_kind["card"].data["card"]["ref"] == 1
 
 
 def test_same_event_twice_gives_the_same_ticket(app: App) -> None:
