@@ -29,7 +29,7 @@ from bot.core.domain import (
 )
 from bot.core.intake import Draft, IntakeOutcome, created_detail, new_ticket
 from bot.core.intake import IntakeResult as IntakeResult
-from bot.core.ports import Classifier, Clock, EventKey, Prediction, Store, UnitOfWork
+from bot.core.ports import Classifier, Clock, EventKey, OutboxQueue, Prediction, Store, Tickets, UnitOfWork
 from bot.core.priority import REPEAT_WINDOW_DAYS
 from bot.core.routing import Directory
 from bot.core.sla import SlaPolicies
@@ -328,7 +328,7 @@ class TriageService:
         log.info("ticket %s", action, extra={"ref": ref, "action": action})
         return ticket
 
-    def _open_ticket(self, uow: UnitOfWork, ref: int) -> Ticket:
+    def _open_ticket(self, uow: Tickets, ref: int) -> Ticket:
         ticket = uow.get_ticket(ref, for_update=True)
         if ticket is None:
             raise UnknownTicket(f"#{ref}")
@@ -359,7 +359,7 @@ class TriageService:
 
     def _queue_cards(
         self,
-        uow: UnitOfWork,
+        uow: OutboxQueue,
         ticket: Ticket,
         now: datetime,
         kind: str,
