@@ -4,57 +4,17 @@ cannot drift from what the database does."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot.core.domain import AuditEntry, DuplicateEvent, OutboundMessage, Status, Ticket
-from bot.core.ports import Outbox, Store
-from storage.database import make_engine, make_session_factory
-from storage.migrate import upgrade
-from storage.outbox import SqlOutbox
-from storage.store import SqlStore
-from tests.conftest import POSTGRES_ENV
-from tests.memory_store import MemoryOutbox, MemoryStore
-from tests.schemas import migrated_schema
+from bot.core.ports import DayFigures, Store
+from tests.storage.conftest import Ports
 
 T0 = datetime(2026, 11, 16, 0, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
-
-
-@dataclass
-class Ports:
-    store: Store
-    outbox: Outbox
-
-
-@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def ports(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) -> Iterator[Ports]:
-    if request.param == "memory":
-        store = MemoryStore()
-        yield Ports(store, MemoryOutbox(store))
-        return
-    if request.param == "sqlite":
-        context = None
-        url = f"sqlite:///{tmp_path}/test.db"
-    else:
-        base = os.environ.get(POSTGRES_ENV)
-        if not base:
-            pytest.skip(f"no PostgreSQL configured: set {POSTGRES_ENV} to run these")
-        context = migrated_schema(base, "t")
-        url = context.__enter__()
-    engine = make_engine(url)
-    upgrade(engine)
-    sessions = make_session_factory(engine)
-    try:
-        yield Ports(SqlStore(sessions), SqlOutbox(sessions))
-    finally:
-        engine.dispose()
-        if context is not None:
-            context.__exit__(None, None, None)
 
 
 def ticket(created: datetime = T0, department: str | None = "logistics", **changes: object) -> Ticket:
@@ -311,3 +271,47 @@ def test_a_digest_is_recorded_once_per_team_and_week(ports: Ports) -> None:
         assert uow.digests_sent("2026-W49") == set()
         tokens = {uow.add_chart("logistics", "2026-W47", {"count": 3}, T0) for _ in range(3)}
         assert len(tokens) == 3 and all(len(token) >= 40 for token in tokens)
+
+
+# -- the digest's figures -------------------------------------------------------------------------
+
+
+def test_figures_of_a_week(ports: Ports) -> None:
+    day = timedelta(days=1)
+    add(
+        ports.store,
+        ticket(T0, customer="C1", priority=True, first_response_at=T0 + 2 * HOUR),  # in time
+        ticket(T0 + HOUR, customer="C1", text="届かない", first_response_at=T0 + 30 * HOUR),  # late
+        ticket(T0 + 2 * day, text="遅い"),  # never answered: overdue
+        ticket(T0 + day, "billing", status=Status.RESOLVED, first_response_at=T0 + day + HOUR),
+        ticket(T0 - 2 * day, None, text="?"),  # last week's, still open and overdue
+        ticket(T0 + 8 * day),  # after the week
+    )
+    with ports.store.transaction() as uow:
+        uow.audit(4, T0 + day, "U1", "reassigned", {"from": None, "to": "billing"})
+        uow.audit(4, T0 - day, "U1", "reassigned", {"from": "logistics", "to": "billing"})
+    end, now = T0 + 7 * day, T0 + 7 * day
+
+    days = ports.figures.day_figures(
+        [(T0, T0 + day), (T0 + day, T0 + 2 * day), (T0 + 2 * day, T0 + 3 * day)], now
+    )
+    assert days == [
+        {"logistics": DayFigures(2, 2, 1)},
+        {"billing": DayFigures(1, 1, 1)},
+        {"logistics": DayFigures(1, 1, 0)},
+    ]
+    texts = {"logistics": [(1, "配送が遅い"), (2, "届かない"), (3, "遅い")], "billing": [(4, "配送が遅い")]}
+    assert {dept: sorted(items) for dept, items in ports.figures.texts(T0, end).items()} == texts
+    rows = ports.figures.week_rows(T0, end, now)
+    assert {dept: sorted(items) for dept, items in rows.texts.items()} == texts
+    assert {dept: sorted(waits) for dept, waits in rows.waits.items()} == {
+        "logistics": [2 * HOUR, 29 * HOUR],
+        "billing": [HOUR],
+    }
+    assert (dict(rows.priority), dict(rows.customers)) == ({"logistics": 1}, {"logistics": {"C1": 2}})
+    assert (dict(rows.open_count), dict(rows.overdue_count)) == (
+        {"logistics": 3, None: 1},
+        {"logistics": 1, None: 1},
+    )
+    assert dict(rows.overdue) == {"logistics": [(3, T0 + 3 * day)], None: [(5, T0 - day)]}
+    assert (rows.moved_away, rows.moved_to) == ({None: 1}, {"billing": 1})

@@ -13,6 +13,7 @@ import pytest
 from bot.config import Config, parse_config
 from bot.core.access import Access, Guard
 from bot.core.clock import FakeClock
+from bot.core.digest import DigestBuilder
 from bot.core.i18n import Translator
 from bot.core.outbox import Dispatcher, RetryPolicy
 from bot.core.ports import Sender
@@ -22,6 +23,7 @@ from bot.core.triage import TriageService
 from bot.platforms.registry import directory
 from bot.runtime.services import make_writer
 from tests.fakes import KeywordClassifier, RecordingSender
+from tests.memory_figures import MemoryFigures
 from tests.memory_store import MemoryOutbox, MemoryStore
 
 
@@ -39,6 +41,7 @@ class Core:
     sweep: ReminderSweep
     dispatcher: Dispatcher
     records: Records
+    digests: DigestBuilder
     translator: Translator
     senders: dict[str, Sender] = field(default_factory=dict)
 
@@ -65,6 +68,7 @@ def build_core(config: Config, clock: FakeClock, sender: RecordingSender) -> Cor
         sweep=ReminderSweep(store, writer.sla, places, writer),
         dispatcher=Dispatcher(outbox, senders, clock, policy, lease=outbox.lease),
         records=Records(config, service, guard, store, writer, clock),
+        digests=DigestBuilder(config, store, MemoryFigures(store), places, writer),
         translator=writer.t,
         senders=senders,
     )
