@@ -221,10 +221,13 @@ class MemoryStore:
         self.state = MemoryState()
         self.lock = threading.RLock()
         self.access_entries: list[AccessEntry] = []
+        self.transactions = 0
+        """Units of work begun so far (a click should be one)."""
 
     @contextmanager
     def transaction(self) -> Iterator[MemoryUnitOfWork]:
         with self.lock:
+            self.transactions += 1
             work = copy.deepcopy(self.state)
             yield MemoryUnitOfWork(work)
             self.state = work  # reached only without an error: the commit

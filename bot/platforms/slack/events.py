@@ -1,8 +1,8 @@
 """The Slack adapter on slack-bolt: every way to forward a complaint, the card's buttons, App Home.
 
-``register(web, app)`` mounts ``POST /slack/events`` (HTTP mode, signing secret) and, when
-``SLACK_APP_TOKEN`` is set, adds Socket Mode to the app's background parts. Handlers only
-translate: they call :class:`~bot.core.triage.TriageService` and acknowledge. A complaint posted or
+``register(web, services)`` mounts ``POST /slack/events`` (HTTP mode, signing secret); with
+``SLACK_APP_TOKEN`` the adapter also runs Socket Mode. Handlers only translate: they call the use
+cases of :class:`~bot.core.usecases.Services` and acknowledge. A complaint posted or
 mentioned in a channel is stored in the inbox and acknowledged; a worker opens its ticket a moment
 later (:mod:`bot.core.inbox`). Shortcuts, the complaint form and buttons do their work before the
 acknowledgement (bolt's ``process_before_response``): the person is waiting for the answer. A
@@ -14,7 +14,6 @@ not two.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import re
@@ -32,23 +31,19 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web import WebClient
 from slack_sdk.webhook import WebhookClient
 
-from bot.core.access import Forbidden
-from bot.core.digest import MANAGERS, Week
+from bot.core.digest import MANAGERS
 from bot.core.domain import (
     EmptyComplaint,
     IncomingMessage,
     InvalidArgument,
-    Status,
-    Ticket,
     TriageError,
-    UnknownDepartment,
     UnknownTicket,
 )
+from bot.core.usecases import Services
 from bot.platforms.slack import blocks as kit
 from bot.platforms.slack.blocks import BlockWriter, to_plain
 from bot.platforms.slack.sender import SlackSender, make_client
 from bot.platforms.slack.settings import NAME, settings
-from bot.runtime.services import App
 
 __all__ = ["SlackAdapter", "SlackSender", "register"]
 
@@ -83,13 +78,14 @@ class SlackSetupError(RuntimeError):
     """The Slack credentials cannot run either mode."""
 
 
-def register(web: Flask, app: App) -> SlackAdapter:
-    """Mounts ``/slack/events`` and, with an app-level token, starts Socket Mode with the app."""
-    signing_secret = app.config.secrets.get("SLACK_SIGNING_SECRET")
-    app_token = app.config.secrets.get("SLACK_APP_TOKEN")
+def register(web: Flask, services: Services) -> SlackAdapter:
+    """Mounts ``/slack/events``; with an app-level token the adapter's Socket Mode is to be started
+    with the app (:meth:`SlackAdapter.start_socket_mode`)."""
+    signing_secret = services.config.secrets.get("SLACK_SIGNING_SECRET")
+    app_token = services.config.secrets.get("SLACK_APP_TOKEN")
     if not (signing_secret or app_token):
         raise SlackSetupError("Slack needs SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode)")
-    adapter = SlackAdapter(app)
+    adapter = SlackAdapter(services)
     if signing_secret:
         handler = SlackRequestHandler(adapter.bolt)
         verifier = SignatureVerifier(signing_secret)
@@ -116,23 +112,21 @@ def register(web: Flask, app: App) -> SlackAdapter:
                 return Response("malformed request", status=400)
 
         web.add_url_rule("/slack/events", "slack_events", slack_events, methods=["POST"])
-    if app_token:
-        app.background.append(adapter.start_socket_mode)
     return adapter
 
 
 class SlackAdapter:
-    def __init__(self, app: App, client: WebClient | None = None) -> None:
-        self.app = app
-        self.service = app.service
-        self.t = app.translator
-        self.kit = BlockWriter(app.config, app.translator)
-        self.intake_channels = frozenset(settings(app.config).intake_channels)
-        secret = app.config.secrets.get("SLACK_SIGNING_SECRET")
+    def __init__(self, services: Services, client: WebClient | None = None) -> None:
+        self.services = services
+        self.config = services.config
+        self.t = services.t
+        self.kit = BlockWriter(services.config, services.t)
+        self.intake_channels = frozenset(settings(services.config).intake_channels)
+        secret = services.config.secrets.get("SLACK_SIGNING_SECRET")
         _BOLT_LOG.addFilter(_QUIET)  # once: adding the same filter again does nothing
         self.bolt = BoltApp(
             name="triage-bot",
-            client=client or make_client(app.config),
+            client=client or make_client(services.config),
             signing_secret=secret or "",
             # The view checks the signature (slack_sdk's SignatureVerifier) before bolt sees the
             # request; Socket Mode has none to check.
@@ -167,10 +161,15 @@ class SlackAdapter:
         bolt.event(re.compile(".*"))(self.handle_other_event)
         bolt.error(self.handle_error)
 
+    @property
+    def socket_mode(self) -> bool:
+        """An app-level token is set: Socket Mode runs with the app (HTTP mode may run as well)."""
+        return bool(self.config.secrets.get("SLACK_APP_TOKEN"))
+
     def start_socket_mode(self) -> Callable[[], None]:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-        handler = SocketModeHandler(self.bolt, self.app.config.secrets.get("SLACK_APP_TOKEN"))
+        handler = SocketModeHandler(self.bolt, self.config.secrets.get("SLACK_APP_TOKEN"))
         handler.connect()  # type: ignore[no-untyped-call]
         log.info("slack socket mode connected")
         return handler.close
@@ -199,7 +198,7 @@ class SlackAdapter:
             return
         thread, text = event.get("thread_ts"), to_plain(event.get("text", ""))
         if thread and thread != ts:
-            self._record_response(channel, thread, user)
+            self.services.reply_in_thread(PLATFORM, channel, thread, user)
         elif event.get("subtype") == "file_share" and not text.strip():
             return  # a photo without words is not a complaint of its own
         elif event.get("channel_type") == "im":
@@ -217,7 +216,7 @@ class SlackAdapter:
         channel, message = shortcut["channel"]["id"], shortcut["message"]
         ts = message["ts"]
         # The person waits for the answer: the ticket is opened before it, not by the worker.
-        result = self.service.intake(
+        result = self.services.open_ticket(
             self._message(
                 f"{channel}:{ts}",
                 channel,
@@ -258,21 +257,18 @@ class SlackAdapter:
                 self.t("slack.complaint.channel", channel=self.t(f"slack.customer.{value('channel')}"))
             )
         try:
-            # The reply goes to the forwarder's direct messages with the bot.
-            result = self.service.intake(
-                self._message(f"view:{view['id']}", user, user, "\n".join(lines), None)
-            )
+            # The reply goes to the forwarder's direct messages with the bot; the ticket opens in
+            # the department chosen on the form, if any.
+            message = self._message(f"view:{view['id']}", user, user, "\n".join(lines), None)
+            self.services.open_ticket(message, department=value("department") or None)
         except EmptyComplaint as error:
             ack(response_action="errors", errors={"text": self.t(error.text_key)})
             return
-        department = value("department")
-        if result.created and department and department != result.ticket.department:
-            self.service.reassign(result.ticket.ref, user, department)
         ack()
 
     def _accept(self, event_id: str, channel: str, user: str, text: str, thread: str | None) -> None:
         """A complaint from the Events API: stored for a worker, which opens its ticket."""
-        self.app.intake.accept(self._message(event_id, channel, user, text, thread))
+        self.services.accept(self._message(event_id, channel, user, text, thread))
 
     def _message(
         self,
@@ -291,7 +287,7 @@ class SlackAdapter:
             channel=channel,
             forwarder=user,
             text=text,
-            received_at=self.app.clock.now(),
+            received_at=self.services.clock.now(),
             thread=thread,
             source_url=source_url,
             source_author=source_author,
@@ -309,28 +305,19 @@ class SlackAdapter:
             return None
         return str(link) if link else None
 
-    def _record_response(self, channel: str, thread: str, user: str) -> None:
-        """A person's reply in a card's thread is the ticket's first response."""
-        with self.app.store.transaction() as uow:
-            ticket = uow.ticket_for_message(PLATFORM, channel, thread)
-        if ticket and ticket.first_response_at is None and ticket.status is not Status.RESOLVED:
-            # Someone outside the team talking in the thread is audited, not a first response.
-            with contextlib.suppress(Forbidden):
-                self.service.respond(ticket.ref, user)
-
     # -- the card -------------------------------------------------------------------------------
 
     def handle_acknowledge(self, ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
-        self.service.acknowledge(_ref(action["value"]), body["user"]["id"])
+        self.services.acknowledge(_ref(action["value"]), body["user"]["id"])
         ack()
 
     def handle_resolve(self, ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
-        self.service.resolve(_ref(action["value"]), body["user"]["id"])
+        self.services.resolve(_ref(action["value"]), body["user"]["id"])
         ack()
 
     def handle_reassign(self, ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
         ref, department = _selected(action)
-        self.service.reassign(ref, body["user"]["id"], department)
+        self.services.reassign(ref, body["user"]["id"], department)
         ack()
 
     def handle_snooze(self, ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
@@ -339,14 +326,14 @@ class SlackAdapter:
             amount = float(hours)
         except ValueError:
             raise TriageError("error.bad_hours") from None
-        self.service.snooze(ref, body["user"]["id"], amount)
+        self.services.snooze(ref, body["user"]["id"], amount)
         ack()
 
     def handle_guess(self, ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
         """A best-guess button on a triage card: the same reassignment (and permission check) as
         the card's menu, so the card updates and the choice is a label for the classifier."""
-        ref, department = _guess(action.get("value"), self.app.config.department_keys)
-        self.service.reassign(ref, body["user"]["id"], department)
+        ref, department = _guess(action.get("value"), self.config.department_keys)
+        self.services.reassign(ref, body["user"]["id"], department)
         ack()
 
     def handle_correct_department(
@@ -354,9 +341,9 @@ class SlackAdapter:
     ) -> None:
         """The forwarder's menu under the confirmation: reassign, and say so only to them."""
         ref, department = _selected(action)
-        ticket = self.service.reassign(ref, body["user"]["id"], department)
+        ticket = self.services.reassign(ref, body["user"]["id"], department)
         ack()
-        name = self.app.writer.department_name(ticket.department)
+        name = self.services.writer.department_name(ticket.department)
         respond(
             text=self.t("done.reassigned", ref=ref, department=name),
             response_type="ephemeral",
@@ -366,7 +353,7 @@ class SlackAdapter:
     def handle_full_text(self, ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
         """The card's "show full text": the unmasked complaint, ephemeral, to a permitted person only.
         The actor is the payload's signed user; a value naming anyone else changes nothing."""
-        text = self.app.records.full_text(_ref(str(action.get("value", ""))), body["user"]["id"])
+        text = self.services.full_text(_ref(str(action.get("value", ""))), body["user"]["id"])
         ack()
         respond(
             text=kit.fallback(text),
@@ -380,7 +367,7 @@ class SlackAdapter:
         words = str(command.get("text", "")).split()
         if len(words) != 1:
             raise InvalidArgument("error.usage", usage="/history #N")
-        text = self.app.records.history_text(_ref(words[0]), command["user_id"])
+        text = self.services.history_text(_ref(words[0]), command["user_id"])
         ack(response_type="ephemeral", text=kit.fallback(text), blocks=self.kit.notice(text))
 
     def handle_open_source(self, ack: Any) -> None:
@@ -398,17 +385,11 @@ class SlackAdapter:
         names = [word for word in words if word not in SHARE_WORDS]
         channel = command.get("channel_id", "")
         team = names[0] if names else self._team_of_channel(channel)
-        config = self.app.config
-        if team != MANAGERS and config.department(team) is None:
-            raise UnknownDepartment(team, ", ".join((*config.department_keys, MANAGERS)))
-        self.app.records.guard.require_digest(command["user_id"], team)
-        digests, now = self.app.digests, self.app.clock.now()
-        digest = digests.build(team, Week.of(now, digests.schedule(team).tz), now)
         if share:
-            with self.app.store.transaction() as uow:
-                digests.queue(uow, digest, now, targets=[(PLATFORM, channel)])
+            self.services.share_digest(command["user_id"], team, PLATFORM, channel)
             ack(text=kit.fallback(self.t("slack.digest.shared")), response_type="ephemeral")
             return
+        digest = self.services.digest(command["user_id"], team)
         ack(
             text=kit.fallback(digest.text),
             blocks=self.kit.digest(digest.text, digest.data),
@@ -416,7 +397,7 @@ class SlackAdapter:
         )
 
     def _team_of_channel(self, channel: str) -> str:
-        found = next((d.key for d in self.app.config.departments if d.targets.get(NAME) == channel), None)
+        found = next((d.key for d in self.config.departments if d.targets.get(NAME) == channel), None)
         return found or MANAGERS
 
     # -- App Home -------------------------------------------------------------------------------
@@ -426,18 +407,12 @@ class SlackAdapter:
         if event.get("tab", "home") != "home":
             return
         user = event["user"]
-        departments = self.app.access.departments(user)
-        if departments is not None and not departments:
+        tickets = self.services.tickets_for(user)
+        if tickets is None:
             view = {"type": "home", "blocks": self.kit.notice(self.t("home.no_team"))}
         else:
-            view = self.kit.home(self._open_tickets(departments), self.app.writer, self.app.clock.now())
+            view = self.kit.home(tickets, self.services.writer, self.services.clock.now())
         client.views_publish(user_id=user, view=view)
-
-    def _open_tickets(self, departments: frozenset[str] | None) -> list[Ticket]:
-        if departments is None:
-            return self.service.open_tickets()
-        tickets = [ticket for key in sorted(departments) for ticket in self.service.open_tickets(key)]
-        return sorted(tickets, key=lambda ticket: (ticket.due_at, ticket.ref))
 
     def handle_other_event(self) -> None:
         """Events the bot does not use are acknowledged (200) and ignored."""

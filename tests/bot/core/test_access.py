@@ -113,6 +113,24 @@ def test_the_refusal_is_polite_and_in_the_users_language() -> None:
     assert text.startswith("Sorry, you are not allowed")
 
 
+def test_a_click_or_a_view_is_one_transaction_with_one_check_refused_or_not(core: Core) -> None:
+    ref = open_ticket(core)
+    before = core.store.transactions
+    with pytest.raises(Forbidden):
+        core.service.acknowledge(ref, OUTSIDER)
+    core.service.acknowledge(ref, TEAM)
+    with pytest.raises(Forbidden):
+        core.records.full_text(ref, OUTSIDER)
+    assert "配送" in core.records.full_text(ref, TEAM)
+    assert core.store.transactions == before + 4
+    assert [(e.actor, e.action) for e in core.service.history(ref)][1:] == [
+        (OUTSIDER, "refused"),
+        (TEAM, "acknowledged"),
+        (OUTSIDER, "refused"),
+        (TEAM, "viewed_full_text"),
+    ]
+
+
 def test_staff_and_teams_forward_complaints_others_are_refused_and_logged(app: App) -> None:
     assert app.service.intake(complaint("配送が遅い", "ev-1")).created
     team_forwards = replace(complaint("請求が二重です", "ev-2"), forwarder=BILLING)

@@ -239,3 +239,41 @@ def test_media_right_after_a_complaint_is_noted_on_its_ticket(core: Core, clock:
     assert core.service.attach("console", "U0OTHER", "image", "m-2", within=timedelta(minutes=5)) is None
     clock.advance(timedelta(minutes=10))
     assert core.service.attach("console", "U0STAFF", "image", "m-3", within=timedelta(minutes=5)) is None
+
+
+def test_an_action_is_one_transaction(core: Core) -> None:
+    ref = core.service.intake(complaint("配送が遅い")).ticket.ref
+    before = core.store.transactions
+    core.service.acknowledge(ref, "U1")
+    assert core.store.transactions == before + 1
+    core.service.resolve(ref, "U1")
+    with pytest.raises(TriageError, match="already_resolved"):
+        core.service.snooze(ref, "U1", 2)
+    assert core.store.transactions == before + 3
+
+
+def test_the_form_opens_its_ticket_in_the_chosen_department_in_one_step(core: Core) -> None:
+    result = core.service.intake(complaint("配送が遅い", "form-1"), department=" Billing ")
+
+    ticket = result.ticket
+    assert (ticket.department, ticket.needs_triage) == ("billing", False)
+    assert "決済・返金" in result.reply
+    history = core.service.history(ticket.ref)
+    assert [(e.action, e.detail.get("department"), e.detail.get("to")) for e in history] == [
+        ("created", "logistics", None),  # what the classifier said: the choice is a label
+        ("reassigned", None, "billing"),
+    ]
+    assert [(m.kind, m.channel) for m in core.store.queued()] == [
+        ("reply", "console"),
+        ("card", "team:billing"),
+    ]
+    with core.store.transaction() as uow:
+        assert uow.corrections(ticket.created_at, ticket.created_at + timedelta(days=1)) == [
+            ("logistics", "billing", "配送が遅い")
+        ]
+
+    same = core.service.intake(complaint("配送が遅い", "form-2"), department="logistics").ticket
+    assert [e.action for e in core.service.history(same.ref)] == ["created"]
+    with pytest.raises(UnknownDepartment):
+        core.service.intake(complaint("配送が遅い", "form-3"), department="shipping")
+    assert len(core.store.state.tickets) == 2 and ("console", "form-3") not in core.store.state.events
