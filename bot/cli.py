@@ -141,9 +141,9 @@ def _serve(config: Config, process: Callable[[App], None]) -> int:
 def cmd_console(config: Config, args: argparse.Namespace) -> int:
     from bot.core.clock import FakeClock, SystemClock
     from bot.core.ports import Clock
-    from bot.platforms.console.chat import CONSOLE, ConsoleAdapter, ConsoleSender
+    from bot.platforms.console.chat import CONSOLE, ConsoleSender
     from bot.runtime.scheduler import build_scheduler
-    from bot.runtime.services import create_app
+    from bot.runtime.services import console, create_app
 
     clock: Clock = SystemClock()
     if args.fake_clock:
@@ -161,7 +161,7 @@ def cmd_console(config: Config, args: argparse.Namespace) -> int:
     try:
         if scheduler is not None:
             scheduler.start()
-        ConsoleAdapter(app, out).run(sys.stdin)
+        console(app, out).run(sys.stdin)
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=True)
@@ -183,22 +183,21 @@ def cmd_demo(config: Config, args: argparse.Namespace) -> int:
 def cmd_digest(config: Config, args: argparse.Namespace) -> int:
     from bot.core.charts import render_chart
     from bot.core.clock import SystemClock
-    from bot.core.digest import MANAGERS, DigestBuilder, Week
-    from bot.core.routing import Directory
+    from bot.core.digest import DigestBuilder, Week
+    from bot.core.domain import UnknownDepartment
+    from bot.core.routing import Directory, team_key
     from bot.runtime.services import make_writer, prepare_database
     from storage.database import make_engine, make_session_factory
     from storage.figures import SqlFigures
     from storage.store import SqlStore
 
-    if args.team != MANAGERS and config.department(args.team) is None:
-        print(
-            f"triage-bot: unknown team {args.team!r}; use one of {', '.join(config.department_keys)} "
-            "or managers",
-            file=sys.stderr,
-        )
+    try:
+        team = team_key(config, args.team, managers=True)
+    except UnknownDepartment as error:
+        print(f"triage-bot: unknown team {args.team!r}; use one of {error.params['known']}", file=sys.stderr)
         return 2
     now = SystemClock().now()
-    tz = config.digest.schedule(args.team, config.timezone).tz  # the week as the team lives it
+    tz = config.digest.schedule(team, config.timezone).tz  # the week as the team lives it
     try:
         week = Week.parse(args.week, tz) if args.week else Week.of(now, tz)
     except ValueError:
@@ -209,7 +208,7 @@ def cmd_digest(config: Config, args: argparse.Namespace) -> int:
     sessions = make_session_factory(engine)
     writer = make_writer(config)
     builder = DigestBuilder(config, SqlStore(sessions), SqlFigures(sessions), Directory(config, {}), writer)
-    digest = builder.build(args.team, week, now)
+    digest = builder.build(team, week, now)
     print(digest.text)
     if args.out:
         Path(args.out).write_bytes(render_chart(digest.data, writer.t))

@@ -53,6 +53,13 @@ class Draft:
     duplicate_of: Ticket | None = None
     """The ticket an earlier delivery of the same event opened."""
     reply: str = ""
+    chosen: str | None = None
+    """The department the forwarder chose (the complaint form), over the classifier's."""
+    moved: dict[str, Any] | None = None
+    """The forwarder's choice over the classifier's department, as a reassignment's audit detail:
+    a label for the classifier all the same."""
+    created_as: dict[str, Any] | None = None
+    """The ``created`` audit detail, taken before the forwarder's choice applied."""
 
     @classmethod
     def of(cls, index: int, message: IncomingMessage) -> Draft:
@@ -132,8 +139,22 @@ def repeat_flag(
     return (*flags, "repeat") if earlier + 1 >= REPEAT_CONTACTS else flags
 
 
+def choose_department(draft: Draft, sla: SlaPolicies) -> None:
+    """Opens ``draft``'s new ticket in the department its forwarder chose, as a reassignment at
+    creation would: the deadline stays, the chosen team's policy sets the reminders."""
+    ticket, chosen = draft.created, draft.chosen
+    if chosen is None or chosen == ticket.department:
+        return
+    draft.created_as = created_detail(draft)
+    draft.moved = {"from": ticket.department, "to": chosen}
+    ticket.department, ticket.needs_triage = chosen, False
+    ticket.remind_at = sla.for_department(chosen).first_reminder(ticket.due_at)
+
+
 def created_detail(draft: Draft) -> dict[str, Any]:
     """The audit detail of a new ticket."""
+    if draft.created_as is not None:
+        return draft.created_as
     ticket, message = draft.created, draft.message
     return {
         "department": ticket.department,

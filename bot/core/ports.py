@@ -1,4 +1,4 @@
-"""The ports the core depends on: classifier, clock, chat senders and storage.
+"""The ports the core depends on: classifier, clock, chat senders and the store, split by concept.
 
 Adapters and storage implement these; the core never imports their libraries.
 """
@@ -76,8 +76,8 @@ EventKey = tuple[str, str]
 """An inbound event: (platform, event id)."""
 
 
-class UnitOfWork(Protocol):
-    """One database transaction; every method works inside it."""
+class EventLog(Protocol):
+    """Inbound platform events, recorded once each: Slack retries and LINE redeliveries dedupe here."""
 
     def record_event(self, platform: str, event_id: str, at: datetime) -> None:
         """Records an event that opens no ticket.
@@ -95,23 +95,72 @@ class UnitOfWork(Protocol):
         """The tickets that recorded events opened (events without a ticket are left out)."""
         ...
 
-    def attach_events(self, refs: Mapping[EventKey, int]) -> None: ...
+    def attach_events(self, refs: Mapping[EventKey, int]) -> None:
+        """Notes the ticket each recorded event opened."""
+        ...
+
+
+class Tickets(Protocol):
+    """The tickets themselves."""
+
     def add_tickets(self, tickets: Sequence[Ticket]) -> None:
         """Stores new tickets and sets each one's ``ref``."""
         ...
 
-    def get_ticket(self, ref: int, *, for_update: bool = False) -> Ticket | None: ...
-    def save_ticket(self, ticket: Ticket) -> None: ...
-    def open_tickets(self, department: str | None = None, *, limit: int = 50) -> list[Ticket]: ...
+    def get_ticket(self, ref: int, *, for_update: bool = False) -> Ticket | None:
+        """The ticket ``ref``; ``for_update`` locks its row until the unit of work ends."""
+        ...
+
+    def save_ticket(self, ticket: Ticket) -> None:
+        """Writes back a changed ticket.
+
+        Raises:
+            LookupError: there is no ticket ``ticket.ref``.
+        """
+        ...
+
+    def open_tickets(self, department: str | None = None, *, limit: int = 50) -> list[Ticket]:
+        """Tickets not resolved (of ``department``), soonest deadline first."""
+        ...
+
     def ticket_for_message(self, platform: str, channel: str, message_id: str) -> Ticket | None:
         """The ticket whose card is the platform message ``message_id`` in ``channel``."""
         ...
 
+    def tickets_created_between(self, start: datetime, end: datetime, department: str | None) -> list[Ticket]:
+        """Tickets created in [``start``, ``end``) (of ``department`` unless ``None``), oldest first."""
+        ...
+
+    def has_tickets_before(self, at: datetime) -> bool: ...
+    def customer_ticket_times(self, customers: Sequence[str], since: datetime) -> dict[str, list[datetime]]:
+        """When each customer's tickets created since ``since`` were created (repeat contact)."""
+        ...
+
+
+class AuditTrail(Protocol):
+    """What happened to each ticket, by whom: ``/history``, and the classifier's corrections."""
+
     def audit(self, ref: int, at: datetime, actor: str, action: str, detail: dict[str, Any]) -> None: ...
     def audit_many(self, entries: Sequence[AuditEntry]) -> None: ...
-    def history(self, ref: int) -> list[AuditEntry]: ...
+    def history(self, ref: int) -> list[AuditEntry]:
+        """The ticket's entries in the order they were written."""
+        ...
+
+    def corrections(self, start: datetime, end: datetime) -> list[tuple[str, str, str]]:
+        """Reassignments in the window as (from department, to department, complaint text)."""
+        ...
+
+
+class OutboxQueue(Protocol):
+    """Chat messages queued in the transaction that causes them (the dispatcher sends them later)."""
+
     def queue(self, message: OutboundMessage, at: datetime) -> None: ...
     def queue_many(self, messages: Sequence[OutboundMessage], at: datetime) -> None: ...
+
+
+class ReminderLog(Protocol):
+    """Which reminders each ticket got (once per (ticket, reminder key)) and when to look at it next."""
+
     def due_for_reminder(self, now: datetime, *, limit: int) -> list[tuple[Ticket, frozenset[str]]]:
         """Claims open tickets whose ``remind_at`` has come, with the reminder keys already sent."""
         ...
@@ -128,23 +177,25 @@ class UnitOfWork(Protocol):
         """Sets each ticket's ``remind_at``."""
         ...
 
-    def tickets_created_between(
-        self, start: datetime, end: datetime, department: str | None
-    ) -> list[Ticket]: ...
-    def has_tickets_before(self, at: datetime) -> bool: ...
-    def customer_ticket_times(self, customers: Sequence[str], since: datetime) -> dict[str, list[datetime]]:
-        """When each customer's tickets created since ``since`` were created (repeat contact)."""
+
+class DigestLog(Protocol):
+    """The weekly digests sent (once per (team, week)) and their charts."""
+
+    def digests_sent(self, week: str) -> set[str]:
+        """The teams whose digest of ``week`` was recorded."""
         ...
 
-    def corrections(self, start: datetime, end: datetime) -> list[tuple[str, str, str]]:
-        """Reassignments in the window as (from department, to department, complaint text)."""
+    def record_digest(self, team: str, week: str, at: datetime, *, late: bool = False) -> bool:
+        """Records (team, week) once; False when it was recorded before (another worker sent it)."""
         ...
 
-    def digests_sent(self, week: str) -> set[str]: ...
-    def record_digest(self, team: str, week: str, at: datetime, *, late: bool = False) -> bool: ...
     def add_chart(self, team: str, week: str, data: dict[str, Any], at: datetime) -> str:
         """Stores a digest's chart figures under a new unguessable token, which it returns."""
         ...
+
+
+class UnitOfWork(Tickets, EventLog, AuditTrail, OutboxQueue, ReminderLog, DigestLog, Protocol):
+    """One database transaction over every store port; each method works inside it."""
 
 
 @dataclass(frozen=True)

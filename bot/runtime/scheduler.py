@@ -48,7 +48,10 @@ def build_scheduler(app: App, *, deliver_every_seconds: float = 2.0) -> Backgrou
     for platform in enabled(app.config):
         for job in platform.jobs:
             scheduler.add_job(
-                job.start(app), IntervalTrigger(minutes=job.every_minutes), id=job.name, name=job.name
+                job.start(app.services),
+                IntervalTrigger(minutes=job.every_minutes),
+                id=job.name,
+                name=job.name,
             )
     if app.learner is not None:
         learner = app.learner

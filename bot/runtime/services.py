@@ -8,12 +8,13 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, TextIO
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Config
-from bot.core.access import Access, GroupMembers, Guard
+from bot.core.access import CONSOLE_ACTOR, Access, GroupMembers, Guard
 from bot.core.cards import CardWriter
 from bot.core.digest import DigestBuilder
 from bot.core.i18n import Translator
@@ -27,6 +28,7 @@ from bot.core.reminders import ReminderSweep
 from bot.core.routing import Directory
 from bot.core.sla import SlaPolicies
 from bot.core.triage import TriageService
+from bot.core.usecases import Services
 from bot.platforms.registry import directory as platform_directory
 from bot.platforms.registry import enabled
 from bot.runtime.metrics import Metrics
@@ -39,6 +41,9 @@ from storage.migrate import is_current, upgrade
 from storage.outbox import SqlOutbox
 from storage.records import SqlRecords
 from storage.store import SqlStore
+
+if TYPE_CHECKING:
+    from bot.platforms.console.chat import ConsoleAdapter
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +74,8 @@ class App:
     metrics: Metrics
     access: Access
     records: Records
+    services: Services
+    """What the platforms are handed: the use cases they call, never this whole application."""
     senders: dict[str, Sender] = field(default_factory=dict)
     background: list[Callable[[], Callable[[], None]]] = field(default_factory=list)
     """Extra long-running parts an adapter adds (Slack Socket Mode): each starts and returns its stop."""
@@ -85,6 +92,16 @@ class App:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def console(app: App, out: TextIO, *, user: str = CONSOLE_ACTOR) -> ConsoleAdapter:
+    """The terminal chat on ``app``'s use cases; it runs the jobs and the delivery itself."""
+    from bot.platforms.console.chat import ConsoleAdapter
+
+    database = app.engine.url.render_as_string(hide_password=True)
+    return ConsoleAdapter(
+        app.services, out, jobs=app.run_due_jobs, deliver=app.dispatcher.drain, database=database, user=user
+    )
 
 
 def prepare_database(config: Config, engine: Engine) -> None:
@@ -165,6 +182,22 @@ def create_app(
     record_store = SqlRecords(session_factory)
     guard = Guard(access, store, record_store, clock)
     service = TriageService(config, store, holder, clock, directory, writer, sla, guard)
+    intake = Intake(SqlInbox(session_factory), service, store, clock, writer.t)
+    digests = DigestBuilder(config, store, SqlFigures(session_factory), directory, writer)
+    records = Records(config, service, guard, record_store, writer, clock)
+    services = Services(
+        config=config,
+        clock=clock,
+        writer=writer,
+        store=store,
+        directory=directory,
+        service=service,
+        intake=intake,
+        records=records,
+        digests=digests,
+        access=access,
+        guard=guard,
+    )
     return App(
         config=config,
         clock=clock,
@@ -178,13 +211,14 @@ def create_app(
         writer=writer,
         classifier=holder,
         service=service,
-        intake=Intake(SqlInbox(session_factory), service, store, clock, writer.t),
+        intake=intake,
         sweep=ReminderSweep(store, sla, directory, writer),
-        digests=DigestBuilder(config, store, SqlFigures(session_factory), directory, writer),
+        digests=digests,
         dispatcher=Dispatcher(outbox, senders, clock, policy, lease=outbox.lease),
         metrics=metrics,
         access=access,
-        records=Records(config, service, guard, record_store, writer, clock),
+        records=records,
         senders=dict(senders),
         learner=Learner(config, SqlLabels(session_factory), holder),
+        services=services,
     )

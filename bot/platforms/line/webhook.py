@@ -23,11 +23,11 @@ from linebot.v3 import WebhookParser
 from linebot.v3.exceptions import InvalidSignatureError
 from linebot.v3.models.events import UnknownEvent
 
-from bot.core.domain import DuplicateEvent, IncomingMessage, InvalidArgument, OutboundMessage, TriageError
+from bot.core.domain import IncomingMessage, InvalidArgument, OutboundMessage, TriageError
+from bot.core.usecases import Services
 from bot.platforms.line.flex import BadPostback, Postback, parse_postback
 from bot.platforms.line.sender import DisplayNames, LineSender, make_api
 from bot.platforms.line.settings import settings
-from bot.runtime.services import App
 
 __all__ = ["LINE", "DisplayNames", "LineSender", "LineWebhook", "register"]
 
@@ -42,10 +42,10 @@ HISTORY = re.compile(r"^/history(?:\s+#?(\d{1,9}))?\s*$", re.IGNORECASE)
 """``/history #N`` typed to the bot, 1:1 or in a group: the ticket's audit trail."""
 
 
-def register(web: Flask, app: App) -> None:
+def register(web: Flask, services: Services) -> None:
     """Mounts ``POST /line/webhook`` on ``web``."""
-    secret = app.config.secrets.get("LINE_CHANNEL_SECRET") or ""
-    webhook = LineWebhook(app, WebhookParser(secret), DisplayNames(make_api(app.config)))
+    secret = services.config.secrets.get("LINE_CHANNEL_SECRET") or ""
+    webhook = LineWebhook(services, WebhookParser(secret), DisplayNames(make_api(services.config)))
 
     @web.post("/line/webhook")
     def line_webhook() -> tuple[str, int]:
@@ -53,12 +53,12 @@ def register(web: Flask, app: App) -> None:
 
 
 class LineWebhook:
-    def __init__(self, app: App, parser: WebhookParser, names: DisplayNames) -> None:
-        self.app = app
+    def __init__(self, services: Services, parser: WebhookParser, names: DisplayNames) -> None:
+        self.services = services
         self.parser = parser
         self.names = names
-        self.t = app.translator
-        self.keyword = settings(app.config).complaint_keyword
+        self.t = services.t
+        self.keyword = settings(services.config).complaint_keyword
         self.handlers: dict[str, Callable[[Any], None]] = {
             "message": self.handle_message,
             "join": self.handle_join,
@@ -144,12 +144,12 @@ class LineWebhook:
             channel=chat_id(source),
             forwarder=str(source.user_id or chat_id(source)),
             text=text,
-            received_at=self.app.clock.now(),
+            received_at=self.services.clock.now(),
             reply_token=event.reply_token or None,
         )
         # Stored for a worker, which opens the ticket and answers with the reply token (valid
         # for a minute; the sender falls back to a push). A redelivery is a no-op here or there.
-        self.app.intake.accept(incoming)
+        self.services.accept(incoming)
 
     def handle_history(self, event: Any, command: str) -> None:
         if not self.first_time(event):
@@ -159,7 +159,7 @@ class LineWebhook:
             raise InvalidArgument("error.usage", usage="/history #N")
         actor = str(event.source.user_id or "")  # from LINE's signed event, never from the text
         ref = int(match[1])
-        history = self.app.records.history_text(ref, actor)
+        history = self.services.history_text(ref, actor)
         if event.source.type == "user":
             self.answer(event, history)
         else:  # the group may hold people who may not see it: only the asker gets it
@@ -185,8 +185,7 @@ class LineWebhook:
         ticket = None
         if message.type in ATTACHABLE and source.user_id:
             # The complaint this photo follows may still wait in the inbox (often the same webhook).
-            self.app.intake.settle(LINE, str(source.user_id))
-            ticket = self.app.service.attach(
+            ticket = self.services.attach(
                 LINE, str(source.user_id), str(message.type), str(message.id), within=ATTACH_WINDOW
             )
         if ticket is not None:
@@ -204,7 +203,7 @@ class LineWebhook:
         if source is None or not self.first_time(event):
             return
         try:
-            postback = parse_postback(str(event.postback.data or ""), self.app.config.department_keys)
+            postback = parse_postback(str(event.postback.data or ""), self.services.config.department_keys)
         except BadPostback as exc:
             log.warning("LINE postback refused: %s", exc, extra={"event_id": event.webhook_event_id})
             self.answer(event, self.t("line.bad_postback"))
@@ -224,40 +223,34 @@ class LineWebhook:
         self.answer(event, self.t("line.done", actor=name, text=done))
 
     def act(self, postback: Postback, actor: str) -> str:
-        service, ref = self.app.service, postback.ref
+        service, ref = self.services, postback.ref
         if postback.action == "ack":
             return self.t("done.acknowledged", ref=service.acknowledge(ref, actor).ref)
         if postback.action == "res":
             return self.t("done.resolved", ref=service.resolve(ref, actor).ref)
         if postback.action == "sn":
             ticket = service.snooze(ref, actor, float(postback.hours or 0))
-            until = self.t.moment(ticket.snoozed_until or ticket.due_at, self.app.config.tz)
+            until = self.t.moment(ticket.snoozed_until or ticket.due_at, self.services.config.tz)
             return self.t("done.snoozed", ref=ref, until=until)
         ticket = service.reassign(ref, actor, str(postback.department))
-        name = self.app.writer.department_name(ticket.department)
+        name = self.services.writer.department_name(ticket.department)
         return self.t("done.reassigned", ref=ref, department=name)
 
     def send_full_text(self, event: Any, ref: int, actor: str) -> None:
         """The unmasked complaint as a 1:1 push to the person who asked (never to the group)."""
-        text = self.app.records.full_text(ref, actor)
+        text = self.services.full_text(ref, actor)
         self.send_privately(event, actor, text, self.t("line.full_text.sent", ref=ref), ref)
 
     def send_privately(self, event: Any, actor: str, text: str, notice: str, ref: int) -> None:
         """``text`` as a 1:1 push to ``actor``; the chat the event came from only hears ``notice``."""
-        with self.app.store.transaction() as uow:
-            uow.queue(OutboundMessage(LINE, actor, "private", text, {}, ref), self.app.clock.now())
+        self.services.post(OutboundMessage(LINE, actor, "private", text, {}, ref))
         self.answer(event, notice)
 
     # -- helpers --------------------------------------------------------------------------------
 
     def first_time(self, event: Any) -> bool:
         """Records the event id; False when it was handled before (a redelivery)."""
-        with self.app.store.transaction() as uow:
-            try:
-                uow.record_event(LINE, str(event.webhook_event_id), self.app.clock.now())
-            except DuplicateEvent:
-                return False
-        return True
+        return self.services.first_time(LINE, str(event.webhook_event_id))
 
     def answer(self, event: Any, text: str, **data: Any) -> None:
         """Queues ``text`` for the chat the event came from, with its reply token when it has one."""
@@ -267,9 +260,7 @@ class LineWebhook:
         token = getattr(event, "reply_token", None)
         if token:
             data["reply_token"] = str(token)
-        now = self.app.clock.now()
-        with self.app.store.transaction() as uow:
-            uow.queue(OutboundMessage(LINE, chat_id(source), "notice", text, data), now)
+        self.services.post(OutboundMessage(LINE, chat_id(source), "notice", text, data))
 
 
 MAX_ID_CHARS = 128

@@ -547,7 +547,7 @@ def test_reminders_for_one_group_are_one_push_per_sweep(line: Line) -> None:
 def test_the_managers_hear_when_the_push_quota_runs_low(sqlite_url: str) -> None:
     managers = "C" + "m" * 32
     for line in running(sqlite_url, managers={"line_group": managers}):
-        watch = QuotaWatch(line.app)
+        watch = QuotaWatch(line.app.services)
         line.api.quota, line.api.usage = 200, 150
         assert watch.check(line.clock.now()) == 0.75
         line.api.usage = 170

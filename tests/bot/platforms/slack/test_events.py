@@ -17,7 +17,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from flask import Flask
 from slack_sdk.signature import SignatureVerifier
 from werkzeug.serving import make_server
 
@@ -25,7 +24,6 @@ from bot.config import Config, ConfigError, parse_config
 from bot.core.clock import FakeClock
 from bot.core.domain import Status
 from bot.platforms.slack.blocks import cut, escape, to_plain
-from bot.platforms.slack.events import register
 from bot.platforms.slack.sender import SlackSender
 from bot.runtime.services import App, create_app
 from bot.runtime.web import create_web_app
@@ -546,7 +544,7 @@ def test_socket_mode_starts_with_the_app_when_an_app_token_is_set(sqlite_url: st
     config = replace(config, secrets=replace(config.secrets, values=values))
     app = create_app(config, clock=FakeClock(START), senders={}, classifier=KeywordClassifier())
     try:
-        register(Flask("test"), app)
+        create_web_app(app)
         assert len(app.background) == 1  # started by `triage-bot run` next to the web app
     finally:
         app.close()
