@@ -21,6 +21,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from classifiers.morphemes import morphemes
+
 _URL = re.compile(r"(?:https?://|www\.)\S+")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # Order numbers: a digit run of five or more, or letters-and-digits joined by hyphens (A-5521,
@@ -40,6 +42,7 @@ DIGIT_SIGN = "0"
 WORD_PATTERN = r"[a-z0-9']{2,}|[\uac00-\ud7a3]{2,}"
 _WORDS = re.compile(WORD_PATTERN)
 WORD_MARK = "\u2063"  # invisible separator: fold() removes it, so no text contains it
+MORPHEME_MARK = "\u2062"  # invisible times: the same, for Japanese lemmas and Korean morphemes
 
 
 def fold(text: str) -> str:
@@ -119,10 +122,14 @@ class NgramAnalyzer:
     """
 
     def __init__(
-        self, char_ngrams: tuple[int, int] = (1, 4), word_ngrams: tuple[int, int] | None = (1, 2)
+        self,
+        char_ngrams: tuple[int, int] = (1, 4),
+        word_ngrams: tuple[int, int] | None = (1, 2),
+        morpheme_ngrams: tuple[int, int] | None = None,
     ) -> None:
         self.char_ngrams = char_ngrams
         self.word_ngrams = word_ngrams
+        self.morpheme_ngrams = morpheme_ngrams
 
     def __call__(self, text: str) -> list[str]:
         low, high = self.char_ngrams
@@ -139,10 +146,20 @@ class NgramAnalyzer:
             first, last = self.word_ngrams
             for n in range(first, last + 1):
                 grams += [WORD_MARK + " ".join(words[i : i + n]) for i in range(len(words) - n + 1)]
+        # getattr: a model file saved before morphemes existed has no such attribute
+        morpheme_ngrams = getattr(self, "morpheme_ngrams", None)
+        if morpheme_ngrams is not None:
+            tokens = morphemes(text)
+            first, last = morpheme_ngrams
+            for n in range(first, last + 1):
+                grams += [MORPHEME_MARK + " ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
         return grams
 
     def __repr__(self) -> str:
-        return f"NgramAnalyzer(char_ngrams={self.char_ngrams}, word_ngrams={self.word_ngrams})"
+        return (
+            f"NgramAnalyzer(char_ngrams={self.char_ngrams}, word_ngrams={self.word_ngrams}, "
+            f"morpheme_ngrams={getattr(self, 'morpheme_ngrams', None)})"
+        )
 
 
 @dataclass(frozen=True)
@@ -155,6 +172,7 @@ class Settings:
     C: float = 100.0
     fold_numbers: bool = True
     n_features: int = 2**18
+    morpheme_ngrams: tuple[int, int] | None = None  # Japanese lemmas and Korean morphemes
 
 
 def build_pipeline(settings: Settings | None = None) -> Pipeline:
@@ -163,7 +181,7 @@ def build_pipeline(settings: Settings | None = None) -> Pipeline:
     # Hashed n-grams: no vocabulary to store, so the model file holds no readable fragments of the
     # shop's texts and skops saves and loads it in a moment (a 100,000-entry vocabulary took 30 s).
     hashed = HashingVectorizer(
-        analyzer=NgramAnalyzer(s.char_ngrams, (1, 2) if s.words else None),
+        analyzer=NgramAnalyzer(s.char_ngrams, (1, 2) if s.words else None, s.morpheme_ngrams),
         lowercase=False,  # the normaliser did it
         n_features=s.n_features,
         alternate_sign=False,

@@ -19,6 +19,7 @@ from sklearn.pipeline import Pipeline
 from bot.core.ports import Prediction
 from classifiers.features import Settings
 from classifiers.features import build_pipeline as _build
+from classifiers.thresholds import CHOSEN, Thresholds
 
 DATA = Path(__file__).with_name("data")
 OUT_OF_SCOPE = "out_of_scope"
@@ -49,9 +50,14 @@ def build_pipeline(settings: Settings | None = None) -> Pipeline:
 class DepartmentClassifier:
     """Implements :class:`bot.core.ports.Classifier` around a fitted scikit-learn pipeline."""
 
-    def __init__(self, pipeline: Pipeline) -> None:
+    def __init__(self, pipeline: Pipeline, thresholds: Thresholds | None = None) -> None:
         self.pipeline = pipeline
         self.labels: tuple[str, ...] = tuple(str(label) for label in pipeline.classes_)
+        self.thresholds = thresholds or CHOSEN
+
+    def routes(self, prediction: Prediction) -> bool:
+        """Whether ``prediction`` is sure enough to route (else it goes to the triage queue)."""
+        return self.thresholds.routes(prediction.department, prediction.confidence)
 
     @classmethod
     def train(

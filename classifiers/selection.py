@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
+from numpy.typing import NDArray
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
 
@@ -40,26 +41,41 @@ class Score:
     seconds: float
 
 
-def cross_validate(candidate: Candidate, examples: Sequence[Example], folds: int = 5) -> Score:
-    """Mean macro-F1 over ``folds`` stratified folds of ``examples`` (and per language)."""
+def out_of_fold(
+    candidate: Candidate, examples: Sequence[Example], folds: int = 5, extra: Sequence[Example] = ()
+) -> tuple[list[str], NDArray[np.float64]]:
+    """Each example's class probabilities from the model of the folds that did not hold it.
+
+    ``extra`` rows (weight 1) join every training fold and are never scored.
+    """
     strata = [f"{e.label}/{e.language}" for e in examples]
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=RANDOM_STATE)
-    extra = public_examples(read_public("train"), candidate.public) if candidate.public else []
-    gold: list[str] = []
-    guessed: list[str] = []
-    languages: list[str] = []
-    started = time.perf_counter()
+    public = public_examples(read_public("train"), candidate.public) if candidate.public else []
+    labels = sorted({e.label for e in examples})
+    probabilities = np.zeros((len(examples), len(labels)))
     for train_index, test_index in splitter.split(np.zeros(len(examples)), strata):
-        train = [examples[i] for i in train_index]
-        texts = [e.text for e in train] + [e.text for e, _ in extra]
-        labels = [e.label for e in train] + [e.label for e, _ in extra]
-        weights = [1.0] * len(train) + [w for _, w in extra]
+        train = [examples[i] for i in train_index] + list(extra)
+        texts = [e.text for e in train] + [e.text for e, _ in public]
+        gold = [e.label for e in train] + [e.label for e, _ in public]
+        weights = [1.0] * len(train) + [w for _, w in public]
         pipeline = build_pipeline(candidate.settings)
-        pipeline.fit(texts, labels, model__sample_weight=np.asarray(weights))
-        test = [examples[i] for i in test_index]
-        gold += [e.label for e in test]
-        guessed += [str(label) for label in pipeline.predict([e.text for e in test])]
-        languages += [e.language for e in test]
+        pipeline.fit(texts, gold, model__sample_weight=np.asarray(weights))
+        columns = [labels.index(str(label)) for label in pipeline.classes_]
+        probabilities[np.ix_(test_index, columns)] = pipeline.predict_proba(
+            [examples[i].text for i in test_index]
+        )
+    return labels, probabilities
+
+
+def cross_validate(
+    candidate: Candidate, examples: Sequence[Example], folds: int = 5, extra: Sequence[Example] = ()
+) -> Score:
+    """Macro-F1 of the out-of-fold predictions over ``folds`` stratified folds (and per language)."""
+    started = time.perf_counter()
+    labels, probabilities = out_of_fold(candidate, examples, folds, extra)
+    gold = [e.label for e in examples]
+    guessed = [labels[int(i)] for i in probabilities.argmax(axis=1)]
+    languages = [e.language for e in examples]
     by_language = {
         language: float(
             f1_score(
@@ -104,6 +120,12 @@ def candidates(stage: str) -> list[Candidate]:
                 "char 1-4 + words, SVM C=1 + sigmoid", replace(base, char_ngrams=(1, 4), model="svm", C=1.0)
             ),
         ]
+    if stage == "morphemes":
+        return [
+            Candidate("char 1-3 + words (the shipped model)", base),
+            Candidate("+ morphemes 1", replace(base, morpheme_ngrams=(1, 1))),
+            Candidate("+ morphemes 1-2", replace(base, morpheme_ngrams=(1, 2))),
+        ]
     return [
         Candidate("no public data", base),
         Candidate("public, all rows, weight 1", base, PublicUse(per_label=None, weight=1.0)),
@@ -116,7 +138,7 @@ def candidates(stage: str) -> list[Candidate]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m classifiers.selection", description=__doc__)
-    parser.add_argument("--stage", choices=["features", "public"], default="features")
+    parser.add_argument("--stage", choices=["features", "morphemes", "public"], default="features")
     parser.add_argument("--folds", type=int, default=5)
     args = parser.parse_args(argv)
     examples = read_split("train")

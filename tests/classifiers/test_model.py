@@ -3,6 +3,7 @@ on held-out data, and its model files load safely."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -11,8 +12,9 @@ import skops.io as sio
 from bot.config import DEFAULT_DEPARTMENTS
 from classifiers.evaluation import evaluate, evaluation_examples
 from classifiers.model import OUT_OF_SCOPE, DepartmentClassifier, Example, bundled_examples, read_examples
+from classifiers.store import checksum
 from classifiers.text import clean, detect_language, normalize
-from classifiers.training import ModelFileError, load, train_default
+from classifiers.training import ModelFileError, load, metadata_path, train_default
 from tests.classifiers.saving import save_now
 
 KEYS = tuple(d.key for d in DEFAULT_DEPARTMENTS)
@@ -82,18 +84,27 @@ def test_model_round_trips_through_skops(classifier: DepartmentClassifier, tmp_p
     assert loaded.predict(text) == classifier.predict(text)
 
 
-def test_untrusted_or_broken_model_files_are_refused(
+def test_untrusted_damaged_or_broken_model_files_are_refused(
     classifier: DepartmentClassifier, tmp_path: Path
 ) -> None:
     # A real model with metadata, then its file swapped for one holding a type we never listed.
     hostile = tmp_path / "hostile.skops"
     save_now(classifier, hostile)
     sio.dump({"pipeline": classifier.pipeline, "payload": Path("/etc/passwd")}, hostile)
+    with pytest.raises(ModelFileError, match="damaged: its checksum does not match"):
+        load(hostile)
+    # The same with a checksum that matches: the type check still refuses it.
+    meta = metadata_path(hostile)
+    metadata = json.loads(meta.read_text(encoding="utf-8"))
+    meta.write_text(json.dumps({**metadata, "checksum": checksum(hostile.read_bytes())}), encoding="utf-8")
     with pytest.raises(ModelFileError, match=r"not trusted: .*PosixPath"):
         load(hostile)
     garbage = tmp_path / "garbage.skops"
     save_now(classifier, garbage)
     garbage.write_bytes(b"not a zip file")
+    meta = metadata_path(garbage)
+    metadata = json.loads(meta.read_text(encoding="utf-8"))
+    meta.write_text(json.dumps({**metadata, "checksum": checksum(b"not a zip file")}), encoding="utf-8")
     with pytest.raises(ModelFileError, match="not a skops model"):
         load(garbage)
     with pytest.raises(ModelFileError, match="not found"):
