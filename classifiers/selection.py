@@ -153,7 +153,9 @@ def _routing_of(rows: Sequence[tuple[Outcome, bool]]) -> Routing:
 
 
 def candidates(stage: str) -> list[Candidate]:
-    base = Settings()
+    # The model before morphemes (2026-11): the base of the features and public stages, kept so their
+    # tables in the README can be run again.
+    base = replace(Settings(), C=100.0, morpheme_ngrams=None)
     if stage == "features":
         return [
             Candidate(
@@ -180,11 +182,11 @@ def candidates(stage: str) -> list[Candidate]:
         ]
     if stage == "morphemes":
         return [
-            Candidate("char 1-3 + words (the shipped model)", base),
+            Candidate("char 1-3 + words, LR C=100 (the model before)", base),
             Candidate("+ morphemes 1", replace(base, morpheme_ngrams=(1, 1))),
             Candidate("+ morphemes 1-2", replace(base, morpheme_ngrams=(1, 2))),
             Candidate("+ morphemes 1, LR C=30", replace(base, morpheme_ngrams=(1, 1), C=30.0)),
-            Candidate("+ morphemes 1, LR C=300", replace(base, morpheme_ngrams=(1, 1), C=300.0)),
+            Candidate("+ morphemes 1, LR C=300 (chosen)", replace(base, morpheme_ngrams=(1, 1), C=300.0)),
             Candidate("+ morphemes 1, char 1-4", replace(base, morpheme_ngrams=(1, 1), char_ngrams=(1, 4))),
             Candidate(
                 "+ morphemes 1, public 30 a label w 0.5",
@@ -197,6 +199,8 @@ def candidates(stage: str) -> list[Candidate]:
                 PublicUse(per_label=100, weight=0.3),
             ),
         ]
+    if stage == "chosen":
+        return [Candidate("chosen", Settings())]
     return [
         Candidate("no public data", base),
         Candidate("public, all rows, weight 1", base, PublicUse(per_label=None, weight=1.0)),
@@ -210,7 +214,7 @@ def candidates(stage: str) -> list[Candidate]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m classifiers.selection", description=__doc__)
     parser.add_argument(
-        "--stage", choices=["features", "morphemes", "public", "thresholds"], default="features"
+        "--stage", choices=["features", "morphemes", "public", "thresholds", "chosen"], default="features"
     )
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--only", type=int, nargs="*", help="run only these candidates (0-based)")

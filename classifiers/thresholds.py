@@ -132,5 +132,8 @@ def from_probabilities(labels: Sequence[str], probabilities: Any, gold: Sequence
     return outcomes
 
 
-CHOSEN = Thresholds(0.3)
-"""Replaced by the figures of ``python -m classifiers.selection --stage thresholds`` (README)."""
+CHOSEN = Thresholds(0.05)
+"""Chosen by ``python -m classifiers.selection --stage thresholds`` (README): out of fold, every
+in-scope prediction routed already gives routed precision 0.927 (English 0.902), so the lowest
+threshold of the grid wins; one per department scored no better on the held parts (98.7 % coverage
+against 99.1 %, precision 0.929 against 0.927), so one threshold for all."""

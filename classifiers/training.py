@@ -1,7 +1,7 @@
 """Training sets and model files of the department classifier.
 
-A model file is the blob of :mod:`classifiers.store` (skops, checked on load) and a JSON file beside
-it with its metadata: version, checksum, labels, thresholds, a hash of the training data, metrics
+A model file is the blob of :mod:`classifiers.store` (the fitted arrays, checked on load) and a JSON
+file beside it with its metadata: version, checksum, labels, thresholds, a hash of the training data, metrics
 and the creation time. A model saved by another version is refused, because its internals may not
 mean the same thing any more.
 """
@@ -19,7 +19,6 @@ from typing import Any
 from classifiers.model import DepartmentClassifier, Example, bundled_examples
 from classifiers.public import _digest, read_public
 from classifiers.store import (
-    TRUSTED_TYPES,
     ModelFileError,
     ModelVersionError,
     PackedModel,
@@ -28,7 +27,7 @@ from classifiers.store import (
     unpack,
 )
 
-__all__ = ["TRUSTED_TYPES", "ModelFileError", "ModelVersionError", "load", "save", "training_set"]
+__all__ = ["ModelFileError", "ModelVersionError", "load", "save", "training_set"]
 
 SHOP_WEIGHT = 3.0
 """How much more one of the shop's own labels (a correction, an imported history row) counts."""
@@ -152,7 +151,7 @@ def read_metadata(path: str | Path) -> dict[str, Any]:
         data = json.loads(source.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ModelVersionError(
-            f"{source} is missing: the model's scikit-learn version is unknown; retrain it with "
+            f"{source} is missing: the model's version is unknown; retrain it with "
             "`triage-bot train --out PATH`"
         ) from None
     except (OSError, ValueError) as exc:
@@ -180,6 +179,6 @@ def load(path: str | Path) -> DepartmentClassifier:
 
     Raises:
         ModelVersionError: saved by another version, or without metadata.
-        ModelFileError: missing, damaged, not a skops file, or holding a type outside ``TRUSTED_TYPES``.
+        ModelFileError: missing, damaged, or not a model of ours.
     """
     return unpack(read_packed(path), str(path))

@@ -78,7 +78,7 @@ def _classifier(config: Config, model: str | None) -> Classifier:
 def cmd_classify(config: Config, args: argparse.Namespace) -> int:
     text = " ".join(args.text)
     prediction = _classifier(config, args.model).predict(text)
-    needs_triage = prediction.department is None or prediction.confidence < config.classifier_threshold
+    needs_triage = prediction.needs_triage(config.classifier_threshold)
     flags = list(detect_flags(text))
     result = {
         "department": prediction.department,
@@ -181,7 +181,8 @@ def cmd_evaluate(config: Config, args: argparse.Namespace) -> int:
     model = args.model or config.model_path
     # Without a saved model: the bundled model, as a fresh install would have it.
     classifier: DepartmentClassifier = load(model) if model else train_default(config.department_keys)
-    report = evaluate(classifier, examples, config.classifier_threshold)
+    threshold = config.classifier_threshold
+    report = evaluate(classifier, examples, classifier.thresholds if threshold is None else threshold)
     if args.json:
         sys.stdout.write(json.dumps(report.figures, ensure_ascii=False) + "\n")
     else:

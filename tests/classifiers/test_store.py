@@ -30,9 +30,8 @@ ROWS = [
 
 @pytest.fixture(scope="module")
 def packed() -> PackedModel:
-    classifier = DepartmentClassifier(
-        DepartmentClassifier.train(ROWS * 2).pipeline, Thresholds(0.4, {"billing": 0.6})
-    )
+    trained = DepartmentClassifier.train(ROWS * 2)
+    classifier = DepartmentClassifier(trained.scorer, Thresholds(0.4, {"billing": 0.6}))
     return pack(classifier, created_at=SAVED_AT, data_hash="d", bundled_hash="b1")
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
-import skops.io as sio
+import numpy as np
 
+from classifiers.store import MODEL_VERSION, checksum
 from classifiers.training import metadata_path
 from tests.cli_runner import run_cli
 
@@ -98,8 +100,11 @@ def test_bad_input_gets_a_clear_error_not_a_traceback(tmp_path: Path) -> None:
         assert result.returncode == 2, args
         assert result.stderr.startswith("triage-bot: ") and "Traceback" not in result.stderr
     hostile = tmp_path / "hostile.skops"
-    sio.dump({"payload": Path("/etc/passwd")}, hostile)
-    metadata_path(hostile).write_text(json.dumps({"sklearn_version": __import__("sklearn").__version__}))
+    payload = io.BytesIO()
+    np.savez(payload, coef=np.array([Path("/etc/passwd")], dtype=object))  # a pickle inside
+    hostile.write_bytes(payload.getvalue())
+    metadata = {"model_version": MODEL_VERSION, "checksum": checksum(hostile.read_bytes()), "settings": {}}
+    metadata_path(hostile).write_text(json.dumps(metadata))
     refused = run_cli("classify", "配送が遅い", "--model", str(hostile), cwd=tmp_path)
     assert refused.returncode == 1
-    assert "not trusted" in refused.stderr and "Traceback" not in refused.stderr
+    assert "not a model of ours" in refused.stderr and "Traceback" not in refused.stderr
