@@ -22,7 +22,7 @@ from pathlib import Path
 
 from bot.config import DEFAULT_DEPARTMENTS
 from classifiers.evaluation import evaluate
-from classifiers.model import Example, read_split
+from classifiers.model import DepartmentClassifier, Example, read_split
 from classifiers.public import _digest, read_public
 from classifiers.training import load, save, training_set
 
@@ -57,7 +57,9 @@ def _draw(rows: Sequence[Example], k: int, salt: str) -> tuple[list[Example], li
     return chosen, [e for e in rows if id(e) not in taken]
 
 
-def learning_curve(ks: Sequence[int]) -> list[dict[str, object]]:
+def learning_curve(
+    ks: Sequence[int], bundled: DepartmentClassifier, *, public: bool = True
+) -> list[dict[str, object]]:
     """A new shop's own labelled messages added to the bundled data (weight 3), scored on the rest.
 
     Two shops: the ``field`` set, one language at a time (reviews and chat messages of Japanese,
@@ -68,12 +70,13 @@ def learning_curve(ks: Sequence[int]) -> list[dict[str, object]]:
     shops = {
         f"field {lang}": [e for e in read_split("field") if e.language == lang] for lang in ("ja", "ko", "en")
     }
-    shops["public en"] = [e for e, _ in read_public("eval")]
+    if public:
+        shops["public en"] = [e for e, _ in read_public("eval")]
     rows = []
     for shop, examples in shops.items():
         for k in (0, *ks):
             own, rest = _draw(examples, k, "curve:")
-            model = training_set(KEYS, own).train()
+            model = training_set(KEYS, own).train() if own else bundled
             figures = evaluate(model, rest, model.thresholds).figures
             rows.append(
                 {
@@ -93,13 +96,17 @@ def loaded_memory(path: Path) -> float:
     """Resident MB of a fresh process that only loads the stored model and classifies (a web worker's
     share of the classifier), measured in a child so this process's training does not count."""
     code = (
-        "import sys,resource;from classifiers.training import load;m=load(sys.argv[1]);"
+        "import sys;import bot.runtime.web,bot.platforms.slack.events,bot.platforms.line.webhook;"
+        "from classifiers.training import load;m=load(sys.argv[1]);"
         "[m.predict(t) for t in ('配送が遅い','배송이 늦어요','late')];"
-        "print(int(open('/proc/self/status').read().split('VmRSS:')[1].split()[0]))"
+        "print(int(open('/proc/self/status').read().split('VmRSS:')[1].split()[0]),"
+        "'sklearn' in sys.modules)"
     )
     command = [sys.executable, "-c", code, str(path)]
     out = subprocess.run(command, capture_output=True, text=True, check=True)  # noqa: S603 - our own code
-    return int(out.stdout.strip()) / 1024
+    rss, sklearn_loaded = out.stdout.split()
+    assert sklearn_loaded == "False", "a process that only uses a model imported scikit-learn"
+    return int(rss) / 1024
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -107,6 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3000, help="single-message predictions timed")
     parser.add_argument("--batch", type=int, default=20000, help="messages in the throughput run")
     parser.add_argument("--ks", default="25,50,100,200", help="a new shop's labelled rows, comma-separated")
+    parser.add_argument("--no-public", action="store_true", help="leave the public shop out of the curve")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
 
@@ -134,7 +142,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         model.predict_many(batch[start : start + 1000])
     throughput = len(batch) / (time.perf_counter() - started)
     memory_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    curve = learning_curve([int(k) for k in args.ks.split(",")]) if args.ks else []
+    held_apart = {}
+    for split in ("field", "eval"):
+        figures = evaluate(model, read_split(split), model.thresholds).figures
+        held_apart[split] = {
+            language: {
+                name: round(value[name], 3)
+                for name in ("macro_f1", "accuracy", "coverage", "routed_precision")
+            }
+            for language, value in figures["languages"].items()
+        }
+    ks = [int(k) for k in args.ks.split(",")] if args.ks else []
+    curve = learning_curve(ks, model, public=not args.no_public) if ks else []
 
     results = {
         "training_examples": len(chosen.examples),
@@ -146,6 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "model_load_seconds": round(load_seconds, 2),
         "loaded_model_process_rss_mb": round(loaded_mb),
         "process_peak_rss_mb": round(memory_mb),
+        "held_apart": held_apart,
         "learning_curve": curve,
     }
     if args.json:
@@ -157,6 +177,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"model file: {results['model_mb']} MB, loaded in {results['model_load_seconds']} s")
     print(f"a process that loads it and classifies: {results['loaded_model_process_rss_mb']} MB resident")
     print(f"this process (training): peak RSS {results['process_peak_rss_mb']} MB")
+    for split, languages in held_apart.items():
+        for language, value in languages.items():
+            print(f"{split} {language}: " + ", ".join(f"{name} {number}" for name, number in value.items()))
     print("learning curve (a new shop's rows added, weight 3; scored on the rest of that shop):")
     for row in curve:
         print(

@@ -112,9 +112,25 @@ def threshold_study(examples: Sequence[Example], settings: Settings, folds: int 
     """
     labels, probabilities = out_of_fold(Candidate("chosen", settings), examples, folds)
     outcomes = from_probabilities(labels, probabilities, [e.label for e in examples])
+    guessed = [labels[int(i)] for i in probabilities.argmax(axis=1)]
+    gold = [e.label for e in examples]
+    by_language = {
+        language: f1_score(
+            [g for g, e in zip(gold, examples, strict=True) if e.language == language],
+            [p for p, e in zip(guessed, examples, strict=True) if e.language == language],
+            average="macro",
+            zero_division=0,
+        )
+        for language in ("ja", "en", "ko")
+    }
+    header = [
+        f"cross-validated macro-F1 of the chosen model: {f1_score(gold, guessed, average='macro'):.3f} "
+        + ", ".join(f"{language} {value:.3f}" for language, value in by_language.items()),
+        "",
+    ]
     strata = [f"{e.label}/{e.language}" for e in examples]
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=RANDOM_STATE + 1)
-    lines = ["| rule | coverage | routed precision | ja | en | ko |", "|---|---|---|---|---|---|"]
+    lines = [*header, "| rule | coverage | routed precision | ja | en | ko |", "|---|---|---|---|---|---|"]
     for name, choose in (("one threshold", choose_global), ("per department", choose_per_department)):
         held: list[tuple[Outcome, str, bool]] = []
         for fit_index, test_index in splitter.split(np.zeros(len(examples)), strata):
