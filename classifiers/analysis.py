@@ -128,24 +128,20 @@ def hashed_counts(
 
     A feature's column is the CRC-32 of its UTF-8 bytes modulo ``n_features``: deterministic in
     every process, in C, and no vocabulary to store (the model holds no readable fragment of a text).
+    One pass over the whole batch: the (row, column) pairs are counted together.
     """
-    indptr = [0]
-    indices: list[NDArray[np.int64]] = []
-    counts: list[NDArray[np.float64]] = []
-    for text in texts:
-        hashes = (
-            np.fromiter((zlib.crc32(gram.encode("utf-8")) for gram in analyzer(text)), dtype=np.int64)
-            % n_features
-        )
-        columns, seen = np.unique(hashes, return_counts=True)
-        indices.append(columns)
-        counts.append(seen.astype(np.float64))
-        indptr.append(indptr[-1] + len(columns))
-    return (
-        np.asarray(indptr, dtype=np.int64),
-        np.concatenate(indices) if indices else np.zeros(0, dtype=np.int64),
-        np.concatenate(counts) if counts else np.zeros(0),
-    )
+    lengths = np.zeros(len(texts), dtype=np.int64)
+    hashes: list[int] = []
+    for row, text in enumerate(texts):
+        grams = analyzer(text)
+        lengths[row] = len(grams)
+        hashes += [zlib.crc32(gram.encode("utf-8")) for gram in grams]
+    rows = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+    keys = rows * n_features + np.asarray(hashes, dtype=np.int64) % n_features
+    unique, counts = np.unique(keys, return_counts=True)
+    indptr = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(unique // n_features, minlength=len(texts)), out=indptr[1:])
+    return indptr, unique % n_features, counts.astype(np.float64)
 
 
 class LinearScorer:
@@ -186,14 +182,17 @@ class LinearScorer:
     def predict_proba(self, texts: Sequence[str]) -> NDArray[np.float64]:
         folded = [self.fold(str(text)) for text in texts]
         indptr, indices, counts = hashed_counts(folded, self.analyzer, self.settings.n_features)
-        scores = np.empty((len(folded), self.coef.shape[1]))
-        for row in range(len(folded)):
-            columns = indices[indptr[row] : indptr[row + 1]]
-            values = (np.log(counts[indptr[row] : indptr[row + 1]]) + 1.0) * self.idf[columns]
-            norm = np.sqrt(values @ values)
-            if norm > 0:
-                values /= norm
-            scores[row] = values @ self.coef[columns]
+        rows = np.repeat(np.arange(len(folded)), np.diff(indptr))
+        values = (np.log(counts) + 1.0) * self.idf[indices]
+        norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=len(folded)))
+        values /= np.where(norms > 0, norms, 1.0)[rows]
+        weights = self.coef[indices]  # (nonzeros, classes)
+        scores = np.column_stack(
+            [
+                np.bincount(rows, weights=values * weights[:, column], minlength=len(folded))
+                for column in range(weights.shape[1])
+            ]
+        )
         scores += self.intercept
         if scores.shape[1] == 1:  # two classes: scikit-learn keeps one row of coefficients
             positive = 1.0 / (1.0 + np.exp(-scores[:, 0]))
