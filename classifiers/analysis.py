@@ -187,13 +187,15 @@ class LinearScorer:
         norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=len(folded)))
         values /= np.where(norms > 0, norms, 1.0)[rows]
         weights = self.coef[indices]  # (nonzeros, classes)
-        scores = np.column_stack(
-            [
-                np.bincount(rows, weights=values * weights[:, column], minlength=len(folded))
-                for column in range(weights.shape[1])
-            ]
+        scores: NDArray[np.float64] = (
+            np.column_stack(
+                [
+                    np.bincount(rows, weights=values * weights[:, column], minlength=len(folded))
+                    for column in range(weights.shape[1])
+                ]
+            ).astype(np.float64)
+            + self.intercept
         )
-        scores += self.intercept
         if scores.shape[1] == 1:  # two classes: scikit-learn keeps one row of coefficients
             positive = 1.0 / (1.0 + np.exp(-scores[:, 0]))
             return np.column_stack([1.0 - positive, positive])
