@@ -89,6 +89,8 @@ class TicketRow(Base):
     """Who wrote the forwarded message, when that is not the forwarder."""
     order_number: Mapped[str | None] = mapped_column(String(64), index=True)
     guesses: Mapped[list[list[Any]] | None] = mapped_column(JSON)
+    not_complaint: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql_text("false"))
+    """Closed as "not a complaint": out of the digest's figures."""
 
     __table_args__ = (
         # The reminder sweep reads the open tickets whose next reminder is due, so it costs what is
@@ -268,3 +270,16 @@ class ClassifierTrainingRow(Base):
     trigger: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16))  # running, promoted, kept
     detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class ClassifierModelRow(Base):
+    """A trained model, stored once for every process to load: the newest row of this version is the
+    one in use. Older rows are pruned when a new one is stored."""
+
+    __tablename__ = "classifier_models"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[str] = mapped_column(String(64), index=True)  # classifiers.store.MODEL_VERSION
+    checksum: Mapped[str] = mapped_column(String(64))  # sha256 of blob
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)  # the model's metadata
+    blob: Mapped[bytes] = mapped_column(LargeBinary)

@@ -36,7 +36,8 @@ class Config:
     sla_departments: Mapping[str, SlaSettings] = field(default_factory=dict)
     """Departments whose policy differs from [sla]."""
     digest: Digest = field(default_factory=Digest)
-    classifier_threshold: float = 0.3
+    classifier_threshold: float | None = None
+    """None: the thresholds chosen for the model by cross-validation (classifiers/README.md)."""
     model_path: str | None = None
     order_patterns: tuple[str, ...] | None = None
     outbox_max_attempts: int = 6
@@ -168,7 +169,12 @@ def _bot(table: Mapping[str, Any]) -> tuple[str, str]:
 
 def _classifier(table: Mapping[str, Any]) -> dict[str, Any]:
     return {
-        "classifier_threshold": _number(table, "classifier.threshold", "threshold", 0.3, low=0.0, high=1.0),
+        # Unset: the model's own thresholds, chosen by cross-validation (classifiers/README.md).
+        "classifier_threshold": (
+            _number(table, "classifier.threshold", "threshold", 0.0, low=0.0, high=1.0)
+            if "threshold" in table
+            else None
+        ),
         "model_path": _str(table, "classifier.model_path", "model_path", "") or None,
     }
 

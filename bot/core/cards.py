@@ -184,6 +184,7 @@ def card_actions(
     actions = (
         Action("acknowledge", t("card.action.acknowledge")) if status == Status.OPEN.value else None,
         Action("resolve", t("card.action.resolve"), primary=True),
+        Action("not_complaint", t("card.action.not_complaint")),
         Action("reassign", t("card.action.reassign"), options=others) if others else None,
         Action("snooze", t("card.action.snooze"), options=hours),
     )

@@ -87,6 +87,8 @@ class Ticket:
     """The order number found in the text (configurable patterns), to link tickets about one order."""
     guesses: tuple[tuple[str, float], ...] = ()
     """The classifier's best departments with their probabilities, shown on a triage card."""
+    not_complaint: bool = False
+    """Closed as "not a complaint": left out of the digest's figures, and an out-of-scope label."""
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,9 @@ class TriageError(Exception):
     ``text_key`` names the i18n text, ``params`` fill it in.
     """
 
+    language: str | None = None
+    """The language to answer in when it is not the configured one (the sender's own)."""
+
     def __init__(self, text_key: str, **params: Any) -> None:
         super().__init__(text_key)
         self.text_key = text_key
@@ -151,6 +156,15 @@ class TriageError(Exception):
 class EmptyComplaint(TriageError):
     def __init__(self) -> None:
         super().__init__("error.empty")
+
+
+class NotAComplaint(TriageError):
+    """A greeting, thanks, acknowledgement, lone emoji or sticker (:mod:`classifiers.trivial`): no
+    ticket; the forwarder is asked, in the language they wrote in, for the complaint itself."""
+
+    def __init__(self, language: str | None) -> None:
+        super().__init__("error.not_a_complaint")
+        self.language = language
 
 
 class UnknownTicket(TriageError):

@@ -92,7 +92,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "console.help": "苦情の本文をそのまま入力するとチケットになります。\n"
         "/list [部署]　未解決の一覧\n/ack #N　対応開始\n/resolve #N　解決\n"
         "/reassign #N 部署　振り替え（{departments}）\n/snooze #N 時間　リマインダーを止める\n"
-        "/history #N　履歴\n/digest [部署|managers]　週次レポート\n/advance 20h　時計を進める（--fake-clock）\n/help",
+        "/notcomplaint #N　苦情ではないとして閉じる\n/history #N　履歴\n/digest [部署|managers]　週次レポート\n/advance 20h　時計を進める（--fake-clock）\n/help",
         "console.time": "🕒 現在 {now}",
         "console.to": "→ {target}",
         # slack texts (bot/platforms/slack/events.py)
@@ -205,6 +205,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "line.full_text.sent": "#{ref} の全文を 1:1 のトークでお送りしました。",
         "line.history.sent": "#{ref} の履歴を 1:1 のトークでお送りしました。",
         "home.no_team": "まだどのチームにも登録されていません（設定の [roles]）。",
+        "error.not_a_complaint": "あいさつ・お礼・スタンプだけのメッセージなので、チケットは作りませんでした。苦情やお問い合わせの内容そのもの（何が起きたか）を送ってください。",
+        "action.not_complaint": "苦情ではないとして閉じました",
+        "done.not_complaint": "#{ref} を「苦情ではない」として閉じました。週次レポートの集計から外し、分類モデルの学習に使います。",
+        "card.action.not_complaint": "苦情ではない",
+        "attempt.not_complaint": "苦情ではない",
         #
     },
     "en": {
@@ -293,7 +298,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "console.help": "Type a complaint's text to open a ticket.\n"
         "/list [DEPT]  open tickets\n/ack #N  acknowledge\n/resolve #N  resolve\n"
         "/reassign #N DEPT  move ({departments})\n/snooze #N HOURS  pause reminders\n"
-        "/history #N  audit trail\n/digest [DEPT|managers]  weekly digest\n/advance 20h  move the clock "
+        "/notcomplaint #N  close as not a complaint\n/history #N  audit trail\n/digest [DEPT|managers]  weekly digest\n/advance 20h  move the clock "
         "(--fake-clock)\n/help",
         "console.time": "🕒 now {now}",
         "console.to": "→ {target}",
@@ -407,6 +412,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "line.full_text.sent": "I sent the full text of #{ref} to your 1:1 chat with me.",
         "line.history.sent": "I sent the history of #{ref} to your 1:1 chat with me.",
         "home.no_team": "You are not in any team yet ([roles] in the config).",
+        "error.not_a_complaint": "No ticket opened: this message is only a greeting, thanks or a sticker. Please send the complaint itself (what happened).",
+        "action.not_complaint": "closed it as not a complaint",
+        "done.not_complaint": "#{ref} is closed as not a complaint. It leaves the digest's figures and the classifier will learn from it.",
+        "card.action.not_complaint": "Not a complaint",
+        "attempt.not_complaint": "mark as not a complaint",
         #
     },
     "ko": {
@@ -494,7 +504,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "console.help": "불만 내용을 그대로 입력하면 티켓이 됩니다.\n"
         "/list [부서]  미해결 목록\n/ack #N  처리 시작\n/resolve #N  해결\n"
         "/reassign #N 부서  재배정 ({departments})\n/snooze #N 시간  알림 멈춤\n"
-        "/history #N  이력\n/digest [부서|managers]  주간 리포트\n/advance 20h  시계 진행 (--fake-clock)\n/help",
+        "/notcomplaint #N  불만 아님으로 닫기\n/history #N  이력\n/digest [부서|managers]  주간 리포트\n/advance 20h  시계 진행 (--fake-clock)\n/help",
         "console.time": "🕒 현재 {now}",
         "console.to": "→ {target}",
         # slack texts (bot/platforms/slack/events.py)
@@ -607,6 +617,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "line.full_text.sent": "#{ref} 전문을 1:1 채팅으로 보냈습니다.",
         "line.history.sent": "#{ref} 이력을 1:1 채팅으로 보냈습니다.",
         "home.no_team": "아직 어느 팀에도 등록되어 있지 않습니다(설정의 [roles]).",
+        "error.not_a_complaint": "인사·감사·이모티콘만 있는 메시지라 티켓을 만들지 않았습니다. 불만이나 문의 내용 자체(무슨 일이 있었는지)를 보내 주세요.",
+        "action.not_complaint": "불만이 아닌 것으로 닫았습니다",
+        "done.not_complaint": "#{ref}을(를) 불만이 아닌 것으로 닫았습니다. 주간 리포트 집계에서 빼고 분류 모델 학습에 사용합니다.",
+        "card.action.not_complaint": "불만 아님",
+        "attempt.not_complaint": "불만 아님 처리",
         #
     },
 }

@@ -149,7 +149,8 @@ class Intake:
         with self.store.transaction() as uow:
             for message, error in refusals:
                 log.info("complaint refused: %s", error.text_key, extra={"event_id": message.event_id})
-                text = self.t(error.text_key, **error.params)
+                t = Translator(error.language) if error.language else self.t
+                text = t(error.text_key, **error.params)
                 uow.queue(refusal(message, text), now)
 
 

@@ -12,6 +12,7 @@ from bot.core.domain import (
     DuplicateEvent,
     EmptyComplaint,
     IncomingMessage,
+    NotAComplaint,
     Ticket,
     TriageError,
 )
@@ -26,6 +27,12 @@ from bot.core.priority import (
 )
 from bot.core.sla import SlaPolicies
 from classifiers.text import clean, detect_language
+from classifiers.trivial import is_trivial
+
+
+def trivial_language(text: str) -> str | None:
+    """The language of a trivial text, when it has letters to tell (a lone 👍 has none)."""
+    return detect_language(text) if any(ch.isalpha() for ch in text) else None
 
 
 @dataclass(frozen=True)
@@ -67,10 +74,13 @@ class Draft:
 
         Raises:
             EmptyComplaint: the text is empty once control characters are removed.
+            NotAComplaint: a greeting, thanks, acknowledgement, lone emoji or sticker.
         """
         text = clean(message.text)
         if not text:
             raise EmptyComplaint()
+        if is_trivial(text):
+            raise NotAComplaint(trivial_language(text))
         flags = detect_flags(text)
         if len(text) > MAX_COMPLAINT_CHARS:
             text, flags = text[:MAX_COMPLAINT_CHARS], (*flags, "truncated")
@@ -96,7 +106,7 @@ def new_ticket(
 ) -> Ticket:
     """The ticket for ``draft``, created (and its deadline counted) when the complaint arrived."""
     message, text, at = draft.message, draft.text, draft.received_at
-    needs_triage = prediction.department is None or prediction.confidence < config.classifier_threshold
+    needs_triage = prediction.needs_triage(config.classifier_threshold)
     policy = sla.for_department(None if needs_triage else prediction.department)
     flags = repeat_flag(times, message.customer, at, draft.flags)
     due_at = policy.deadline(at)

@@ -241,6 +241,23 @@ class TriageService:
 
         return self._act(ref, actor, "resolved", change, "resolve")
 
+    def not_a_complaint(self, ref: int, actor: str) -> Ticket:
+        """Closes a ticket as not a complaint: audited, left out of the digest's figures, and an
+        out-of-scope label the classifier learns from (like a reassignment, it is a correction)."""
+        with self._permitted(ref, actor, Permission.REASSIGN, "not_complaint") as (uow, ticket):
+            now = self.clock.now()
+            detail = {"from": ticket.department}
+            ticket.status = Status.RESOLVED
+            ticket.not_complaint = True
+            ticket.resolved_at = now
+            ticket.remind_at = None
+            uow.save_ticket(ticket)
+            uow.audit(ref, now, actor, "not_complaint", detail)
+            change = self._change(actor, "not_complaint", now, detail)
+            self._queue_cards(uow, ticket, now, "card_update", self._card_targets(ticket), change)
+        log.info("ticket not_complaint", extra={"ref": ref, "action": "not_complaint"})
+        return ticket
+
     def snooze(self, ref: int, actor: str, hours: float) -> Ticket:
         if not 0.5 <= hours <= 168:
             raise InvalidArgument("error.bad_hours")

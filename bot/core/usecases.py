@@ -86,6 +86,9 @@ class Services:
     def resolve(self, ref: int, actor: str) -> Ticket:
         return self._service.resolve(ref, actor)
 
+    def not_a_complaint(self, ref: int, actor: str) -> Ticket:
+        return self._service.not_a_complaint(ref, actor)
+
     def snooze(self, ref: int, actor: str, hours: float) -> Ticket:
         return self._service.snooze(ref, actor, hours)
 

@@ -9,6 +9,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.core.learning import QUICK_SECONDS
 from bot.platforms.registry import enabled
 from bot.runtime.services import App
 from storage.database import checkpoint
@@ -60,6 +61,12 @@ def build_scheduler(app: App, *, deliver_every_seconds: float = 2.0) -> Backgrou
             CronTrigger(day_of_week="sun", hour=3, timezone=app.config.tz),
             id="retrain_classifier",
             name="retrain_classifier",
+        )
+        scheduler.add_job(
+            lambda: learner.retrain_on_new_labels(app.clock.now()),
+            IntervalTrigger(seconds=QUICK_SECONDS),
+            id="learn_corrections",
+            name="learn_corrections",
         )
     if app.engine.dialect.name == "sqlite":
         scheduler.add_job(

@@ -16,10 +16,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Config
 from bot.core.access import CONSOLE_ACTOR, Access, GroupMembers, Guard
 from bot.core.cards import CardWriter
+from bot.core.clock import SystemClock
 from bot.core.digest import DigestBuilder
 from bot.core.i18n import Translator
 from bot.core.inbox import Intake
-from bot.core.learning import Learner, ModelHolder
+from bot.core.learning import Learner, ModelHolder, packed_initial
 from bot.core.masking import DEFAULT_ORDER_PATTERNS, Masker
 from bot.core.outbox import Dispatcher, DispatchReport, RetryPolicy
 from bot.core.ports import Classifier, Clock, Sender
@@ -32,7 +33,9 @@ from bot.core.usecases import Services
 from bot.platforms.registry import directory as platform_directory
 from bot.platforms.registry import enabled
 from bot.runtime.metrics import Metrics
+from classifiers.store import MODEL_VERSION, PackedModel, bundled_digest, load_or_train
 from classifiers.training import ModelFileError, load
+from storage.classifier_models import SqlModels
 from storage.database import make_engine, make_session_factory
 from storage.figures import SqlFigures
 from storage.inbox import SqlInbox
@@ -114,17 +117,40 @@ def prepare_database(config: Config, engine: Engine) -> None:
 
 
 def build_classifier(config: Config, session_factory: sessionmaker[Session]) -> Classifier:
-    """The saved model (``classifier.model_path``), else one trained now on the bundled data and the
-    shop's labels. A model file that cannot be used (another scikit-learn version, untrusted types)
-    is reported and replaced by a freshly trained model rather than stopping the bot."""
+    """The classifier every process uses; see :func:`load_classifier`."""
+    return load_classifier(config, session_factory, SystemClock())[0]
+
+
+def load_classifier(
+    config: Config, session_factory: sessionmaker[Session], clock: Clock
+) -> tuple[Classifier, int | None]:
+    """The saved model (``classifier.model_path``), else the model stored in the database, else one
+    trained now on the bundled data and the shop's labels and stored for every other process: the
+    first start trains, every later one loads (a second or less). A stored model of another version
+    (or trained on other bundled data) is retrained once, with a log line; a model file that cannot
+    be used is reported and replaced rather than stopping the bot. Returns the store's model id.
+    """
     if config.model_path:
         try:
-            return load(config.model_path)
+            return load(config.model_path), None
         except ModelFileError as error:
-            log.warning("classifier: %s; training from the bundled data instead", error)
-    classifier = Learner(config, SqlLabels(session_factory)).initial_set().train()
-    release_freed_memory()
-    return classifier
+            log.warning("classifier: %s; using the stored model instead", error)
+    models = SqlModels(session_factory, MODEL_VERSION)
+    learner = Learner(config, SqlLabels(session_factory))
+
+    def read() -> PackedModel | None:
+        found = models.latest()
+        return None if found is None else found[1]
+
+    classifier, trained = load_or_train(
+        read,
+        lambda: packed_initial(learner, clock.now()),
+        lambda packed: models.add(packed, clock.now()),
+        bundled_hash=bundled_digest(),
+    )
+    if trained:
+        release_freed_memory()
+    return classifier, models.latest_id()
 
 
 def release_freed_memory() -> None:
@@ -174,7 +200,12 @@ def create_app(
     writer = make_writer(config)
     directory = platform_directory(config, platforms if platforms is not None else list(senders))
     sla = writer.sla
-    holder = ModelHolder(classifier or build_classifier(config, session_factory), config.model_path)
+    models = SqlModels(session_factory, MODEL_VERSION)
+    if classifier is None:
+        classifier, model_id = load_classifier(config, session_factory, clock)
+        holder = ModelHolder(classifier, config.model_path, models=models, model_id=model_id)
+    else:  # a classifier given by the caller (tests, benchmarks) stays until a promotion swaps it
+        holder = ModelHolder(classifier, config.model_path)
     policy = RetryPolicy(config.outbox_max_attempts, config.outbox_base_delay_seconds)
     metrics = Metrics.from_environment(session_factory)
     access = Access(config.roles, group_members(config, clock))
@@ -219,6 +250,6 @@ def create_app(
         access=access,
         records=records,
         senders=dict(senders),
-        learner=Learner(config, SqlLabels(session_factory), holder),
+        learner=Learner(config, SqlLabels(session_factory), holder, models),
         services=services,
     )

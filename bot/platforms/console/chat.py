@@ -20,6 +20,7 @@ from bot.core.access import CONSOLE_ACTOR
 from bot.core.card_data import from_data
 from bot.core.clock import FakeClock, parse_duration
 from bot.core.domain import IncomingMessage, InvalidArgument, OutboundMessage, TriageError, UnknownTicket
+from bot.core.i18n import Translator
 from bot.core.ports import SendResult
 from bot.core.routing import MANAGERS
 from bot.core.usecases import Services
@@ -88,6 +89,7 @@ class ConsoleAdapter:
             "/list": self.handle_list,
             "/ack": self.handle_ack,
             "/resolve": self.handle_resolve,
+            "/notcomplaint": self.handle_not_complaint,
             "/reassign": self.handle_reassign,
             "/snooze": self.handle_snooze,
             "/history": self.handle_history,
@@ -117,7 +119,9 @@ class ConsoleAdapter:
             else:
                 self.handle_complaint(text, number)
         except TriageError as error:
-            self.say(self.t(error.text_key, **error.params))
+            # Answered in the sender's own language when the error knows it (はい, 네, thanks...).
+            t = Translator(error.language) if error.language else self.t
+            self.say(t(error.text_key, **error.params))
         except Exception:
             event = uuid.uuid4().hex[:8]
             log.exception("console line failed", extra={"event_id": event})
@@ -174,6 +178,10 @@ class ConsoleAdapter:
     def handle_resolve(self, args: list[str]) -> None:
         ticket = self.services.resolve(self._ref(args, "/resolve #N"), self.user)
         self.say(self.t("done.resolved", ref=ticket.ref))
+
+    def handle_not_complaint(self, args: list[str]) -> None:
+        ticket = self.services.not_a_complaint(self._ref(args, "/notcomplaint #N"), self.user)
+        self.say(self.t("done.not_complaint", ref=ticket.ref))
 
     def handle_reassign(self, args: list[str]) -> None:
         if len(args) != 2:

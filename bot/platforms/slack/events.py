@@ -133,6 +133,7 @@ class SlackAdapter(MessageHandlers, CardHandlers, CommandHandlers):
         bolt.view_submission(kit.MODAL)(self.handle_complaint_submission)
         bolt.action(kit.ACKNOWLEDGE)(self.handle_acknowledge)
         bolt.action(kit.RESOLVE)(self.handle_resolve)
+        bolt.action(kit.NOT_COMPLAINT)(self.handle_not_complaint)
         bolt.action(kit.REASSIGN)(self.handle_reassign)
         bolt.action(kit.SNOOZE)(self.handle_snooze)
         bolt.action(kit.CORRECT)(self.handle_correct_department)

@@ -29,6 +29,10 @@ class CardHandlers:
         self.services.resolve(ref_of(action["value"]), body["user"]["id"])
         ack()
 
+    def handle_not_complaint(self, ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
+        self.services.not_a_complaint(ref_of(action["value"]), body["user"]["id"])
+        ack()
+
     def handle_reassign(self, ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
         ref, department = _selected(action)
         self.services.reassign(ref, body["user"]["id"], department)

@@ -196,6 +196,7 @@ def test_a_mention_opens_one_ticket_even_when_slack_retries(slack_db: Slack) -> 
     assert [a["action_id"] for a in actions] == [
         "ticket_acknowledge",
         "ticket_resolve",
+        "ticket_not_complaint",
         "ticket_reassign",
         "ticket_snooze",
     ]
@@ -405,6 +406,23 @@ def test_the_cards_buttons_work_the_ticket_and_update_the_same_card(slack_db: Sl
 
     assert slack.action("ticket_resolve", "1")[0] == 200  # a second click: told, not crashed
     assert "すでに解決済み" in slack.api.to("response_url")[-1]["text"]
+
+
+def test_not_a_complaint_closes_the_ticket_and_updates_its_card(slack: Slack) -> None:
+    slack.post(payload("app_mention"))
+    slack.deliver()
+    ts = card_ts(slack, "C0LOGISTICS")
+
+    assert slack.action("ticket_not_complaint", "1")[0] == 200
+    slack.deliver()
+
+    ticket = slack.app.service.get(1)
+    assert ticket.status is Status.RESOLVED and ticket.not_complaint
+    [entry] = [e for e in slack.app.service.history(1) if e.action == "not_complaint"]
+    assert entry.actor == "U0TEAM"
+    update = slack.api.to("chat.update")[-1]
+    assert update["ts"] == ts and "苦情ではないとして閉じました" in blocks_text(update["blocks"])
+    assert "actions" not in [b["type"] for b in update["blocks"]]
 
 
 def test_the_forwarders_menu_corrects_the_department(slack: Slack) -> None:
