@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -144,9 +145,12 @@ class SlowSlack:
     """What another worker does while the third call is answered."""
     calls: int = 0
 
-    def send(self, message: OutboundMessage, *, edit_message_id: str | None = None) -> SendResult:
+    def pace(self, message: OutboundMessage, *, editing: bool) -> None:
+        return None  # this test is about slowness, not pacing
+
+    def send(self, message: OutboundMessage, **kwargs: Any) -> SendResult:
         self.clock.advance(timedelta(seconds=self.seconds))
-        result = self.inner.send(message, edit_message_id=edit_message_id)
+        result = self.inner.send(message, **kwargs)
         self.calls += 1
         if self.calls == 3 and self.meanwhile:
             self.meanwhile()
