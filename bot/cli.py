@@ -94,6 +94,16 @@ def _parser() -> argparse.ArgumentParser:
     drop.add_argument("ids", nargs=1, type=int, metavar="ID")
     outbox.set_defaults(handler=cmd_outbox, ids=[], all_dead=False, pending=False)
 
+    inbox = commands.add_parser("inbox", help="see and handle complaints quarantined after failing")
+    inbox_actions = inbox.add_subparsers(dest="action", required=True)
+    waiting = inbox_actions.add_parser("list", help="quarantined complaints (masked), oldest first")
+    waiting.add_argument("--waiting", action="store_true", help="also the ones still being opened")
+    again = inbox_actions.add_parser("retry", help="give quarantined complaints back to the workers")
+    again.add_argument("ids", nargs="+", type=int, metavar="ID")
+    gone = inbox_actions.add_parser("drop", help="remove a quarantined complaint for good (audited)")
+    gone.add_argument("ids", nargs=1, type=int, metavar="ID")
+    inbox.set_defaults(handler=cmd_inbox, ids=[], waiting=False)
+
     export = commands.add_parser(
         "export", help="write tickets as CSV for the managers (texts masked unless --full; admins only)"
     )
@@ -228,6 +238,15 @@ def cmd_outbox(config: Config, args: argparse.Namespace) -> int:
         pending=args.pending,
         out=sys.stdout,
         err=sys.stderr,
+    )
+
+
+def cmd_inbox(config: Config, args: argparse.Namespace) -> int:
+    from bot.core.clock import SystemClock
+    from bot.runtime.inbox_admin import inbox_command
+
+    return inbox_command(
+        config, SystemClock(), args.action, args.ids, waiting=args.waiting, out=sys.stdout, err=sys.stderr
     )
 
 
