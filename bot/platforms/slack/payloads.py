@@ -41,7 +41,18 @@ def is_slack_payload(raw: bytes, content_type: str | None) -> bool:
 
 READ_EVENTS = frozenset({"app_mention", "message", "app_home_opened"})
 """The events whose fields the bot reads (the others are acknowledged and ignored)."""
-TEXT_FIELDS = ("type", "user", "channel", "ts", "thread_ts", "event_ts", "text", "channel_type", "subtype", "bot_id")
+TEXT_FIELDS = (
+    "type",
+    "user",
+    "channel",
+    "ts",
+    "thread_ts",
+    "event_ts",
+    "text",
+    "channel_type",
+    "subtype",
+    "bot_id",
+)
 """Fields of those events that Slack sends as text (or leaves out): an object there is refused."""
 
 
