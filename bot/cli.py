@@ -1,13 +1,15 @@
-"""``triage-bot``: run | worker | console | demo | classify | train | evaluate | digest | outbox | db."""
+"""``triage-bot``: run, worker, console, demo, classify, train, evaluate, digest, outbox, inbox, db."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
 import logging
+import os
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,7 +27,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        config = load_config(args.config)
+        config = load_config(args.config, _environment(args))
     except ConfigError as error:
         print(f"triage-bot: {error}", file=sys.stderr)
         return 2
@@ -44,6 +46,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     return result
 
 
+WEB_VARIABLES = ("PORT", "HOST")
+"""Read only by ``run``, the one command that serves HTTP: a worker's PORT may be anything."""
+
+
+def _environment(args: argparse.Namespace) -> Mapping[str, str]:
+    if args.command != "run":
+        return {name: value for name, value in os.environ.items() if name not in WEB_VARIABLES}
+    return {**os.environ, "HOST": args.host} if args.host else os.environ
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="triage-bot", description=__doc__)
     parser.add_argument(
@@ -54,6 +66,9 @@ def _parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser(
         "run", help="run the bot (the console when no Slack or LINE credentials are set)"
+    )
+    run.add_argument(
+        "--host", help="address to listen on (default: $HOST, else 0.0.0.0; 127.0.0.1 for one machine)"
     )
     run.set_defaults(handler=cmd_run)
 
@@ -180,8 +195,6 @@ def cmd_console(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_demo(config: Config, args: argparse.Namespace) -> int:
-    from dataclasses import replace
-
     from bot.runtime.demo import run_demo
 
     with tempfile.TemporaryDirectory(prefix="triage-demo-") as folder:

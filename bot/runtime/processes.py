@@ -115,20 +115,21 @@ def run_worker(app: App) -> None:
         log.info("worker stopped")
 
 
-def run_all(app: App, host: str = "0.0.0.0") -> None:  # noqa: S104 - a server listens on all interfaces
-    """Web app, scheduler and dispatcher in one process: the single-machine default."""
+def run_all(app: App) -> None:
+    """Web app, scheduler and dispatcher in one process: the single-machine default. It listens on
+    ``config.host`` (HOST or ``run --host``) and ``config.port`` (PORT)."""
     stop = threading.Event()
     _stop_on_signals(stop)
     web = create_web_app(app)
     in_flight = InFlight(web)
-    server = make_server(host, app.config.port, web, threaded=True)
+    server = make_server(app.config.host, app.config.port, web, threaded=True)
     serving = threading.Thread(target=server.serve_forever, name="web", daemon=True)
     scheduler = build_scheduler(app, deliver=False)
     scheduler.start()
     intake = IntakeThreads(app, stop)
     serving.start()
     extra = [start() for start in app.background]
-    log.info("listening on port %d", app.config.port)
+    log.info("listening on port %d (%s)", app.config.port, app.config.host)
     try:
         stop.wait()
     finally:
