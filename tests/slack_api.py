@@ -18,6 +18,7 @@ import itertools
 import json
 import math
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -48,6 +49,7 @@ class Call:
     method: str
     args: dict[str, Any]
     answer: dict[str, Any] = field(default_factory=dict)
+    at: float = field(default_factory=time.monotonic)
 
 
 class FakeSlackApi:
@@ -133,6 +135,20 @@ class FakeSlackApi:
         with self._lock:
             for _ in range(count):
                 self._wait_for_token(channel)
+
+    def last_post_at(self, channel: str) -> float:
+        """When (``time.monotonic``) the last message posted to ``channel`` arrived."""
+        with self._lock:
+            return max(
+                (
+                    c.at
+                    for c in self.calls
+                    if c.method == "chat.postMessage"
+                    and c.answer.get("ok")
+                    and c.args.get("channel") == channel
+                ),
+                default=float("nan"),
+            )
 
     def limited(self) -> int:
         """How many calls were answered 429."""

@@ -46,11 +46,13 @@ def next_slot(open_at: datetime | None, pace: Pace, now: datetime) -> tuple[date
     """The generic cell rate algorithm: when the next message to a destination may go, and when
     the one after it may, given when this one could (``open_at``; ``None``: never used).
 
-    ``open_at`` runs ``(burst - 1)`` intervals ahead of the steady pace, which is what lets a
-    quiet destination take ``burst`` messages at once and then one per interval.
+    ``open_at`` runs ``(burst - 2)`` intervals ahead of the steady pace, which lets a quiet
+    destination take ``burst - 1`` messages at once and then one per interval. One message of the
+    platform's burst is kept in reserve: a message that leaves late (a slow send before it) must
+    not make the next one, on time, find the platform's bucket empty.
     """
     interval = timedelta(seconds=PACE_MARGIN / pace.per_second)
-    slack = interval * (max(1, pace.burst) - 1)
+    slack = interval * max(0, pace.burst - 2)
     send_at = now if open_at is None else max(now, open_at)
     theoretical = now if open_at is None else max(open_at + slack, send_at)
     return send_at, theoretical + interval - slack
