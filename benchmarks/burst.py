@@ -102,7 +102,7 @@ def posts(api: FakeSlackApi, channel: str) -> list[str]:
 @contextmanager
 def database(postgres: str | None, folder: Path) -> Iterator[str]:
     if postgres:
-        with migrated_schema(postgres) as url:
+        with migrated_schema(postgres, "burst") as url:
             yield url
     else:
         yield f"sqlite:///{folder}/bot.db"

@@ -62,8 +62,9 @@ PERMANENT_ERRORS = frozenset(
 METADATA_TYPE = "triage_outbox"
 POST_PER_SECOND, POST_BURST = 1.0, 3
 """chat.postMessage: "1 message per second per channel, short bursts allowed" (Slack's rate limits)."""
-TIER_2, TIER_3, TIER_4 = 20 / 60, 50 / 60, 100 / 60
-"""Per minute per workspace: files (tier 2), chat.update (tier 3), chat.postEphemeral (tier 4)."""
+TIER_3, TIER_4 = 50 / 60, 100 / 60
+"""Per minute per workspace: chat.update (tier 3); chat.postEphemeral and the file upload methods
+(tier 4). A quarter of a minute's allowance may go at once (a week's digest charts, say)."""
 LOOKBACK = 100
 """How many of a channel's (or thread's) latest messages a retry after an unanswered post reads."""
 
@@ -180,11 +181,11 @@ class SlackSender:
 
     def pace(self, message: OutboundMessage, *, editing: bool) -> Pace:
         if message.kind == "digest_chart":
-            return Pace("files.upload", TIER_2, 3)
+            return Pace("files.upload", TIER_4, 25)
         if editing:
-            return Pace("chat.update", TIER_3, 5)
+            return Pace("chat.update", TIER_3, 12)
         if message.data.get("private_to"):
-            return Pace("chat.postEphemeral", TIER_4, 5)
+            return Pace("chat.postEphemeral", TIER_4, 25)
         return Pace(f"chat.postMessage:{message.channel}", POST_PER_SECOND, POST_BURST)
 
     def send(
