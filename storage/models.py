@@ -140,6 +140,8 @@ class InboxRow(Base):
     """When a worker may take it: at once, then after a claim's lease or a failure's backoff."""
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(200))
+    quarantined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """Set when the row failed in the worker too often: no worker takes it until an admin retries it."""
 
     __table_args__ = (
         UniqueConstraint("platform", "event_id", name="uq_inbox_platform_event"),
@@ -190,6 +192,10 @@ class OutboxRow(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(String(500))
     platform_message_id: Mapped[str | None] = mapped_column(String(128))
+    priority: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    """0 goes before 1 when a destination is backed up (team cards before forwarders' confirmations)."""
+    unsure: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql_text("false"))
+    """A send may have reached the platform without its answer reaching us: look before posting again."""
 
     __table_args__ = (
         Index("ix_outbox_status_next", "status", "next_attempt_at"),
@@ -197,6 +203,15 @@ class OutboxRow(Base):
         # A reply in a thread finds its card by the card's platform message id (ticket_for_message).
         Index("ix_outbox_platform_message_id", "platform_message_id"),
     )
+
+
+class OutboxGateRow(Base):
+    """When a destination (a channel and API method, as its platform's sender names it) takes its
+    next message: the pacing state shared by every worker, pushed on by a rate limit's Retry-After."""
+
+    __tablename__ = "outbox_gates"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    open_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class DigestRow(Base):

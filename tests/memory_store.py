@@ -14,7 +14,7 @@ from __future__ import annotations
 import copy
 import secrets
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -22,7 +22,8 @@ from typing import Any
 
 from bot.core.access import AccessEntry
 from bot.core.domain import AuditEntry, DuplicateEvent, OutboundMessage, QueuedMessage, Status, Ticket
-from bot.core.ports import EventKey
+from bot.core.outbox import gate_key, next_slot, priority
+from bot.core.ports import EventKey, Pace
 
 
 @dataclass
@@ -39,6 +40,7 @@ class OutboxItem:
     sent_at: datetime | None = None
     platform_message_id: str | None = None
     last_error: str | None = None
+    unsure: bool = False
 
 
 @dataclass
@@ -274,11 +276,19 @@ class MemoryOutbox:
     def __init__(self, store: MemoryStore, *, lease: timedelta = timedelta(minutes=2)) -> None:
         self.store = store
         self.lease = lease
+        self.gates: dict[str, datetime] = {}
 
-    def claim(self, now: datetime, limit: int) -> list[QueuedMessage]:
+    def claim(
+        self,
+        now: datetime,
+        limit: int,
+        *,
+        pace: Callable[[OutboundMessage, bool], Pace | None] | None = None,
+        horizon: timedelta = timedelta(0),
+    ) -> list[QueuedMessage]:
         claimed: list[QueuedMessage] = []
         with self.store.lock:
-            for item in self.store.state.outbox:
+            for item in sorted(self.store.state.outbox, key=lambda i: (priority(i.message.kind), i.id)):
                 if len(claimed) == limit:
                     break
                 due = item.status == "pending" and item.next_attempt_at <= now
@@ -292,9 +302,29 @@ class MemoryOutbox:
                 edit_id, waiting = self._card_state(item)
                 if waiting or (item.message.kind == "digest_chart" and self._digest_pending(item)):
                     continue
+                item.unsure = item.unsure or expired
+                lane = pace(item.message, edit_id is not None) if pace else None
+                gate, send_at = None, None
+                if lane is not None:
+                    gate = gate_key(item.message.platform, lane)
+                    send_at, after = next_slot(self.gates.get(gate), lane, now)
+                    if send_at > now + horizon:
+                        item.status, item.claimed_at = "pending", None
+                        item.next_attempt_at = max(item.next_attempt_at, send_at)
+                        continue
+                    self.gates[gate] = after
                 item.status, item.claimed_at = "sending", now
-                claimed.append(QueuedMessage(item.id, item.message, item.attempts, edit_id))
+                claimed.append(
+                    QueuedMessage(item.id, item.message, item.attempts, edit_id, send_at, gate, item.unsure)
+                )
         return claimed
+
+    def limited(self, item_id: int, gate: str | None, until: datetime) -> None:
+        with self.store.lock:
+            item = self._item(item_id)
+            item.status, item.claimed_at, item.next_attempt_at = "pending", None, until
+            if gate is not None:
+                self.gates[gate] = max(self.gates.get(gate, until), until)
 
     def _card_state(self, item: OutboxItem) -> tuple[str | None, bool]:
         """A card update's card id, and whether it must wait (its card or an earlier update is queued)."""
@@ -332,11 +362,15 @@ class MemoryOutbox:
                 message_id,
                 None,
             )
+            item.unsure = False
 
-    def failed(self, item_id: int, now: datetime, error: str, retry_at: datetime | None) -> None:
+    def failed(
+        self, item_id: int, now: datetime, error: str, retry_at: datetime | None, *, unsure: bool = False
+    ) -> None:
         with self.store.lock:
             item = self._item(item_id)
             item.attempts += 1
+            item.unsure = item.unsure or unsure
             item.last_error, item.claimed_at = error[:500], None
             if retry_at is None:
                 item.status = "dead"

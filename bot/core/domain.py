@@ -127,6 +127,12 @@ class QueuedMessage:
     attempts: int
     edit_message_id: str | None = None
     """For a ``card_update``: the platform id of the card it edits (``None``: post it anew)."""
+    send_at: datetime | None = None
+    """When its destination's pace lets it go (``None``: now)."""
+    gate: str | None = None
+    """The destination whose pace it keeps (``None``: no limit)."""
+    unsure: bool = False
+    """An earlier try may have reached the platform: look for it before posting again."""
 
 
 @dataclass(frozen=True)

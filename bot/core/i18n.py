@@ -181,6 +181,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "outbox.not_dead": "メッセージ {id} は「{status}」で、デッドレターではありません。",
         "outbox.retry_usage": "メッセージの ID か --all を指定してください。",
         "outbox.schema_behind": "データベースのスキーマが古いままです。先に `triage-bot db upgrade` を実行してください。",
+        "inbox.header": "ID\t状態\tプラットフォーム\t試行回数\t受付日時\t最後のエラー\t本文（マスク済み）",
+        "inbox.none": "隔離された苦情はありません。",
+        "inbox.quarantined": "隔離中",
+        "inbox.waiting": "処理待ち",
+        "inbox.retried": "{count} 件を処理待ちに戻しました：{ids}",
+        "inbox.dropped": "苦情 {id} を削除しました（{platform}、イベント {event}）。チケットにはなりません。",
+        "inbox.unknown": "ID {id} の苦情は受付箱にありません。",
+        "inbox.not_quarantined": "苦情 {id} は隔離されていません（処理待ちです）。",
         #
         # --- access and records (#9) ---
         "cli.export.bad_since": "--since には 2026-11-01 のような日付を指定してください（指定値：{value}）",
@@ -388,6 +396,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "outbox.not_dead": "Message {id} is {status}, not a dead letter.",
         "outbox.retry_usage": "Give message ids or --all.",
         "outbox.schema_behind": "The database schema is not current: run `triage-bot db upgrade` first.",
+        "inbox.header": "ID\tSTATE\tPLATFORM\tATTEMPTS\tRECEIVED\tLAST ERROR\tTEXT (MASKED)",
+        "inbox.none": "No quarantined complaints.",
+        "inbox.quarantined": "quarantined",
+        "inbox.waiting": "waiting",
+        "inbox.retried": "{count} complaint(s) back with the workers: {ids}",
+        "inbox.dropped": "Complaint {id} dropped ({platform}, event {event}); it will not become a ticket.",
+        "inbox.unknown": "There is no complaint {id} in the inbox.",
+        "inbox.not_quarantined": "Complaint {id} is not quarantined (it is waiting for a worker).",
         #
         # --- access and records (#9) ---
         "cli.export.bad_since": "--since must be a date such as 2026-11-01, got {value}",
@@ -593,6 +609,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "outbox.not_dead": "메시지 {id}은(는) {status} 상태이며 데드 레터가 아닙니다.",
         "outbox.retry_usage": "메시지 ID 또는 --all을 지정하세요.",
         "outbox.schema_behind": "데이터베이스 스키마가 최신이 아닙니다. 먼저 `triage-bot db upgrade`를 실행하세요.",
+        "inbox.header": "ID\t상태\t플랫폼\t시도 횟수\t접수 시각\t마지막 오류\t본문(마스킹됨)",
+        "inbox.none": "격리된 불만이 없습니다.",
+        "inbox.quarantined": "격리됨",
+        "inbox.waiting": "처리 대기",
+        "inbox.retried": "{count}건을 처리 대기로 되돌렸습니다: {ids}",
+        "inbox.dropped": "불만 {id}을(를) 삭제했습니다({platform}, 이벤트 {event}). 티켓이 되지 않습니다.",
+        "inbox.unknown": "ID {id}인 불만이 접수함에 없습니다.",
+        "inbox.not_quarantined": "불만 {id}은(는) 격리되지 않았습니다(처리 대기 중).",
         #
         # --- access and records (#9) ---
         "cli.export.bad_since": "--since 에는 2026-11-01 같은 날짜를 지정하세요 (입력값: {value})",

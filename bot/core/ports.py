@@ -6,7 +6,7 @@ Adapters and storage implement these; the core never imports their libraries.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -84,21 +84,59 @@ class SendResult:
 
 
 class SendError(Exception):
-    """A delivery failed. ``retry_after`` (seconds) is honoured; ``permanent`` skips retries."""
+    """A delivery failed. ``retry_after`` (seconds) is honoured; ``permanent`` skips retries;
+    ``rate_limited`` is the platform asking to wait, which is not a failure and uses no attempt;
+    ``unsure`` means the platform may have taken the message although no answer came (a timeout):
+    the next try looks for it before posting again."""
 
-    def __init__(self, reason: str, *, retry_after: float | None = None, permanent: bool = False) -> None:
+    def __init__(
+        self,
+        reason: str,
+        *,
+        retry_after: float | None = None,
+        permanent: bool = False,
+        rate_limited: bool = False,
+        unsure: bool = False,
+    ) -> None:
         super().__init__(reason)
         self.retry_after = retry_after
         self.permanent = permanent
+        self.rate_limited = rate_limited
+        self.unsure = unsure
+
+
+@dataclass(frozen=True)
+class Pace:
+    """A platform's published limit for one destination: ``per_second`` messages a second to
+    ``key`` (a channel and API method, in the platform's words), with bursts of ``burst``."""
+
+    key: str
+    per_second: float
+    burst: int = 1
 
 
 class Sender(Protocol):
-    def send(self, message: OutboundMessage, *, edit_message_id: str | None = None) -> SendResult:
+    def send(
+        self,
+        message: OutboundMessage,
+        *,
+        edit_message_id: str | None = None,
+        outbox_id: int | None = None,
+        unsure: bool = False,
+    ) -> SendResult:
         """Delivers ``message`` (or edits the earlier message ``edit_message_id``).
+
+        Args:
+            outbox_id: the outbox row, for a platform that can label a message with it.
+            unsure: an earlier try may have been delivered: find it instead of posting again.
 
         Raises:
             SendError: the platform refused or could not be reached.
         """
+        ...
+
+    def pace(self, message: OutboundMessage, *, editing: bool) -> Pace | None:
+        """The limit that sending ``message`` counts against; ``None``: no limit to keep."""
         ...
 
 
@@ -291,6 +329,10 @@ class Inbox(Protocol):
         """Processing failed unexpectedly: the complaint waits until ``retry_at``, never dropped."""
         ...
 
+    def quarantine(self, item_id: int, now: datetime, error: str) -> None:
+        """Failed too often: kept for the admins, taken by no worker until one retries it."""
+        ...
+
     def waiting(self) -> int: ...
     def waiting_for(self, platform: str, forwarder: str) -> int: ...
 
@@ -298,10 +340,29 @@ class Inbox(Protocol):
 class Outbox(Protocol):
     """Storage side of the outbox dispatcher."""
 
-    def claim(self, now: datetime, limit: int) -> list[QueuedMessage]: ...
+    def claim(
+        self,
+        now: datetime,
+        limit: int,
+        *,
+        pace: Callable[[OutboundMessage, bool], Pace | None] | None = None,
+        horizon: timedelta = timedelta(0),
+    ) -> list[QueuedMessage]:
+        """Takes what is due, most urgent first, each with a send time within ``horizon`` that keeps
+        its destination's ``pace`` (shared by every worker through the database)."""
+        ...
+
+    def limited(self, item_id: int, gate: str | None, until: datetime) -> None:
+        """A rate limit: the message waits until ``until`` without using an attempt, and so does
+        every message to its destination ``gate``, in every worker."""
+        ...
+
     def delivered(self, item_id: int, now: datetime, message_id: str | None) -> None: ...
-    def failed(self, item_id: int, now: datetime, error: str, retry_at: datetime | None) -> None:
-        """Records a failed try: back to pending until ``retry_at``, or dead-lettered when ``None``."""
+    def failed(
+        self, item_id: int, now: datetime, error: str, retry_at: datetime | None, *, unsure: bool = False
+    ) -> None:
+        """Records a failed try: back to pending until ``retry_at``, or dead-lettered when ``None``;
+        ``unsure``: the platform may have it, so the next try looks first."""
         ...
 
     def release(self, item_ids: Sequence[int]) -> None:

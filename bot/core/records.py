@@ -14,9 +14,9 @@ from typing import Protocol, TextIO
 from bot.config import Config
 from bot.core.access import AccessEntry, Forbidden, Guard, Permission
 from bot.core.cards import CardWriter
-from bot.core.domain import Ticket, TriageError, UnknownTicket
+from bot.core.domain import Ticket, TriageError
 from bot.core.ports import Clock, UnitOfWork
-from bot.core.triage import TriageService
+from bot.core.triage import TriageService, existing_ticket
 
 log = logging.getLogger(__name__)
 
@@ -95,9 +95,7 @@ class Records:
     def _viewed(self, ref: int, actor: str, attempted: str) -> Iterator[UnitOfWork]:
         """One transaction in which ``actor`` may view ticket ``ref``; a refusal is audited in it."""
         with self.service.store.transaction() as uow:
-            ticket = uow.get_ticket(ref)
-            if ticket is None:
-                raise UnknownTicket(f"#{ref}")
+            ticket = existing_ticket(uow, ref)
             allowed = self.guard.allows(uow, actor, Permission.VIEW, attempted, ticket)
             if allowed:
                 yield uow

@@ -299,10 +299,7 @@ class TriageService:
 
     def get(self, ref: int) -> Ticket:
         with self.store.transaction() as uow:
-            ticket = uow.get_ticket(ref)
-        if ticket is None:
-            raise UnknownTicket(f"#{ref}")
-        return ticket
+            return existing_ticket(uow, ref)
 
     def open_tickets(self, department: str | None = None) -> list[Ticket]:
         if department is not None:
@@ -312,8 +309,7 @@ class TriageService:
 
     def history(self, ref: int) -> list[AuditEntry]:
         with self.store.transaction() as uow:
-            if uow.get_ticket(ref) is None:
-                raise UnknownTicket(f"#{ref}")
+            existing_ticket(uow, ref)
             return uow.history(ref)
 
     def describe(self, entry: AuditEntry) -> str:
@@ -329,9 +325,7 @@ class TriageService:
         The permission is checked before the ticket's state, so a refusal comes first; a refusal
         changes nothing but its audit entry."""
         with self.store.transaction() as uow:
-            ticket = uow.get_ticket(ref, for_update=True)
-            if ticket is None:
-                raise UnknownTicket(f"#{ref}")
+            ticket = existing_ticket(uow, ref, for_update=True)
             allowed = self.guard is None or self.guard.allows(uow, actor, permission, attempted, ticket)
             if allowed:
                 if ticket.status is Status.RESOLVED:
@@ -396,3 +390,20 @@ class TriageService:
         return [
             OutboundMessage(platform, channel, kind, text, data, ticket.ref) for platform, channel in targets
         ]
+
+
+MAX_REF = 2**31 - 1
+"""The largest ticket number a database stores: any larger number names no ticket."""
+
+
+def existing_ticket(uow: UnitOfWork, ref: int, *, for_update: bool = False) -> Ticket:
+    """The ticket ``ref``; a number no ticket can have (``#2147483648``, 20 digits, 0) is not
+    looked up, so it is "not found" like any other, never a database error.
+
+    Raises:
+        UnknownTicket: there is no such ticket.
+    """
+    ticket = uow.get_ticket(ref, for_update=for_update) if 0 < ref <= MAX_REF else None
+    if ticket is None:
+        raise UnknownTicket(f"#{ref}")
+    return ticket

@@ -207,7 +207,7 @@ def create_app(
     else:  # a classifier given by the caller (tests, benchmarks) stays until a promotion swaps it
         holder = ModelHolder(classifier, config.model_path)
     policy = RetryPolicy(config.outbox_max_attempts, config.outbox_base_delay_seconds)
-    metrics = Metrics.from_environment(session_factory)
+    metrics = Metrics.from_environment(session_factory, clock)
     access = Access(config.roles, group_members(config, clock))
     access.warn_if_open()
     record_store = SqlRecords(session_factory)

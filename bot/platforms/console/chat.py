@@ -21,7 +21,7 @@ from bot.core.card_data import from_data
 from bot.core.clock import FakeClock, parse_duration
 from bot.core.domain import IncomingMessage, InvalidArgument, OutboundMessage, TriageError, UnknownTicket
 from bot.core.i18n import Translator
-from bot.core.ports import SendResult
+from bot.core.ports import Pace, SendResult
 from bot.core.routing import MANAGERS
 from bot.core.usecases import Services
 
@@ -40,7 +40,17 @@ class ConsoleSender:
         self.write = write
         self._ids = itertools.count(1)
 
-    def send(self, message: OutboundMessage, *, edit_message_id: str | None = None) -> SendResult:
+    def pace(self, message: OutboundMessage, *, editing: bool) -> Pace | None:
+        return None  # a terminal takes whatever comes
+
+    def send(
+        self,
+        message: OutboundMessage,
+        *,
+        edit_message_id: str | None = None,
+        outbox_id: int | None = None,
+        unsure: bool = False,
+    ) -> SendResult:
         if message.channel != CONSOLE:
             self.write(f"── {message.channel} ({message.kind}) ──")
         self.write(self.render(message))

@@ -31,7 +31,7 @@ from bot.config import Config
 from bot.core.card_data import CardFormatError, read_card
 from bot.core.domain import OutboundMessage
 from bot.core.i18n import Translator
-from bot.core.ports import SendError, SendResult
+from bot.core.ports import Pace, SendError, SendResult
 from bot.platforms.line.flex import FlexWriter
 from bot.platforms.line.settings import NAME, settings
 
@@ -41,6 +41,8 @@ DEFAULT_API_URL = "https://api.line.me"
 RETRY_KEY_NAMESPACE = uuid.UUID("5b0e7d1c-6a43-4d8e-9a51-3c2f4f0d7e21")
 TIMEOUT = (3.0, 10.0)
 """Connect and read timeouts (seconds) for calls to LINE; deliveries read ``outbox.send_timeout_seconds``."""
+MESSAGES_PER_SECOND = 2000
+"""The Messaging API's limit for push and reply messages, per LINE channel (the bot)."""
 USER_ID = re.compile(r"U[0-9a-f]{32}")
 CARD_KINDS = ("card", "card_update")
 
@@ -74,7 +76,7 @@ def to_send_error(exc: ApiException) -> SendError:
     """429 waits for ``Retry-After``; 5xx is retried; any other refusal (400/401/403...) is permanent."""
     status = int(exc.status or 0)
     if status == 429:
-        return SendError("LINE 429 rate limited", retry_after=_retry_after(exc.headers))
+        return SendError("LINE 429 rate limited", retry_after=_retry_after(exc.headers), rate_limited=True)
     if status >= 500 or status == 0:
         return SendError(f"LINE {status} {exc.reason or ''}".strip())
     return SendError(f"LINE {status} {exc.reason or ''}".strip(), permanent=True)
@@ -137,8 +139,20 @@ class LineSender:
         self.timeout = (min(TIMEOUT[0], timeout), timeout)
         self.names = DisplayNames(self.api, timeout=self.timeout)
 
-    def send(self, message: OutboundMessage, *, edit_message_id: str | None = None) -> SendResult:
-        """LINE cannot edit a message: a card update is a new message that says what changed."""
+    def pace(self, message: OutboundMessage, *, editing: bool) -> Pace:
+        """LINE limits the bot's channel as a whole (2,000 pushes or replies a second), not each chat."""
+        return Pace("messaging", MESSAGES_PER_SECOND, MESSAGES_PER_SECOND // 10)
+
+    def send(
+        self,
+        message: OutboundMessage,
+        *,
+        edit_message_id: str | None = None,
+        outbox_id: int | None = None,
+        unsure: bool = False,
+    ) -> SendResult:
+        """LINE cannot edit a message: a card update is a new message that says what changed. A
+        retry needs no looking first: its ``X-Line-Retry-Key`` makes LINE deliver the push once."""
         messages = self.render(message)
         token = message.data.get("reply_token")
         try:

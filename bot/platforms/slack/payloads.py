@@ -36,7 +36,38 @@ def is_slack_payload(raw: bytes, content_type: str | None) -> bool:
                 parsed = json.loads(parsed["payload"])
     except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         return False
-    return isinstance(parsed, dict) and _short_ids(parsed)
+    return isinstance(parsed, dict) and _short_ids(parsed) and _typed_event(parsed)
+
+
+READ_EVENTS = frozenset({"app_mention", "message", "app_home_opened"})
+"""The events whose fields the bot reads (the others are acknowledged and ignored)."""
+TEXT_FIELDS = (
+    "type",
+    "user",
+    "channel",
+    "ts",
+    "thread_ts",
+    "event_ts",
+    "text",
+    "channel_type",
+    "subtype",
+    "bot_id",
+)
+"""Fields of those events that Slack sends as text (or leaves out): an object there is refused."""
+
+
+def _typed_event(body: dict[str, Any]) -> bool:
+    """An event the bot reads carries text where Slack puts text: a signed event whose ``channel``
+    or ``user`` is an object is refused (400) before anything is stored, instead of failing in the
+    worker on every attempt."""
+    if body.get("type") != "event_callback":
+        return True
+    event = body.get("event")
+    if not isinstance(event, dict):
+        return False
+    if event.get("type") not in READ_EVENTS:
+        return True
+    return all(isinstance(event.get(name), str | None) for name in TEXT_FIELDS)
 
 
 _ID_KEYS = frozenset({"id", "ts", "thread_ts", "event_ts", "message_ts", "bot_id"})

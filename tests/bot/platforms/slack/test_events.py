@@ -529,7 +529,7 @@ def test_a_429_goes_back_to_the_outbox_for_retry_after(slack: Slack) -> None:
     slack.post(payload("app_mention"))
 
     slack.deliver()
-    assert len(slack.posts()) == 2  # the reply was refused, the card went out
+    assert len(slack.posts()) == 2  # the card (first) was refused, the reply went out
     assert slack.app.outbox.pending_count() == 1
 
     slack.clock.advance(timedelta(seconds=29))
@@ -546,8 +546,8 @@ def test_server_errors_are_retried_and_permanent_errors_dead_lettered(slack: Sla
     slack.post(payload("app_mention"))
 
     slack.deliver()
-    assert [d.message.kind for d in slack.app.outbox.dead_letters()] == ["card"]
-    assert slack.app.outbox.pending_count() == 1  # the reply waits for its retry
+    assert [d.message.kind for d in slack.app.outbox.dead_letters()] == ["reply"]
+    assert slack.app.outbox.pending_count() == 1  # the card (sent first) waits for its retry
     slack.clock.advance(timedelta(seconds=5))
     slack.deliver()
     assert slack.app.outbox.pending_count() == 0
