@@ -228,7 +228,7 @@ class LineWebhook:
             return self.t("done.acknowledged", ref=service.acknowledge(ref, actor).ref)
         if postback.action == "res":
             return self.t("done.resolved", ref=service.resolve(ref, actor).ref)
-        if postback.action == "nc":
+        if postback.action == "not_complaint":
             return self.t("done.not_complaint", ref=service.not_a_complaint(ref, actor).ref)
         if postback.action == "sn":
             ticket = service.snooze(ref, actor, float(postback.hours or 0))

@@ -219,7 +219,7 @@ def test_a_text_becomes_one_ticket_and_a_flex_reply_with_the_reply_token(line_db
     assert card.body["to"] == GROUP  # logistics' group
     assert set(re.findall(r"#(\d+)", json.dumps(card.body, ensure_ascii=False))) == {str(ticket.ref)}
     buttons = json.dumps(card.body["messages"][0]["contents"]["footer"])
-    for data in ("a=ack&t=1", "a=res&t=1", "a=nc&t=1", "a=rm&t=1", "a=sn&t=1&h=4"):
+    for data in ("a=ack&t=1", "a=res&t=1", "a=not_complaint&t=1", "a=rm&t=1", "a=sn&t=1&h=4"):
         assert data in buttons
 
 
@@ -364,9 +364,11 @@ def test_not_a_complaint_by_postback_closes_the_ticket(line: Line) -> None:
     line.post(body(text(COMPLAINT, "01EV0050")))
     line.deliver()
     cards = [json.dumps(c.body, ensure_ascii=False) for c in line.api.to("/message/push")]
-    assert any("a=nc&t=1" in card and "苦情ではない" in card for card in cards)  # the card's button
+    assert any(
+        "a=not_complaint&t=1" in card and "苦情ではない" in card for card in cards
+    )  # the card's button
 
-    assert line.post(body(postback("a=nc&t=1", "01EV0051"))) == 200
+    assert line.post(body(postback("a=not_complaint&t=1", "01EV0051"))) == 200
 
     ticket = line.app.service.get(1)
     assert ticket.status is Status.RESOLVED and ticket.not_complaint
