@@ -143,6 +143,8 @@ def test_metrics_show_what_waits_for_each_destination_and_quarantined_complaints
         assert value(samples, "triage_intake_quarantined") == 0
 
         site.app.dispatcher.drain()
+        clock.advance(timedelta(seconds=1.05))  # each channel's third message, at its pace
+        site.app.dispatcher.drain()
         with site.app.session_factory() as session, session.begin():
             session.add(
                 InboxRow(
