@@ -34,8 +34,8 @@ def said(app: App, user: str, line: str) -> str:
 
 
 def test_the_consoles_digest_is_for_the_team_and_the_managers_only(app: App) -> None:
-    assert "📊 週次レポート 物流・配送" in said(app, "U0TEAM", "/digest logistics")
-    assert "📊 週次レポート" in said(app, "U0BOSS", "/digest")  # the managers' view
+    assert "📊 物流・配送の週次レポート" in said(app, "U0TEAM", "/digest logistics")
+    assert "の週次レポート" in said(app, "U0BOSS", "/digest")  # the managers' view
     assert "この操作を行う権限がありません" in said(app, "U0TEAM", "/digest")
     assert "この操作を行う権限がありません" in said(app, "U0NOBODY", "/digest logistics")
     assert "📊" in said(app, "console", "/digest billing")  # the person at the terminal is an admin
