@@ -103,6 +103,7 @@ class ConsoleAdapter:
             "/reassign": self.handle_reassign,
             "/snooze": self.handle_snooze,
             "/history": self.handle_history,
+            "/find": self.handle_find,
             "/digest": self.handle_digest,
             "/advance": self.handle_advance,
         }
@@ -174,12 +175,15 @@ class ConsoleAdapter:
                 self.t(
                     "list.item",
                     ref=ticket.ref,
-                    status=self.t(f"status.{ticket.status.value}"),
+                    status=writer.list_status(ticket),
                     department=writer.department_name(ticket.department),
                     left=self.t.time_left(ticket.due_at, now),
                     summary=writer.summary(ticket),
                 )
             )
+
+    def handle_find(self, args: list[str]) -> None:
+        self.say(self.services.finder.find_text(" ".join(args), self.user, self.services.clock.now()))
 
     def handle_ack(self, args: list[str]) -> None:
         ticket = self.services.acknowledge(self._ref(args, "/ack #N"), self.user)

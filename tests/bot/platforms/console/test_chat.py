@@ -111,3 +111,20 @@ def test_personal_data_never_reaches_the_screen(tmp_path: Path) -> None:
         assert secret not in result.stdout
         assert secret not in result.stderr
     assert "A-5521" in result.stdout
+
+
+def test_find_searches_by_order_number_and_words(tmp_path: Path) -> None:
+    lines = [
+        "配送が3日遅れています。注文番号 A-15001",
+        "請求が二重です",
+        "/find A-15001",
+        "/find 二重",
+        "/find",
+    ]
+    result = run_cli("console", stdin="\n".join(lines) + "\n", cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "「A-15001」の検索結果 1 件" in out and re.search(r"#1 \[未対応\] 物流・配送", out)
+    assert "「二重」の検索結果 1 件" in out and re.search(r"#2 \[未対応\] 決済・返金", out)
+    assert "使い方：/find" in out
