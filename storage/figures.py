@@ -67,7 +67,7 @@ class SqlFigures:
         rows = WeekRows()
         with self.session_factory() as session:
             # One pass over the window's tickets serves texts, waits, priority and repeat customers.
-            for ref, dept, text, customer, priority, created, responded in session.execute(
+            for ref, dept, text, customer, priority, created, responded, answer in session.execute(
                 select(
                     TicketRow.id,
                     TicketRow.department,
@@ -76,9 +76,12 @@ class SqlFigures:
                     TicketRow.priority,
                     TicketRow.created_at,
                     TicketRow.first_response_at,
+                    TicketRow.satisfaction,
                 ).where(TicketRow.created_at >= start, TicketRow.created_at < end, COMPLAINT)
             ):
                 rows.texts[dept].append((ref, text))
+                if answer:
+                    rows.answers[dept].append((ref, answer))
                 if responded is not None:
                     rows.waits[dept].append(responded - created)
                 if priority:

@@ -44,6 +44,10 @@ class WrongTypes(ValueError):
     """A stored message with something other than text where text belongs: no version reads it."""
 
 
+FLAGS = frozenset({"from_customer"})
+"""The message's fields that are true or false, not text."""
+
+
 def from_json(data: dict[str, Any]) -> IncomingMessage:
     """The stored message; fields it does not know (from a newer version of the bot) are left out.
 
@@ -51,8 +55,12 @@ def from_json(data: dict[str, Any]) -> IncomingMessage:
         WrongTypes: a field holds something other than text (or null).
     """
     known = {name: data[name] for name in FIELDS if name in data and name != "received_at"}
+    flags = {name: known.pop(name) for name in FLAGS if name in known}
     if not all(isinstance(value, str | None) for value in known.values()):
         raise WrongTypes("a field is not text")
+    if not all(isinstance(value, bool) for value in flags.values()):
+        raise WrongTypes("a flag is not true or false")
+    known.update(flags)
     return IncomingMessage(**known, received_at=datetime.fromisoformat(data["received_at"]))
 
 

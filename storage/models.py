@@ -89,6 +89,14 @@ class TicketRow(Base):
     """Who wrote the forwarded message, when that is not the forwarder."""
     order_number: Mapped[str | None] = mapped_column(String(64), index=True)
     guesses: Mapped[list[list[Any]] | None] = mapped_column(JSON)
+    contact: Mapped[str | None] = mapped_column(String(128))
+    """The customer's own chat when they wrote in themselves (a customer channel)."""
+    owner: Mapped[str | None] = mapped_column(String(128))
+    waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """Waiting for the customer since then: the deadline clock is paused."""
+    satisfaction: Mapped[str | None] = mapped_column(String(16))
+    reply_token: Mapped[str | None] = mapped_column(String(256))
+    reply_token_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     not_complaint: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql_text("false"))
     """Closed as "not a complaint": out of the digest's figures."""
 
@@ -258,6 +266,23 @@ class DigestChartRow(Base):
 
 # Repeat contact (the same customer three times in seven days) counts a customer's recent tickets.
 Index("ix_tickets_customer_created", TicketRow.customer, TicketRow.created_at)
+# A customer's follow-up finds their open ticket; the waiting job finds the tickets waiting longest.
+Index("ix_tickets_platform_contact", TicketRow.platform, TicketRow.contact)
+Index("ix_tickets_waiting_since", TicketRow.waiting_since)
+
+
+class PendingReplyRow(Base):
+    """A person who pressed お客様に返信 on a LINE card: their next message there is the reply."""
+
+    __tablename__ = "pending_replies"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    chat: Mapped[str] = mapped_column(String(128))
+    actor: Mapped[str] = mapped_column(String(128))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("platform", "chat", "actor", name="uq_pending_replies_platform_chat"),)
 
 
 class ClassifierLabelRow(Base):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
@@ -108,7 +109,8 @@ class SqlOutbox:
                     continue  # an update waits for its card, so a card is never edited before it exists
                 if row.kind == "digest_chart" and self._digest_pending(session, row):
                     continue  # a chart follows its digest's text, which may be retrying
-                lane = pace(_message(row), edit_id is not None) if pace else None
+                edits = edit_id is not None and row.kind != "thread"  # a thread message is a new post
+                lane = pace(_message(row), edits) if pace else None
                 candidates.append((row, edit_id, lane))
             keys = {gate_key(row.platform, lane) for row, _, lane in candidates if lane is not None}
             gates = _lock_gates(session, keys, now)
@@ -140,27 +142,35 @@ class SqlOutbox:
             row.status = "sending"
             row.claimed_at = now
             row.unsure = unsure
-            claimed.append(QueuedMessage(row.id, _message(row), row.attempts, edit_id, send_at, key, unsure))
+            message = _message(row)
+            if row.kind == "thread":  # under its card: the card's message starts the thread
+                message, edit_id = replace(message, thread=edit_id or message.thread), None
+            claimed.append(QueuedMessage(row.id, message, row.attempts, edit_id, send_at, key, unsure))
         return claimed
 
     @staticmethod
     def _card_state(session: Session, row: OutboxRow) -> tuple[str | None, bool]:
         """For a card update: the card's platform message id, and whether the card or an earlier
         update of it is still queued (or being sent): updates go out one at a time, in the order
-        they were made, so a retried update never lands on top of a newer one."""
-        if row.kind != "card_update" or row.ticket_id is None:
+        they were made, so a retried update never lands on top of a newer one. A ``thread``
+        message waits the same way for its card, whose id becomes its thread."""
+        if row.kind not in ("card_update", "thread") or row.ticket_id is None:
             return None, False
-        earlier = session.scalar(
-            select(OutboxRow.id)
-            .where(
-                OutboxRow.ticket_id == row.ticket_id,
-                OutboxRow.kind == "card_update",
-                OutboxRow.platform == row.platform,
-                OutboxRow.channel == row.channel,
-                OutboxRow.id < row.id,
-                OutboxRow.status.in_(("pending", "sending")),
+        earlier = (
+            None
+            if row.kind == "thread"
+            else session.scalar(
+                select(OutboxRow.id)
+                .where(
+                    OutboxRow.ticket_id == row.ticket_id,
+                    OutboxRow.kind == "card_update",
+                    OutboxRow.platform == row.platform,
+                    OutboxRow.channel == row.channel,
+                    OutboxRow.id < row.id,
+                    OutboxRow.status.in_(("pending", "sending")),
+                )
+                .limit(1)
             )
-            .limit(1)
         )
         if earlier is not None:
             return None, True

@@ -30,6 +30,12 @@ _TICKET_FIELDS = (
     "source_url",
     "source_author",
     "order_number",
+    "contact",
+    "owner",
+    "waiting_since",
+    "satisfaction",
+    "reply_token",
+    "reply_token_at",
     "not_complaint",
 )
 

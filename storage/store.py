@@ -8,13 +8,13 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, tuple_, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.domain import AuditEntry, DuplicateEvent, OutboundMessage, Status, Ticket
 from bot.core.outbox import priority
-from bot.core.ports import EventKey
+from bot.core.ports import EventKey, TicketQuery
 from storage.database import NUL_STAND_IN
 from storage.models import (
     Base,
@@ -22,11 +22,13 @@ from storage.models import (
     DigestRow,
     InboundEventRow,
     OutboxRow,
+    PendingReplyRow,
     ReminderRow,
     TicketEventRow,
     TicketRow,
 )
 from storage.rows import ticket_values, to_ticket, update_row
+from storage.search import search_tickets
 
 
 def _stored(key: EventKey) -> EventKey:
@@ -155,6 +157,62 @@ class SqlUnitOfWork:
         ).first()
         return to_ticket(row) if row else None
 
+    def open_tickets_of(self, platform: str, contacts: Sequence[str]) -> dict[str, Ticket]:
+        found: dict[str, Ticket] = {}
+        unique = sorted(set(contacts))
+        for i in range(0, len(unique), _CHUNK):
+            rows = self.session.scalars(
+                select(TicketRow)
+                .where(
+                    TicketRow.platform == platform,
+                    TicketRow.contact.in_(unique[i : i + _CHUNK]),
+                    TicketRow.status != Status.RESOLVED.value,
+                )
+                .order_by(TicketRow.id)
+            )
+            found.update({str(row.contact): to_ticket(row) for row in rows})  # the newest wins
+        return found
+
+    def waiting_since_before(self, cutoff: datetime, *, limit: int) -> list[Ticket]:
+        statement = (
+            select(TicketRow)
+            .where(TicketRow.waiting_since < cutoff, TicketRow.status != Status.RESOLVED.value)
+            .order_by(TicketRow.waiting_since, TicketRow.id)
+            .limit(limit)
+        )
+        if self.session.get_bind().dialect.name == "postgresql":
+            statement = statement.with_for_update(skip_locked=True)
+        return [to_ticket(row) for row in self.session.scalars(statement)]
+
+    def search_tickets(self, query: TicketQuery, *, limit: int) -> list[Ticket]:
+        return search_tickets(self.session, query, limit=limit)
+
+    def expect_reply(self, platform: str, chat: str, actor: str, ref: int, at: datetime) -> None:
+        self.session.execute(
+            delete(PendingReplyRow).where(
+                PendingReplyRow.platform == platform,
+                PendingReplyRow.chat == chat,
+                PendingReplyRow.actor == actor,
+            )
+        )
+        self.session.add(PendingReplyRow(platform=platform, chat=chat, actor=actor, ticket_id=ref, at=at))
+
+    def take_expected_reply(self, platform: str, chat: str, actor: str, since: datetime) -> int | None:
+        row = self.session.scalars(
+            select(PendingReplyRow)
+            .where(
+                PendingReplyRow.platform == platform,
+                PendingReplyRow.chat == chat,
+                PendingReplyRow.actor == actor,
+            )
+            .with_for_update()
+        ).first()
+        if row is None:
+            return None
+        ref, at = row.ticket_id, row.at
+        self.session.delete(row)
+        return ref if at >= since else None
+
     def audit(self, ref: int, at: datetime, actor: str, action: str, detail: dict[str, Any]) -> None:
         self.audit_many([AuditEntry(ref, at, actor, action, detail)])
 
@@ -221,6 +279,7 @@ class SqlUnitOfWork:
                 TicketRow.due_at > start,
                 TicketRow.due_at <= end,
                 TicketRow.first_response_at.is_(None),
+                TicketRow.waiting_since.is_(None),
             )
             .order_by(TicketRow.due_at, TicketRow.id)
         ).all()

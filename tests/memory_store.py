@@ -23,7 +23,7 @@ from typing import Any
 from bot.core.access import AccessEntry
 from bot.core.domain import AuditEntry, DuplicateEvent, OutboundMessage, QueuedMessage, Status, Ticket
 from bot.core.outbox import gate_key, next_slot, priority
-from bot.core.ports import EventKey, Pace
+from bot.core.ports import EventKey, Pace, TicketQuery
 
 
 @dataclass
@@ -56,6 +56,8 @@ class MemoryState:
     digests: dict[tuple[str, str], bool] = field(default_factory=dict)
     """(team, week) -> sent late."""
     charts: dict[str, tuple[str, str, dict[str, Any]]] = field(default_factory=dict)
+    pending_replies: dict[tuple[str, str, str], tuple[int, datetime]] = field(default_factory=dict)
+    """(platform, chat, actor) -> (ticket, when) after お客様に返信 without a form."""
 
 
 class MemoryUnitOfWork:
@@ -214,6 +216,55 @@ class MemoryUnitOfWork:
         token = secrets.token_urlsafe(32)
         self.state.charts[token] = (team, week, copy.deepcopy(data))
         return token
+
+    # -- customers ------------------------------------------------------------------------------
+
+    def open_tickets_of(self, platform: str, contacts: Sequence[str]) -> dict[str, Ticket]:
+        found: dict[str, Ticket] = {}
+        for ref in sorted(self.state.tickets):  # the newest wins
+            ticket = self.state.tickets[ref]
+            if (
+                ticket.platform == platform
+                and ticket.contact in contacts
+                and ticket.status is not Status.RESOLVED
+            ):
+                found[str(ticket.contact)] = copy.deepcopy(ticket)
+        return found
+
+    def waiting_since_before(self, cutoff: datetime, *, limit: int) -> list[Ticket]:
+        waiting = [
+            t
+            for t in self.state.tickets.values()
+            if t.waiting_since is not None and t.waiting_since < cutoff and t.status is not Status.RESOLVED
+        ]
+        waiting.sort(key=lambda t: (t.waiting_since or cutoff, t.ref))
+        return [copy.deepcopy(t) for t in waiting[:limit]]
+
+    def search_tickets(self, query: TicketQuery, *, limit: int) -> list[Ticket]:
+        def matches(t: Ticket) -> bool:
+            words = query.text.lower()
+            found = (query.ref is not None and t.ref == query.ref) or bool(
+                words
+                and any(words in (value or "").lower() for value in (t.order_number, t.customer, t.text))
+            )
+            visible = (
+                query.departments is None
+                or t.department in query.departments
+                or (query.forwarder is not None and t.forwarder == query.forwarder)
+            )
+            return found and visible
+
+        hits = sorted(
+            (t for t in self.state.tickets.values() if matches(t)), key=lambda t: (t.created_at, t.ref)
+        )
+        return [copy.deepcopy(t) for t in reversed(hits)][:limit]
+
+    def expect_reply(self, platform: str, chat: str, actor: str, ref: int, at: datetime) -> None:
+        self.state.pending_replies[platform, chat, actor] = (ref, at)
+
+    def take_expected_reply(self, platform: str, chat: str, actor: str, since: datetime) -> int | None:
+        pending = self.state.pending_replies.pop((platform, chat, actor), None)
+        return pending[0] if pending is not None and pending[1] >= since else None
 
 
 class MemoryStore:

@@ -11,9 +11,11 @@ Every public name is re-exported here, so callers import from ``bot.config`` onl
 - ``sla``: [sla] deadline policies, business hours and closed days;
 - ``digest``: [digest] schedules, per team;
 - ``platforms``: what a chat platform declares of its own section, and the secrets;
+- ``customers``: [templates] and [customers], for customers who write in themselves;
 - ``values``: :class:`ConfigError` and the readers of typed values that all of them share.
 """
 
+from bot.config.customers import CustomerSettings
 from bot.config.digest import DEFAULT_SILENT_RATIO, Digest, DigestSchedule
 from bot.config.platforms import PlatformSection, PlatformSettings, Secrets
 from bot.config.settings import DEFAULT_DATABASE_URL, LANGUAGES, Config, load_config, parse_config
@@ -31,6 +33,7 @@ __all__ = [
     "WEEKDAYS",
     "Config",
     "ConfigError",
+    "CustomerSettings",
     "Department",
     "Digest",
     "DigestSchedule",

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.config.customers import CustomerSettings, _customers
 from bot.config.digest import Digest, _digest
 from bot.config.platforms import PlatformSection, PlatformSettings, Secrets
 from bot.config.sla import SlaSettings, _sla
@@ -65,6 +66,8 @@ class Config:
     """[web] public_url: the bot's public https address, for links platforms fetch (LINE's chart images)."""
     source: str | None = None
     """The config file read and why (``--config``, ``TRIAGE_CONFIG``, the working directory)."""
+    customers: CustomerSettings = field(default_factory=CustomerSettings)
+    """[templates] and [customers]: answering customers who write in themselves."""
 
     @property
     def sla_hours(self) -> float:
@@ -153,6 +156,7 @@ def parse_config(
         log_format=_log_format(_table(raw, "logging"), env),
         roles=_roles(raw, keys, managers, sections),
         public_url=_public_url(_table(raw, "web")),
+        customers=_customers(raw, keys),
     )
 
 
@@ -169,6 +173,8 @@ SECTIONS = {
     "logging",
     "roles",
     "web",
+    "templates",
+    "customers",
 }
 """The sections every config may have; each chat platform adds its own."""
 

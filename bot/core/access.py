@@ -127,6 +127,12 @@ class Access:
     def teams_of(self, actor: str) -> frozenset[str]:
         return frozenset(key for key, ids in self.roles.teams.items() if self._holds(actor, ids))
 
+    def listed(self, actor: str) -> bool:
+        """Named in [roles] (or in a group named there): staff, never a customer writing in."""
+        roles = self.roles
+        named = (roles.staff, roles.managers, roles.admins, *roles.teams.values())
+        return roles.configured and any(self._holds(actor, ids) for ids in named)
+
     def departments(self, actor: str) -> frozenset[str] | None:
         """The departments whose tickets ``actor`` works on; ``None`` means all of them."""
         if not self.enforced or self.is_manager(actor):

@@ -175,17 +175,27 @@ class Card:
 
 
 def card_actions(
-    t: Translator, status: str, departments: Sequence[tuple[str, str]], current: str | None
+    t: Translator,
+    status: str,
+    departments: Sequence[tuple[str, str]],
+    current: str | None,
+    *,
+    wrote_in: bool = False,
+    waiting: bool = False,
 ) -> tuple[Action, ...]:
-    """The card's buttons for a ticket in ``status``: one line per action (and its i18n text)."""
+    """The card's buttons for a ticket in ``status``: one line per action (and its i18n text).
+    ``wrote_in``: the customer wrote in themselves (reply to them, wait for them)."""
     if status == Status.RESOLVED.value:
         return ()
     others = tuple(Option(key, name) for key, name in departments if key != current)
     hours = tuple(Option(str(h), t("card.snooze_hours", hours=h)) for h in SNOOZE_HOURS)
     actions = (
+        Action("reply_customer", t("button.reply_customer"), primary=True) if wrote_in else None,
         Action("acknowledge", t("card.action.acknowledge")) if status == Status.OPEN.value else None,
-        Action("resolve", t("card.action.resolve"), primary=True),
+        Action("resolve", t("card.action.resolve"), primary=not wrote_in),
         Action("not_complaint", t("card.action.not_complaint")),
+        Action("claim", t("button.claim")),
+        Action("wait", t("button.wait")) if wrote_in and not waiting else None,
         Action("reassign", t("card.action.reassign"), options=others) if others else None,
         Action("snooze", t("card.action.snooze"), options=hours),
     )
@@ -281,7 +291,14 @@ class CardWriter:
             status=ticket.status.value,
             body=self.masked(ticket),
             fields=tuple(self.fields(ticket, now, change)),
-            actions=card_actions(t, ticket.status.value, departments, ticket.department),
+            actions=card_actions(
+                t,
+                ticket.status.value,
+                departments,
+                ticket.department,
+                wrote_in=ticket.contact is not None,
+                waiting=ticket.waiting_since is not None,
+            ),
             body_actions=(full_text_action(t),),
             choices=card_choices(t, ticket.guesses, departments) if triage else None,
         )
@@ -302,8 +319,14 @@ class CardWriter:
                     t, "card.deadline", deadline=self.deadline(ticket), left=self.time_left(ticket, now)
                 ),
             ),
-            Field("forwarder", Phrase.of(t, "card.forwarder", forwarder=forwarder, platform=ticket.platform)),
         ]
+        if ticket.contact is None:  # a customer who wrote in is named (masked) below, never by their id
+            fields.append(
+                Field(
+                    "forwarder", Phrase.of(t, "card.forwarder", forwarder=forwarder, platform=ticket.platform)
+                )
+            )
+        fields += self.customer_fields(ticket)
         if ticket.order_number:
             fields.append(Field("order", Phrase.of(t, "card.order", order=ticket.order_number)))
         if ticket.source_author or ticket.source_url:
@@ -316,8 +339,54 @@ class CardWriter:
             fields.append(Field("source", source, Place.NOTE, ticket.source_url))
         if change is not None:
             at = t.moment(change["at"], self.config.tz)
-            last = Phrase.of(
-                t, "card.last_change", actor=Person(change["actor"]), action=change["action_text"], at=at
-            )
+            if change.get("by_customer"):  # the customer's doing: the card names no customer
+                last = Phrase.of(t, "card.customer_change", action=change["action_text"], at=at)
+            else:
+                last = Phrase.of(
+                    t, "card.last_change", actor=Person(change["actor"]), action=change["action_text"], at=at
+                )
             fields.append(Field("change", last, Place.NEWS))
         return fields
+
+    def customer_fields(self, ticket: Ticket) -> list[Field]:
+        """Who wrote in (masked), who owns the ticket, the paused clock and the customer's answer."""
+        t, fields = self.t, []
+        if ticket.contact is not None:
+            customer = Phrase.of(
+                t, "card.customer", customer=self.customer_name(ticket), platform=ticket.platform
+            )
+            fields.append(Field("customer", customer))
+        if ticket.owner:
+            owner = Person(ticket.owner)  # named on the platform showing the card, like the actor
+            fields.append(Field("owner", Phrase.of(t, "card.owner", owner=owner)))
+        waiting = self.waiting_text(ticket)
+        if waiting:
+            fields.append(Field("waiting", Phrase((waiting,))))
+        if ticket.satisfaction:
+            answer = self.satisfaction_label(ticket.satisfaction)
+            fields.append(Field("satisfaction", Phrase.of(t, "card.satisfaction", answer=answer)))
+        return fields
+
+    def customer_name(self, ticket: Ticket) -> str:
+        """The customer's name as cards show it: masked (their display name is personal data)."""
+        name = ticket.customer or ""
+        return self.masker.mask(name, names=[name]) if name else self.t("customer.someone")
+
+    def list_status(self, ticket: Ticket) -> str:
+        """A ticket's status in a list: paused while waiting for the customer, and its owner."""
+        status = self.t(f"status.{ticket.status.value}")
+        if ticket.waiting_since is not None and ticket.status is not Status.RESOLVED:
+            status += " " + self.t("list.waiting")
+        if ticket.owner:
+            status += " " + self.t("list.owner", owner=ticket.owner)
+        return status
+
+    def waiting_text(self, ticket: Ticket) -> str | None:
+        if ticket.waiting_since is None:
+            return None
+        return self.t("card.waiting", since=self.t.moment(ticket.waiting_since, self.config.tz))
+
+    def satisfaction_label(self, answer: str) -> str:
+        if answer.isdigit():
+            return self.t("satisfaction.score", score=answer)
+        return self.t(f"satisfaction.{answer}")

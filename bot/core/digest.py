@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from bot.config import WEEKDAYS, Config, DigestSchedule
 from bot.core.cards import CardWriter
+from bot.core.conversation import satisfaction_lines
 from bot.core.domain import OutboundMessage
 from bot.core.ports import DayFigures, Figures, Store, UnitOfWork, WeekRows
 from bot.core.routing import MANAGERS as MANAGERS
@@ -87,6 +88,7 @@ class TeamWeek:
     moved_to: int = 0
     themes: list[Theme] = field(default_factory=list)
     examples: dict[int, str] = field(default_factory=dict)
+    answers: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def count(self) -> int:
@@ -172,6 +174,7 @@ class DigestBuilder:
                 figures.overdue += rows.overdue_count.get(dept, 0)
                 figures.overdue_list += rows.overdue.get(dept, [])
                 figures.priority += rows.priority.get(dept, 0)
+                figures.answers += rows.answers.get(dept, [])
                 figures.repeat_customers += sum(
                     1 for n in rows.customers.get(dept, Counter()).values() if n > 1
                 )
@@ -243,6 +246,7 @@ class DigestBuilder:
         lines += [
             t("digest.overdue_item", ref=ref, left=t.time_left(due, now)) for ref, due in figures.overdue_list
         ]
+        lines += satisfaction_lines(t, figures.answers)
         if figures.priority or figures.repeat_customers:
             lines.append(t("digest.attention", priority=figures.priority, repeat=figures.repeat_customers))
         if figures.team == MANAGERS:

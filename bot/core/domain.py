@@ -53,6 +53,9 @@ class IncomingMessage:
     """A link to the forwarded message itself (Slack's "Send to triage" shortcut)."""
     source_author: str | None = None
     """Who wrote the forwarded message, when someone else forwards it."""
+    from_customer: bool = False
+    """The customer wrote this themselves (a shop's customer channel): answers go back to them,
+    and their later messages join their open ticket instead of opening new ones."""
 
 
 @dataclass
@@ -87,6 +90,19 @@ class Ticket:
     """The order number found in the text (configurable patterns), to link tickets about one order."""
     guesses: tuple[tuple[str, float], ...] = ()
     """The classifier's best departments with their probabilities, shown on a triage card."""
+    contact: str | None = None
+    """The customer's own chat on ``platform`` when they wrote in themselves (``None``: forwarded
+    by staff). Replies from the card and the satisfaction question go there."""
+    owner: str | None = None
+    """Who took the ticket (担当する); reminders name them."""
+    waiting_since: datetime | None = None
+    """Waiting for the customer since then: the deadline clock is paused (``None``: running)."""
+    satisfaction: str | None = None
+    """The customer's answer to the satisfaction question (``good``/``ok``/``bad`` or ``1``..``5``)."""
+    reply_token: str | None = None
+    """The customer's latest unused free reply token (LINE) and when it came: a reply from the card
+    within its lifetime uses it instead of a paid push."""
+    reply_token_at: datetime | None = None
     not_complaint: bool = False
     """Closed as "not a complaint": left out of the digest's figures, and an out-of-scope label."""
 

@@ -59,6 +59,8 @@ class Draft:
     """The ticket this message opened."""
     duplicate_of: Ticket | None = None
     """The ticket an earlier delivery of the same event opened."""
+    joined: Ticket | None = None
+    """The customer's open ticket this follow-up joined (a customer channel)."""
     reply: str = ""
     chosen: str | None = None
     """The department the forwarder chose (the complaint form), over the classifier's."""
@@ -131,6 +133,7 @@ def new_ticket(
         source_author=message.source_author,
         order_number=extract_order_number(text, config.order_patterns or DEFAULT_ORDER_PATTERNS),
         guesses=tuple((name, round(p, 3)) for name, p in prediction.ranking[:3]),
+        contact=message.channel if message.from_customer else None,
     )
 
 

@@ -140,6 +140,19 @@ class Sender(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class TicketQuery:
+    """What ``/find`` looks for: a ticket number, else an order number, a customer or words."""
+
+    ref: int | None = None
+    text: str = ""
+    """Matched against the order number, the customer's name and the complaint's text."""
+    departments: frozenset[str] | None = None
+    """Only these departments' tickets (``None``: every ticket)."""
+    forwarder: str | None = None
+    """Also the tickets this person forwarded, whatever their department."""
+
+
 class Names(Protocol):
     def display_name(self, platform: str, user_id: str, chat: str) -> str:
         """The name people know ``user_id`` of ``platform`` by in ``chat``; the id itself when the
@@ -270,7 +283,45 @@ class DigestLog(Protocol):
         ...
 
 
-class UnitOfWork(Tickets, EventLog, AuditTrail, OutboxQueue, ReminderLog, DigestLog, Protocol):
+class CustomerTickets(Protocol):
+    """Tickets of customers who write in themselves, and ``/find``."""
+
+    def open_tickets_of(self, platform: str, contacts: Sequence[str]) -> dict[str, Ticket]:
+        """Each customer's newest unresolved ticket, by their own chat on ``platform`` (``contact``)."""
+        ...
+
+    def waiting_since_before(self, cutoff: datetime, *, limit: int) -> list[Ticket]:
+        """Unresolved tickets waiting for their customer since before ``cutoff``, locked, oldest first."""
+        ...
+
+    def search_tickets(self, query: TicketQuery, *, limit: int) -> list[Ticket]:
+        """Tickets matching ``query``, newest first."""
+        ...
+
+
+class PendingReplies(Protocol):
+    """Staff who pressed お客様に返信 where there is no form: their next message is the reply."""
+
+    def expect_reply(self, platform: str, chat: str, actor: str, ref: int, at: datetime) -> None:
+        """``actor``'s next message in ``chat`` is their reply to ticket ``ref``'s customer."""
+        ...
+
+    def take_expected_reply(self, platform: str, chat: str, actor: str, since: datetime) -> int | None:
+        """The ticket ``actor`` is replying to in ``chat`` (asked after ``since``), forgotten once read."""
+        ...
+
+
+class UnitOfWork(
+    Tickets,
+    EventLog,
+    AuditTrail,
+    OutboxQueue,
+    ReminderLog,
+    DigestLog,
+    CustomerTickets,
+    PendingReplies,
+    Protocol,
+):
     """One database transaction over every store port; each method works inside it."""
 
 
@@ -296,6 +347,8 @@ class WeekRows:
     )
     moved_away: Counter[str | None] = field(default_factory=Counter)
     moved_to: Counter[str | None] = field(default_factory=Counter)
+    answers: defaultdict[str | None, list[tuple[int, str]]] = field(default_factory=lambda: defaultdict(list))
+    """Customers' satisfaction answers as (ticket, answer), for the tickets of the window."""
 
 
 class Figures(Protocol):

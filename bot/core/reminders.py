@@ -93,8 +93,8 @@ class ReminderSweep:
 
     def decide(self, ticket: Ticket, sent: frozenset[str], now: datetime) -> Decision:
         """The reminders ``ticket`` is owed at ``now`` and when to look at it again."""
-        if ticket.first_response_at is not None:
-            return Decision()
+        if ticket.first_response_at is not None or ticket.waiting_since is not None:
+            return Decision()  # answered, or waiting for the customer (the clock is paused)
         policy = self.sla.for_ticket(ticket)
         upcoming = [m for m in policy.milestones(ticket.due_at) if m.key not in sent]
         due = tuple(m for m in upcoming if m.at <= now)
@@ -166,7 +166,7 @@ class ReminderSweep:
             left=self.writer.time_left(ticket, now),
             deadline=self.writer.deadline(ticket),
             summary=self.writer.summary(ticket),
-        )
+        ) + (self.t("reminder.owner", owner=ticket.owner) if ticket.owner else "")
 
     def _message(
         self, platform: str, channel: str, items: list[tuple[Ticket, Stage]], now: datetime
@@ -181,7 +181,9 @@ class ReminderSweep:
             for ticket in tickets:
                 lines.append(self._line(ticket, now))
                 entries.append({"ref": ticket.ref, "stage": stage.value, "due_at": ticket.due_at.isoformat()})
-        return OutboundMessage(platform, channel, "reminder", "\n".join(lines), {"tickets": entries})
+        owners = sorted({ticket.owner for ticket, _ in items if ticket.owner})
+        data = {"tickets": entries, "owners": owners}  # an owned ticket's reminder names its owner
+        return OutboundMessage(platform, channel, "reminder", "\n".join(lines), data)
 
     def _escalation(
         self, platform: str, channel: str, tickets: list[Ticket], now: datetime

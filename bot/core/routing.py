@@ -83,9 +83,13 @@ class Directory:
         """Where a ticket's card and reminders go: its team, or triage while it needs triage.
 
         With no channel configured for it on any platform they go back where the complaint came
-        from, so nothing is ever posted nowhere.
+        from, so nothing is ever posted nowhere; except to a customer who wrote in themselves.
         """
         department = None if ticket.needs_triage else ticket.department
+        if ticket.contact is not None:
+            # The customer's own chat is never a team's: their team, else triage, else the managers.
+            staff = self.team_targets(department) or self.team_targets(None) or self.manager_targets()
+            return [target for target in staff if target != (ticket.platform, ticket.contact)]
         return self.team_targets(department) or [(ticket.platform, ticket.channel)]
 
     def manager_targets(self) -> list[Target]:

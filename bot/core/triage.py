@@ -17,6 +17,7 @@ from bot.config import Config
 from bot.core.access import Forbidden, Guard, Permission
 from bot.core.card_data import card_data
 from bot.core.cards import CardWriter
+from bot.core.conversation import Conversation, CustomerThreads
 from bot.core.domain import (
     AuditEntry,
     DuplicateEvent,
@@ -39,6 +40,8 @@ log = logging.getLogger(__name__)
 
 Target = tuple[str, str]
 Change = Callable[[Ticket, datetime], dict[str, Any]]
+After = Callable[[UnitOfWork, Ticket, datetime], None]
+"""More work in an action's transaction once the ticket has changed (a message to the customer)."""
 
 
 class TriageService:
@@ -63,6 +66,8 @@ class TriageService:
         self.t = writer.t
         self.guard = guard
         """Checks every action's permission (``None``: everyone may do everything)."""
+        self.conversation = Conversation(config, writer, directory, self.sla)
+        """What customers who write in themselves hear, and how their follow-ups join their ticket."""
 
     # -- intake ---------------------------------------------------------------------------------
 
@@ -117,7 +122,7 @@ class TriageService:
 
     def _draft(self, index: int, message: IncomingMessage) -> Draft:
         """The checks of a message, before anything is written (a refusal is audited on its own)."""
-        if self.guard is not None:
+        if self.guard is not None and not message.from_customer:  # a customer needs no role to write
             self.guard.require(message.forwarder, Permission.FORWARD, "forward")
         return Draft.of(index, message)
 
@@ -132,17 +137,20 @@ class TriageService:
         customers = sorted({draft.message.customer for draft in drafts if draft.message.customer})
         since = min(draft.received_at for draft in drafts) - timedelta(days=REPEAT_WINDOW_DAYS)
         times = uow.customer_ticket_times(customers, since) if customers else {}
-        created = []
+        created: list[Draft] = []
+        threads = CustomerThreads.of(uow, drafts)
         for draft, prediction in zip(drafts, predictions, strict=True):
             if draft.key in known:
                 draft.duplicate_of = known[draft.key]
-            elif draft.key in recorded:
+            elif draft.key in recorded and not threads.join(draft):
                 draft.ticket = known[draft.key] = new_ticket(draft, prediction, times, self.config, self.sla)
+                threads.opened(draft)
                 choose_department(draft, self.sla)
                 created.append(draft)
-            # else: recorded before without a ticket (see ``_outcome``)
+            # else: recorded before without a ticket (see ``_outcome``), or a customer's follow-up
         uow.add_tickets([draft.created for draft in created])
         uow.attach_events({draft.key: draft.created.ref for draft in created})
+        self.conversation.follow_ups(uow, threads.joined, self.clock.now())
         return created
 
     def _write_created(self, uow: UnitOfWork, created: Sequence[Draft], now: datetime) -> None:
@@ -153,15 +161,7 @@ class TriageService:
             entries.append(AuditEntry(ticket.ref, now, message.forwarder, "created", created_detail(draft)))
             if draft.moved is not None:
                 entries.append(AuditEntry(ticket.ref, now, message.forwarder, "reassigned", draft.moved))
-            draft.reply = self.writer.reply(ticket)
-            data = self.writer.reply_data(ticket)
-            if message.reply_token:
-                data["reply_token"] = message.reply_token
-            queued.append(
-                OutboundMessage(
-                    message.platform, message.channel, "reply", draft.reply, data, ticket.ref, message.thread
-                )
-            )
+            queued.append(self.conversation.first_answer(draft))
             queued += self._cards(ticket, now, "card", self._card_targets(ticket))
         uow.audit_many(entries)
         uow.queue_many(queued, now)
@@ -169,6 +169,8 @@ class TriageService:
     def _outcome(self, draft: Draft) -> IntakeOutcome:
         if draft.ticket is not None:
             return IntakeResult(draft.ticket, True, draft.reply)
+        if draft.joined is not None:
+            return IntakeResult(draft.joined, False, "")
         if draft.duplicate_of is None:
             return DuplicateEvent(f"{draft.key[0]}:{draft.key[1]}")
         ref = draft.duplicate_of.ref
@@ -237,13 +239,16 @@ class TriageService:
         return ticket
 
     def resolve(self, ref: int, actor: str) -> Ticket:
+        """Resolves the ticket; a customer who wrote in themselves is asked how it went."""
+
         def change(ticket: Ticket, now: datetime) -> dict[str, Any]:
             ticket.status = Status.RESOLVED
             ticket.resolved_at = now
             ticket.first_response_at = ticket.first_response_at or now
+            ticket.waiting_since = None
             return {}
 
-        return self._act(ref, actor, "resolved", change, "resolve")
+        return self._act(ref, actor, "resolved", change, "resolve", after=self.conversation.ask_satisfaction)
 
     def not_a_complaint(self, ref: int, actor: str) -> Ticket:
         """Closes a ticket as not a complaint: audited, left out of the digest's figures, and an
@@ -294,6 +299,7 @@ class TriageService:
             old = ticket.department
             ticket.department = key
             ticket.needs_triage = False
+            ticket.owner = None  # the new team decides who takes it
             if ticket.remind_at is not None:
                 ticket.remind_at = now  # the new team's policy decides the next reminder
             uow.save_ticket(ticket)
@@ -345,16 +351,24 @@ class TriageService:
         if not allowed:
             raise Forbidden()
 
-    def _act(self, ref: int, actor: str, action: str, apply: Change, attempted: str) -> Ticket:
+    def _act(
+        self, ref: int, actor: str, action: str, apply: Change, attempted: str, *, after: After | None = None
+    ) -> Ticket:
+        """One action: one permission check, the change, its audit, the card updates, ``after``."""
         with self._permitted(ref, actor, Permission.ACT, attempted) as (uow, ticket):
             now = self.clock.now()
             detail = apply(ticket, now)
+            if after is not None:
+                after(uow, ticket, now)
             uow.save_ticket(ticket)
             uow.audit(ref, now, actor, action, detail)
             change = self._change(actor, action, now, detail)
             self._queue_cards(uow, ticket, now, "card_update", self._card_targets(ticket), change)
         log.info("ticket %s", action, extra={"ref": ref, "action": action})
         return ticket
+
+    perform = _act
+    """The same, for the use cases kept in their own modules (:mod:`bot.core.customers`)."""
 
     def _change(self, actor: str, action: str, at: datetime, detail: dict[str, Any]) -> dict[str, Any]:
         return {"actor": actor, "action": action, "at": at, "action_text": self._action_text(action, detail)}

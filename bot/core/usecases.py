@@ -14,6 +14,7 @@ from typing import Any
 from bot.config import Config
 from bot.core.access import Access, Forbidden, Guard
 from bot.core.cards import CardWriter
+from bot.core.customers import CustomerDesk
 from bot.core.digest import Digest, DigestBuilder, Week
 from bot.core.domain import DuplicateEvent, IncomingMessage, OutboundMessage, Status, Ticket
 from bot.core.i18n import Translator
@@ -21,6 +22,7 @@ from bot.core.inbox import Intake
 from bot.core.ports import Clock, Store
 from bot.core.records import Records
 from bot.core.routing import Directory, team_key
+from bot.core.search import Finder
 from bot.core.triage import IntakeResult, TriageService
 
 
@@ -41,6 +43,8 @@ class Services:
         digests: DigestBuilder,
         access: Access,
         guard: Guard,
+        desk: CustomerDesk,
+        finder: Finder,
     ) -> None:
         self.config = config
         self.clock = clock
@@ -54,6 +58,10 @@ class Services:
         self._digests = digests
         self._access = access
         self._guard = guard
+        self.desk = desk
+        """Working a ticket with its customer: reply, take, wait, satisfaction."""
+        self.finder = finder
+        """``/find``."""
 
     # -- complaints -----------------------------------------------------------------------------
 
@@ -78,6 +86,19 @@ class Services:
         self._intake.settle(platform, forwarder)
         return self._service.attach(platform, forwarder, kind, reference, within=within)
 
+    def is_staff(self, actor: str) -> bool:
+        """Named in [roles]: on a customer channel they forward, everyone else is a customer."""
+        return self._access.listed(actor)
+
+    def staff_see_tickets(self) -> bool:
+        """Some team channel, triage target or managers' channel exists for customers' tickets."""
+        teams = [self._directory.team_targets(key) for key in (None, *self.config.department_keys)]
+        return any(teams) or bool(self._directory.manager_targets())
+
+    def settle(self, platform: str, forwarder: str) -> None:
+        """Waits (briefly) until the forwarder's complaints waiting in the inbox have their tickets."""
+        self._intake.settle(platform, forwarder)
+
     # -- the card -------------------------------------------------------------------------------
 
     def acknowledge(self, ref: int, actor: str) -> Ticket:
@@ -100,7 +121,14 @@ class Services:
         team talking there is audited, not counted."""
         with self._store.transaction() as uow:
             ticket = uow.ticket_for_message(platform, channel, thread)
-        if ticket and ticket.first_response_at is None and ticket.status is not Status.RESOLVED:
+        # A customer who wrote in is answered only by a reply to them (お客様に返信), not by the team's talk.
+        answerable = ticket is not None and ticket.contact is None
+        if (
+            ticket
+            and answerable
+            and ticket.first_response_at is None
+            and ticket.status is not Status.RESOLVED
+        ):
             with contextlib.suppress(Forbidden):
                 self._service.respond(ticket.ref, actor)
 

@@ -20,6 +20,13 @@ from storage.database import checkpoint
 log = logging.getLogger(__name__)
 
 
+def chase_tickets(app: App) -> None:
+    """The minute's sweep: reminders, then the tickets that waited too long for their customer."""
+    now = app.clock.now()
+    app.sweep.run(now)
+    app.desk.close_waiting(now)
+
+
 class OverrunLog(logging.LoggerAdapter[logging.Logger]):
     """APScheduler's log, with one line when a job overruns instead of one at each of its turns
     skipped meanwhile (every 2 s for a job that runs every 2 s)."""
@@ -64,7 +71,7 @@ def build_scheduler(
     )
     scheduler.add_listener(overruns.ended, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED)
     scheduler.add_job(
-        lambda: app.sweep.run(app.clock.now()),
+        lambda: chase_tickets(app),
         IntervalTrigger(minutes=1),
         id="send_reminders",
         name="send_reminders",

@@ -17,6 +17,7 @@ from bot.config import Config
 from bot.core.access import CONSOLE_ACTOR, Access, GroupMembers, Guard
 from bot.core.cards import CardWriter
 from bot.core.clock import SystemClock
+from bot.core.customers import CustomerDesk
 from bot.core.digest import DigestBuilder
 from bot.core.i18n import Translator
 from bot.core.inbox import Intake
@@ -27,6 +28,7 @@ from bot.core.ports import Classifier, Clock, Sender
 from bot.core.records import Records
 from bot.core.reminders import ReminderSweep
 from bot.core.routing import Directory
+from bot.core.search import Finder
 from bot.core.sla import SlaPolicies
 from bot.core.triage import TriageService
 from bot.core.usecases import Services
@@ -69,6 +71,10 @@ class App:
     writer: CardWriter
     classifier: Classifier
     service: TriageService
+    desk: CustomerDesk
+    """Working a ticket with its customer: replies, owner, waiting, satisfaction."""
+    finder: Finder
+    """``/find``: tickets by number, order number, customer or words."""
     intake: Intake
     """Complaints from Slack and LINE: accepted by the web app, made tickets by a worker thread."""
     sweep: ReminderSweep
@@ -92,6 +98,7 @@ class App:
         moment = now or self.clock.now()
         self.intake.drain()
         self.sweep.run(moment)
+        self.desk.close_waiting(moment)
         self.digests.send_weekly_digests(moment)
         return self.dispatcher.drain()
 
@@ -218,6 +225,7 @@ def create_app(
     intake = Intake(SqlInbox(session_factory), service, store, clock, writer.t)
     digests = DigestBuilder(config, store, SqlFigures(session_factory), directory, writer)
     records = Records(config, service, guard, record_store, writer, clock)
+    desk, finder = CustomerDesk(service), Finder(store, access, writer)
     services = Services(
         config=config,
         clock=clock,
@@ -230,6 +238,8 @@ def create_app(
         digests=digests,
         access=access,
         guard=guard,
+        desk=desk,
+        finder=finder,
     )
     return App(
         config=config,
@@ -244,6 +254,8 @@ def create_app(
         writer=writer,
         classifier=holder,
         service=service,
+        desk=desk,
+        finder=finder,
         intake=intake,
         sweep=ReminderSweep(store, sla, directory, writer),
         digests=digests,

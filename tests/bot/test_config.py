@@ -80,6 +80,13 @@ def test_environment_overrides_file_and_holds_the_secrets(tmp_path: Path) -> Non
         ("[outbox]\nmax_attempts = 0", "outbox.max_attempts"),
         ("[outbox]\nsend_timeout_seconds = 0", "outbox.send_timeout_seconds"),
         ("[outbox]\nsend_timeout_seconds = 30\nlease_seconds = 20", "outbox.lease_seconds"),
+        ('[line]\nmode = "customer"', "line.mode"),
+        ('[templates]\nlogistics = ["{name}様"]', "templates.logistics"),
+        ('[templates]\nacknowledgement = "受付 {ticket"', "templates.acknowledgement"),
+        ("[templates]\nshipping = ['x']", "templates.shipping"),
+        ("[templates]\ndefault = []", "templates.default"),
+        ('[customers]\nsatisfaction_scale = "ten"', "customers.satisfaction_scale"),
+        ("[customers]\nwaiting_days = 0.5", "customers.waiting_days"),
     ],
 )
 def test_bad_values_are_refused_naming_the_key(tmp_path: Path, toml: str, key: str) -> None:
@@ -157,3 +164,17 @@ def test_digest_schedules_default_to_digest_and_the_bot_time_zone(tmp_path: Path
     default = load_config(None, {})
     assert default.digest.schedule("support", default.timezone) == DigestSchedule("mon", 9, 0, "Asia/Tokyo")
     assert default.public_url is None
+
+
+def test_customer_channel_settings(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(
+        '[line]\nmode = "customers"\n[templates]\ndefault = ["{customer}様 {ticket}"]\n'
+        '[customers]\nsatisfaction_scale = "five"\nwaiting_days = 3\n',
+        encoding="utf-8",
+    )
+    config = load_config(path, {})
+    assert getattr(config.platform("line"), "mode", None) == "customers"
+    assert config.customers.templates == {"default": ("{customer}様 {ticket}",)}
+    assert (config.customers.satisfaction_scale, config.customers.waiting_days) == ("five", 3)
+    assert getattr(parse_config({}, {}).platform("line"), "mode", None) == "staff"

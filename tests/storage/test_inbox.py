@@ -42,6 +42,24 @@ def test_many_threads_storing_at_once_keep_every_event_once(inbox: SqlInbox) -> 
     assert inbox.waiting() == 300
 
 
+def test_a_customers_own_message_comes_back_as_theirs(inbox: SqlInbox) -> None:
+    customer = "U" + "c0" * 16
+    written = IncomingMessage(
+        "line",
+        "01CU0001",
+        customer,
+        customer,
+        "届きません",
+        datetime.now(UTC),
+        customer="山田",
+        from_customer=True,
+    )
+    inbox.add(written)
+
+    [accepted] = inbox.claim(datetime.now(UTC), 10)
+    assert accepted.message.from_customer is True and accepted.message.customer == "山田"
+
+
 def test_a_failed_group_commit_fails_every_request_in_it() -> None:
     entered, release = threading.Event(), threading.Event()
     calls: list[int] = []

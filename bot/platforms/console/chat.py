@@ -104,6 +104,7 @@ class ConsoleAdapter:
             "/reassign": self.handle_reassign,
             "/snooze": self.handle_snooze,
             "/history": self.handle_history,
+            "/find": self.handle_find,
             "/digest": self.handle_digest,
             "/advance": self.handle_advance,
         }
@@ -177,12 +178,15 @@ class ConsoleAdapter:
                 self.t(
                     "list.item",
                     ref=ticket.ref,
-                    status=self.t(f"status.{ticket.status.value}"),
+                    status=writer.list_status(ticket),
                     department=writer.department_name(ticket.department),
                     left=writer.time_left(ticket, now),
                     summary=writer.summary(ticket),
                 )
             )
+
+    def handle_find(self, args: list[str]) -> None:
+        self.say(self.services.finder.find_text(" ".join(args), self.user, self.services.clock.now()))
 
     def handle_ack(self, args: list[str]) -> None:
         ticket = self.services.acknowledge(self._ref(args, "usage.ack"), self.user)

@@ -33,9 +33,23 @@ SNOOZE_HOURS = 4
 # Colours start with a letter, so no "#123456" ever reads like a ticket reference.
 GREY, ACCENT, AMBER, RED = "#AAAAAA", "#AB47BC", "#B06000", "#D93025"
 
-ACTIONS = {"ack": (), "res": (), "not_complaint": (), "rm": (), "re": ("d",), "sn": ("h",), "ft": ()}
+ACTIONS = {
+    "ack": (),
+    "res": (),
+    "not_complaint": (),
+    "rm": (),
+    "re": ("d",),
+    "sn": ("h",),
+    "ft": (),
+    "claim": (),
+    "wait": (),
+    "reply_customer": (),
+    "sat": ("v",),
+}
 """Postback actions and their extra fields: acknowledge, resolve, not a complaint, reassign menu,
-reassign, snooze, full text (sent 1:1 to a permitted person)."""
+reassign, snooze, full text (sent 1:1 to a permitted person), take the ticket, wait for the
+customer, reply to the customer (the person's next message), and a customer's satisfaction answer."""
+ANSWERS = frozenset({"good", "ok", "bad", "1", "2", "3", "4", "5"})
 POSTBACK_CODES = {
     "acknowledge": "ack",
     "resolve": "res",
@@ -60,6 +74,7 @@ class Postback:
     ref: int
     department: str | None = None
     hours: int | None = None
+    answer: str | None = None
 
     def encode(self) -> str:
         fields: dict[str, str | int] = {"a": self.action, "t": self.ref}
@@ -67,6 +82,8 @@ class Postback:
             fields["d"] = self.department
         if self.hours is not None:
             fields["h"] = self.hours
+        if self.answer is not None:
+            fields["v"] = self.answer
         data = urlencode(fields)
         if len(data) > MAX_POSTBACK_CHARS:
             raise BadPostback("postback data too long")
@@ -99,7 +116,10 @@ def parse_postback(data: str, departments: Collection[str]) -> Postback:
     hours = fields.get("h")
     if hours is not None and not (_HOURS.fullmatch(hours) and int(hours) <= 168):
         raise BadPostback("hours out of range")
-    return Postback(action, int(fields["t"]), department, int(hours) if hours else None)
+    answer = fields.get("v")
+    if answer is not None and answer not in ANSWERS:
+        raise BadPostback("unknown answer")
+    return Postback(action, int(fields["t"]), department, int(hours) if hours else None, answer)
 
 
 def cut(text: str, limit: int, more: str = "…") -> str:
@@ -124,6 +144,9 @@ class FlexWriter:
         if message.kind == "digest" and "week" in data:
             return self.to_digest(message)
         messages = self.to_text(message.text)
+        if message.kind == "customer" and isinstance(data.get("ref"), int) and data.get("satisfaction"):
+            messages[-1]["quickReply"] = self.satisfaction_choices(int(data["ref"]), data["satisfaction"])
+            return messages
         menu = data.get("reassign_menu")
         choices = self.department_choices(menu, None) if isinstance(menu, int) else None
         if choices:
@@ -238,6 +261,19 @@ class FlexWriter:
             Postback(code, ref, hours=hours),
             style or ("primary" if action.primary else "secondary"),
         )
+
+    def satisfaction_choices(self, ref: int, choices: Any) -> dict[str, Any]:
+        """The satisfaction question's quick-reply buttons; the answer comes back as a postback
+        whose actor is LINE's user (only the ticket's customer may answer)."""
+        items = []
+        for pair in choices if isinstance(choices, list) else []:
+            value, label = str(pair[0]), cut(str(pair[1]), LABEL_CHARS)
+            if value not in ANSWERS:
+                continue
+            data = Postback("sat", ref, answer=value).encode()
+            action = {"type": "postback", "label": label, "data": data, "displayText": label}
+            items.append({"type": "action", "action": action})
+        return {"items": items[:QUICK_REPLY_ITEMS]}
 
     def guess_buttons(self, card: Card) -> list[dict[str, Any]]:
         """On a triage card, one postback button per best guess ("物流・配送 72%"): the card's own

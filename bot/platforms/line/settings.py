@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.config import Config, ConfigError, PlatformSection
-from bot.config.values import _reject_unknown, _str
+from bot.config.values import _choice, _reject_unknown, _str
 
 NAME = "line"
 DEFAULT_KEYWORD = "#苦情"
@@ -16,6 +16,7 @@ DEFAULT_KEYWORD = "#苦情"
 ALSO_ACCEPTED = ("#クレーム",)
 GROUP_ID = re.compile(r"^[CRU][0-9a-f]{32}$")
 """A group (C...), room (R...) or user (U...) id: the letter and 32 hex digits."""
+MODES = ("staff", "customers")
 
 
 @dataclass(frozen=True)
@@ -25,10 +26,13 @@ class LineSettings:
     """[line] triage_group: tickets whose department is unclear."""
     complaint_keyword: str = DEFAULT_KEYWORD
     """In a group, a message starting with this is a complaint (as is one mentioning the bot)."""
+    mode: str = "staff"
+    """``staff``: people forward complaints. ``customers``: the shop's official account, whose 1:1
+    chats are customers writing in themselves (people named in [roles] still forward)."""
 
 
 def parse(table: Mapping[str, Any], env_url: str | None) -> LineSettings:
-    _reject_unknown(table, "line.", {"api_url", "triage_group", "complaint_keyword"})
+    _reject_unknown(table, "line.", {"api_url", "triage_group", "complaint_keyword", "mode"})
     url = env_url or _str(table, "line.api_url", "api_url", "") or None
     if url is not None and not re.match(r"^https?://", url):
         raise ConfigError("line.api_url", f"must start with http:// or https://, got {url!r}")
@@ -39,6 +43,7 @@ def parse(table: Mapping[str, Any], env_url: str | None) -> LineSettings:
         api_url=url,
         triage_target=_str(table, "line.triage_group", "triage_group", "") or None,
         complaint_keyword=keyword,
+        mode=_choice(table, "line.mode", "mode", MODES, "staff"),
     )
 
 

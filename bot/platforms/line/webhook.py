@@ -35,6 +35,8 @@ __all__ = ["LINE", "DisplayNames", "LineSender", "LineWebhook", "register"]
 log = logging.getLogger(__name__)
 
 LINE = "line"
+NAME_TIMEOUT = (1.0, 2.0)
+"""Connect and read timeouts for a customer's display name, asked while LINE waits for the webhook."""
 ATTACH_WINDOW = timedelta(minutes=5)
 """An image the forwarder sends this soon after a complaint belongs to that complaint."""
 MEDIA = frozenset({"image", "video", "audio", "file", "location", "sticker"})
@@ -46,7 +48,15 @@ HISTORY = re.compile(r"^/history(?:\s+#?(\d{1,9}))?\s*$", re.IGNORECASE)
 def register(web: Flask, services: Services) -> None:
     """Mounts ``POST /line/webhook`` on ``web``."""
     secret = services.config.secrets.get("LINE_CHANNEL_SECRET") or ""
-    webhook = LineWebhook(services, WebhookParser(secret), DisplayNames(make_api(services.config)))
+    api = make_api(services.config)
+    webhook = LineWebhook(
+        services, WebhookParser(secret), DisplayNames(api), DisplayNames(api, timeout=NAME_TIMEOUT)
+    )
+    if webhook.customers and not services.staff_see_tickets():
+        log.warning(
+            "[line] mode = customers, but no team channel or group, triage target or managers' channel"
+            " is configured: customers' tickets will be shown to nobody"
+        )
 
     @web.post("/line/webhook")
     def line_webhook() -> tuple[str, int]:
@@ -54,12 +64,22 @@ def register(web: Flask, services: Services) -> None:
 
 
 class LineWebhook:
-    def __init__(self, services: Services, parser: WebhookParser, names: DisplayNames) -> None:
+    def __init__(
+        self,
+        services: Services,
+        parser: WebhookParser,
+        names: DisplayNames,
+        customer_names: DisplayNames | None = None,
+    ) -> None:
         self.services = services
         self.parser = parser
         self.names = names
+        self.customer_names = customer_names or names
+        """Asked while the webhook waits, so with a short timeout: a ticket never waits for a name."""
         self.t = services.t
         self.keywords = (settings(services.config).complaint_keyword, *ALSO_ACCEPTED)
+        self.customers = settings(services.config).mode == "customers"
+        """The official account: 1:1 chats are customers writing in (except staff named in [roles])."""
         self.handlers: dict[str, Callable[[Any], None]] = {
             "message": self.handle_message,
             "join": self.handle_join,
@@ -130,6 +150,11 @@ class LineWebhook:
     def handle_text(self, event: Any) -> None:
         source = event.source
         text = str(event.message.text or "")
+        if self.is_customer(source):
+            self.accept_customer(event, text)
+            return
+        if source.user_id and self.reply_to_customer(event, text):
+            return
         command = unicodedata.normalize("NFKC", text).strip()
         if command.lower().startswith("/history"):
             self.handle_history(event, command)
@@ -151,6 +176,41 @@ class LineWebhook:
         # Stored for a worker, which opens the ticket and answers with the reply token (valid
         # for a minute; the sender falls back to a push). A redelivery is a no-op here or there.
         self.services.accept(incoming)
+
+    def is_customer(self, source: Any) -> bool:
+        """In customers mode, a 1:1 chat with anyone not named in [roles] is a customer's."""
+        if not self.customers or source.type != "user" or not source.user_id:
+            return False
+        return not self.services.is_staff(str(source.user_id))
+
+    def accept_customer(self, event: Any, text: str) -> None:
+        """A customer's own message: a new ticket, or a follow-up of their open one (decided by the
+        worker). The name on the ticket is their LINE display name, masked on cards."""
+        user = str(event.source.user_id)
+        name = self.customer_names.lookup(user, user)
+        incoming = IncomingMessage(
+            platform=LINE,
+            event_id=str(event.webhook_event_id),
+            channel=user,
+            forwarder=user,
+            text=text,
+            received_at=self.services.clock.now(),
+            customer=None if name == user else name,
+            reply_token=event.reply_token or None,
+            from_customer=True,
+        )
+        self.services.accept(incoming)
+
+    def reply_to_customer(self, event: Any, text: str) -> bool:
+        """The message after お客様に返信 on a card is that reply (True when it was)."""
+        actor = str(event.source.user_id)
+        ticket = self.services.desk.reply_expected(
+            LINE, chat_id(event.source), actor, text, str(event.webhook_event_id)
+        )
+        if ticket is None:
+            return False
+        self.answer(event, self.t("done.replied", ref=ticket.ref))
+        return True
 
     def handle_history(self, event: Any, command: str) -> None:
         if not self.first_time(event):
@@ -184,6 +244,9 @@ class LineWebhook:
         if not self.first_time(event):
             return
         source, message = event.source, event.message
+        if self.is_customer(source):
+            self.customer_media(event)
+            return
         ticket = None
         if message.type in ATTACHABLE and source.user_id:
             # The complaint this photo follows may still wait in the inbox (often the same webhook).
@@ -195,6 +258,19 @@ class LineWebhook:
         elif source.type == "user":
             self.answer(event, self.t("line.ask_text"))
         # in a group, a sticker or photo not following a complaint is the team's own talk
+
+    def customer_media(self, event: Any) -> None:
+        """A customer's photo (or file) joins their open ticket; with none they are asked to write.
+        A sticker is left unanswered: customers send them to say thanks."""
+        user, message = str(event.source.user_id), event.message
+        if message.type not in ATTACHABLE:
+            return
+        self.services.settle(LINE, user)  # their message before the photo may still wait in the inbox
+        ticket = self.services.desk.attach(LINE, user, str(message.type), str(message.id))
+        if ticket is not None:
+            self.answer(event, self.t("customer.attached", ref=ticket.ref))
+        else:
+            self.answer(event, self.t("customer.ask_text"))
 
     def handle_join(self, event: Any) -> None:
         if self.first_time(event):
@@ -213,8 +289,18 @@ class LineWebhook:
         if not source.user_id:  # the actor comes from LINE's event, never from the data
             self.answer(event, self.t("line.bad_postback"))
             return
+        if postback.action == "sat":  # a customer's answer: thanked by the event's reply token
+            self.services.desk.rate(
+                postback.ref, str(source.user_id), str(postback.answer), event.reply_token or None
+            )
+            return
         if postback.action == "rm":
             self.answer(event, self.t("line.reassign.prompt", ref=postback.ref), reassign_menu=postback.ref)
+            return
+        if postback.action == "reply_customer":  # the person's next message in this chat is the reply
+            self.services.desk.expect_reply(postback.ref, str(source.user_id), LINE, chat_id(source))
+            name = self.names.lookup(str(source.user_id), chat_id(source))
+            self.answer(event, self.t("line.reply_prompt", actor=name, ref=postback.ref))
             return
         actor = str(source.user_id)
         if postback.action == "ft":
@@ -235,6 +321,10 @@ class LineWebhook:
         if postback.action == "sn":
             ticket = service.snooze(ref, actor, float(postback.hours or 0))
             return snoozed(self.t, ticket, self.services.config.tz)
+        if postback.action == "claim":
+            return self.t("done.owned", ref=self.services.desk.claim(ref, actor).ref)
+        if postback.action == "wait":
+            return self.t("done.waiting", ref=self.services.desk.wait(ref, actor).ref)
         ticket = service.reassign(ref, actor, str(postback.department))
         name = self.services.writer.department_name(ticket.department)
         return self.t("done.reassigned", ref=ref, department=name)

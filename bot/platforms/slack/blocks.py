@@ -32,7 +32,12 @@ SECTION_FIELDS = 10
 CUSTOMER_CHANNELS = ("line", "phone", "email", "form", "chat", "other")
 
 ACTION_PREFIX = "ticket_"
-"""A card action's ``action_id`` is this and the card's action id (``ticket_resolve``)."""
+"""A card action's ``action_id`` is this and the card's action id (``ticket_resolve``)..."""
+ACTION_IDS = {"reply_customer": "reply_customer"}
+"""...except these, whose ``action_id`` is fixed elsewhere (お客様に返信 opens the reply form)."""
+REPLY_CUSTOMER = "reply_customer"
+CLAIM = "ticket_claim"
+WAIT = "ticket_wait"
 ACKNOWLEDGE = "ticket_acknowledge"
 RESOLVE = "ticket_resolve"
 NOT_COMPLAINT = "ticket_not_complaint"
@@ -202,7 +207,7 @@ class BlockWriter:
     def button(ref: int, action: Action) -> dict[str, Any]:
         button = {
             "type": "button",
-            "action_id": ACTION_PREFIX + action.id,
+            "action_id": ACTION_IDS.get(action.id, ACTION_PREFIX + action.id),
             "text": plain(action.label, OPTION_CHARS),
             "value": str(ref),
         }
@@ -298,15 +303,19 @@ class BlockWriter:
             ],
         }
 
-    def home(self, tickets: Sequence[Ticket], writer: CardWriter, now: datetime) -> dict[str, Any]:
-        """The App Home tab: the open tickets' count per department, then each with its time left."""
+    def home(
+        self, tickets: Sequence[Ticket], writer: CardWriter, now: datetime, *, user: str | None = None
+    ) -> dict[str, Any]:
+        """The App Home tab: the open tickets' count per department, then each with its time left
+        (the tickets ``user`` owns first, under their own heading)."""
         t = self.t
         counts: dict[str, int] = {}
         lines = []
+        mine = sum(1 for ticket in tickets if user and ticket.owner == user)
         for ticket in tickets:
             department = writer.department_name(None if ticket.needs_triage else ticket.department)
             counts[department] = counts.get(department, 0) + 1
-            status = t(f"status.{ticket.status.value}")
+            status = writer.list_status(ticket)
             left = writer.time_left(ticket, now)
             lines.append(
                 t(
@@ -324,6 +333,9 @@ class BlockWriter:
             totals = [t("slack.home.count", department=name, count=n) for name, n in counts.items()]
             blocks.append({"type": "section", "text": plain("\n".join(totals))})
             blocks.append({"type": "divider"})
+        if mine:
+            lines.insert(0, t("home.mine", count=mine))
+            lines.insert(mine + 1, t("home.others"))
         blocks += [{"type": "section", "text": plain(line)} for line in lines[:HOME_TICKETS]]
         if len(lines) > HOME_TICKETS:
             more = t("slack.home.more", count=len(lines) - HOME_TICKETS)

@@ -72,5 +72,6 @@ class CommandHandlers:
         if tickets is None:
             view = {"type": "home", "blocks": self.kit.notice(self.t("home.no_team"))}
         else:
-            view = self.kit.home(tickets, self.services.writer, self.services.clock.now())
+            tickets = sorted(tickets, key=lambda ticket: ticket.owner != user)  # my tickets first
+            view = self.kit.home(tickets, self.services.writer, self.services.clock.now(), user=user)
         client.views_publish(user_id=user, view=view)

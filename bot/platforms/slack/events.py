@@ -34,6 +34,7 @@ from bot.core.usecases import Services
 from bot.platforms.slack import blocks as kit
 from bot.platforms.slack.blocks import BlockWriter
 from bot.platforms.slack.commands import CommandHandlers
+from bot.platforms.slack.customers import CustomerHandlers
 from bot.platforms.slack.interactions import CardHandlers
 from bot.platforms.slack.messages import MessageHandlers
 from bot.platforms.slack.payloads import MALFORMED, event_id_of, is_slack_payload, tell
@@ -141,6 +142,7 @@ class SlackAdapter(MessageHandlers, CardHandlers, CommandHandlers):
         bolt.action(kit.FULL_TEXT)(self.handle_full_text)
         bolt.command("/history")(self.handle_history_command)
         bolt.action(kit.OPEN_SOURCE)(self.handle_open_source)
+        CustomerHandlers(self.services).register(bolt)  # reply to the customer, take, wait, /find
         bolt.event(re.compile(".*"))(self.handle_other_event)
         bolt.error(self.handle_error)
 

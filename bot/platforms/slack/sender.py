@@ -15,6 +15,7 @@ and records it instead of posting a second copy.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -168,6 +169,17 @@ class UserNames:
 
 
 CARD_KINDS = ("card", "card_update")
+SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+def owner_mentions(owners: Any) -> list[Block]:
+    """Pings the owners of the tickets a reminder lists (Slack user ids only: nothing else is markup)."""
+    ids = [owner for owner in owners if isinstance(owner, str) and SLACK_USER.match(owner)]
+    if not ids:
+        return []
+    return [
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": " ".join(f"<@{u}>" for u in ids[:20])}]}
+    ]
 
 
 class SlackSender:
@@ -243,7 +255,10 @@ class SlackSender:
         except CardFormatError as error:  # a newer version's row: retried, and dead-lettered if it stays
             raise SendError(f"slack: {error}") from None
         if card is None:
-            return self.blocks.to_blocks(message), fallback(message.text)
+            blocks = self.blocks.to_blocks(message)
+            if message.kind == "reminder":  # an owned ticket's reminder pings its owner
+                blocks += owner_mentions(message.data.get("owners") or [])
+            return blocks, fallback(message.text)
         card = card.named(self.names, NAME, message.channel)
         return self.blocks.card(card), fallback(card.to_text())
 

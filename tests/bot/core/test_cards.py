@@ -80,7 +80,14 @@ def test_a_routed_card_has_its_facts_and_buttons_and_no_choices() -> None:
     ]
     assert str(card.field("order").text) == "注文番号：A-5521"  # type: ignore[union-attr]
     assert str(card.field("status").text) == "状態：未対応"  # type: ignore[union-attr]
-    assert [a.id for a in card.actions] == ["acknowledge", "resolve", "not_complaint", "reassign", "snooze"]
+    assert [a.id for a in card.actions] == [
+        "acknowledge",
+        "resolve",
+        "not_complaint",
+        "claim",
+        "reassign",
+        "snooze",
+    ]
     assert [a.id for a in card.body_actions] == ["full_text"]
     reassign = next(a for a in card.actions if a.id == "reassign")
     assert "logistics" not in [o.value for o in reassign.options]  # not to where it already is
@@ -117,7 +124,7 @@ def test_a_card_after_a_change_says_who_did_what_and_drops_what_is_done() -> Non
     assert change.text.parts[0] == Person("U-actor")  # the card's own platform and chat
     assert str(change.text) == "U-actorさんが対応を開始しました（11/16(月) 09:05）"
     assert card.to_text().endswith(str(change.text))
-    assert [a.id for a in card.actions] == ["resolve", "not_complaint", "reassign", "snooze"]
+    assert [a.id for a in card.actions] == ["resolve", "not_complaint", "claim", "reassign", "snooze"]
 
 
 def test_people_are_named_through_the_port_where_the_card_is_shown() -> None:

@@ -128,3 +128,20 @@ def test_time_left_reads_the_same_on_the_card_in_list_and_in_reminders(tmp_path:
     assert "#1はすでに「決済・返金」の担当です。振り替えていません。" in out
     assert "#1を対応中にしました。" in out and "#1はすでに対応中です（consoleさん）。" in out
     assert out.count("── team:billing (card_update) ──") == 1  # the second ack posted nothing
+
+
+def test_find_searches_by_order_number_and_words(tmp_path: Path) -> None:
+    lines = [
+        "配送が3日遅れています。注文番号 A-15001",
+        "請求が二重です",
+        "/find A-15001",
+        "/find 二重",
+        "/find",
+    ]
+    result = run_cli("console", stdin="\n".join(lines) + "\n", cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "「A-15001」の検索結果 1 件" in out and re.search(r"#1 \[未対応\] 物流・配送", out)
+    assert "「二重」の検索結果 1 件" in out and re.search(r"#2 \[未対応\] 決済・返金", out)
+    assert "使い方：/find" in out

@@ -197,6 +197,7 @@ def test_a_mention_opens_one_ticket_even_when_slack_retries(slack_db: Slack) -> 
         "ticket_acknowledge",
         "ticket_resolve",
         "ticket_not_complaint",
+        "ticket_claim",  # 担当する on every card; the customer's buttons only on their tickets
         "ticket_reassign",
         "ticket_snooze",
     ]

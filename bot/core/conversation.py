@@ -1,0 +1,236 @@
+"""A customer who writes in themselves (a shop's customer channel): what they hear and how their
+later messages join their open ticket. No platform here: their chat is ``ticket.contact`` on
+``ticket.platform``; staff see the conversation in the card's thread (outbox kind ``thread``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.config import Config
+from bot.core.card_data import card_data
+from bot.core.cards import CardWriter
+from bot.core.domain import AuditEntry, OutboundMessage, Ticket
+from bot.core.i18n import Translator
+from bot.core.intake import Draft
+from bot.core.ports import UnitOfWork
+from bot.core.routing import Directory
+from bot.core.sla import SlaPolicies, SlaPolicy
+
+log = logging.getLogger(__name__)
+
+REPLY_TOKEN_SECONDS = 50
+"""A customer's reply token is used for a reply from the card this long after their message. The
+chat platform keeps it valid for a short while only and says how long may change; past this the
+reply is pushed (and a token the platform refuses falls back to a push in its sender anyway)."""
+SCALES = {"three": ("good", "ok", "bad"), "five": ("5", "4", "3", "2", "1")}
+SATISFIED = frozenset({"good", "5", "4"})
+UNHAPPY = frozenset({"bad", "2", "1"})
+
+
+def answers(config: Config) -> tuple[str, ...]:
+    """The satisfaction question's answers, best first."""
+    return SCALES[config.customers.satisfaction_scale]
+
+
+def satisfaction_lines(t: Translator, answers: Sequence[tuple[int, str]]) -> list[str]:
+    """The digest's lines: the share of customers satisfied, and the unhappy ones by number."""
+    if not answers:
+        return []
+    satisfied = sum(1 for _, answer in answers if answer in SATISFIED)
+    lines = [t("digest.satisfaction", share=t.percent(satisfied / len(answers)), count=len(answers))]
+    unhappy = sorted(ref for ref, answer in answers if answer in UNHAPPY)
+    if unhappy:
+        lines.append(t("digest.unhappy", refs=" ".join(f"#{ref}" for ref in unhappy)))
+    return lines
+
+
+def resume(ticket: Ticket, policy: SlaPolicy, now: datetime) -> timedelta | None:
+    """Restarts a paused deadline clock with the time that was left; returns how long it was paused."""
+    since = ticket.waiting_since
+    if since is None:
+        return None
+    ticket.waiting_since = None
+    if ticket.due_at > since:
+        ticket.due_at = policy.calendar.add(now, policy.working_left(ticket.due_at, since))
+    else:  # already overdue when paused: still as much overdue
+        ticket.due_at = now - (since - ticket.due_at)
+    if ticket.first_response_at is None:
+        ticket.remind_at = now  # the sweep schedules the reminders from the new deadline
+    return now - since
+
+
+def take_reply_token(ticket: Ticket, now: datetime) -> str | None:
+    """The customer's free reply token while it is fresh; a token is good once, so it is cleared."""
+    token, at = ticket.reply_token, ticket.reply_token_at
+    ticket.reply_token = ticket.reply_token_at = None
+    if token and at is not None and now - at < timedelta(seconds=REPLY_TOKEN_SECONDS):
+        return token
+    return None
+
+
+@dataclass
+class CustomerThreads:
+    """Within one intake batch: which customer messages join an open ticket instead of opening one."""
+
+    open: dict[tuple[str, str], Ticket | Draft] = field(default_factory=dict)
+    joined: list[tuple[Draft, Ticket | Draft]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, uow: UnitOfWork, drafts: Sequence[Draft]) -> CustomerThreads:
+        """The open tickets of the batch's customers, found in one query per platform."""
+        contacts: dict[str, set[str]] = {}
+        for draft in drafts:
+            if draft.message.from_customer:
+                contacts.setdefault(draft.message.platform, set()).add(draft.message.channel)
+        threads = cls()
+        for platform, chats in contacts.items():
+            for chat, ticket in uow.open_tickets_of(platform, sorted(chats)).items():
+                threads.open[(platform, chat)] = ticket
+        return threads
+
+    def join(self, draft: Draft) -> bool:
+        """True when ``draft`` is a follow-up of its customer's open ticket (or of one this batch opens)."""
+        message = draft.message
+        target = self.open.get((message.platform, message.channel)) if message.from_customer else None
+        if target is None:
+            return False
+        self.joined.append((draft, target))
+        return True
+
+    def opened(self, draft: Draft) -> None:
+        if draft.message.from_customer:
+            self.open[(draft.message.platform, draft.message.channel)] = draft
+
+
+class Conversation:
+    def __init__(self, config: Config, writer: CardWriter, directory: Directory, sla: SlaPolicies) -> None:
+        self.config = config
+        self.writer = writer
+        self.t = writer.t
+        self.directory = directory
+        self.sla = sla
+
+    def fill(self, template: str, ticket: Ticket) -> str:
+        """A template with the ticket's fields (checked at start: only these names occur)."""
+        return template.format(
+            customer=ticket.customer or self.t("customer.someone"),
+            order_number=ticket.order_number or "-",
+            ticket=f"#{ticket.ref}",
+            deadline=self.writer.deadline(ticket),
+        )
+
+    def first_answer(self, draft: Draft) -> OutboundMessage:
+        """What the writer of a new ticket hears at once (``draft.reply``): a customer who wrote in,
+        the acknowledgement; staff, the reply with the department and a menu to correct it."""
+        ticket, message = draft.created, draft.message
+        if message.from_customer:
+            draft.reply = self.acknowledgement(ticket)
+            return self.to_customer(ticket, draft.reply, {}, message.reply_token)
+        draft.reply = self.writer.reply(ticket)
+        data = self.writer.reply_data(ticket)
+        if message.reply_token:
+            data["reply_token"] = message.reply_token
+        return OutboundMessage(
+            message.platform, message.channel, "reply", draft.reply, data, ticket.ref, message.thread
+        )
+
+    def acknowledgement(self, ticket: Ticket) -> str:
+        """The customer's immediate answer: the ticket number and when they will hear back (the
+        deadline of the team's policy, so business hours and holidays are respected)."""
+        template = self.config.customers.acknowledgement or self.t.template("customer.acknowledgement")
+        return self.fill(template, ticket)
+
+    def templates(self, ticket: Ticket) -> list[str]:
+        """The reply templates for ``ticket``, filled in: its department's, else the shop's default."""
+        own = self.config.customers.templates
+        texts = own.get(ticket.department or "") or own.get("default")
+        if not texts:
+            texts = (self.t.template(f"template.{ticket.department}"), self.t.template("template.default"))
+            if ticket.department is None or texts[0] == f"template.{ticket.department}":
+                texts = texts[1:]
+        return [self.fill(text, ticket) for text in texts]
+
+    def to_customer(
+        self, ticket: Ticket, text: str, data: dict[str, Any], reply_token: str | None = None
+    ) -> OutboundMessage:
+        if ticket.contact is None:
+            raise ValueError(f"#{ticket.ref} has no customer channel")
+        data = {**data, "ref": ticket.ref, "customer": True}
+        if reply_token:
+            data["reply_token"] = reply_token
+        return OutboundMessage(ticket.platform, ticket.contact, "customer", text, data, ticket.ref)
+
+    def to_thread(self, ticket: Ticket, text: str) -> list[OutboundMessage]:
+        """``text`` under the ticket's card on every team target (in its thread where threads exist)."""
+        return [
+            OutboundMessage(platform, channel, "thread", text, {"ref": ticket.ref}, ticket.ref)
+            for platform, channel in self.directory.ticket_targets(ticket)
+        ]
+
+    def ask_satisfaction(self, uow: UnitOfWork, ticket: Ticket, now: datetime) -> None:
+        """On resolve: one quick question to a customer who wrote in themselves (never asked twice)."""
+        if ticket.contact is None or ticket.satisfaction is not None:
+            return
+        choices = [[value, self.writer.satisfaction_label(value)] for value in answers(self.config)]
+        text = self.t("customer.satisfaction.question", ref=ticket.ref)
+        token = take_reply_token(ticket, now)
+        uow.queue(self.to_customer(ticket, text, {"satisfaction": choices}, token), now)
+
+    def follow_ups(
+        self, uow: UnitOfWork, joined: Sequence[tuple[Draft, Ticket | Draft]], now: datetime
+    ) -> None:
+        """A customer's later messages: on their ticket's card thread, in its audit trail; a paused
+        clock restarts; the newest reply token is kept for a reply from the card."""
+        entries: list[AuditEntry] = []
+        queued: list[OutboundMessage] = []
+        for draft, target in joined:
+            ref = target.created.ref if isinstance(target, Draft) else target.ref
+            ticket = uow.get_ticket(ref, for_update=True)
+            if ticket is None:  # pragma: no cover - the ticket was read or written in this transaction
+                raise LookupError(ref)
+            draft.joined = ticket
+            entry, messages = self._follow_up(draft, ticket, now)
+            uow.save_ticket(ticket)
+            entries.append(entry)
+            queued += messages
+            log.info(
+                "customer follow-up joined its ticket", extra={"ref": ref, "event_id": draft.message.event_id}
+            )
+        if joined:
+            uow.attach_events(
+                {draft.key: draft.joined.ref for draft, _ in joined if draft.joined is not None}
+            )
+            uow.audit_many(entries)
+            uow.queue_many(queued, now)
+
+    def _follow_up(
+        self, draft: Draft, ticket: Ticket, now: datetime
+    ) -> tuple[AuditEntry, list[OutboundMessage]]:
+        message, ref = draft.message, ticket.ref
+        paused = resume(ticket, self.sla.for_ticket(ticket), now)
+        if message.reply_token:
+            ticket.reply_token, ticket.reply_token_at = message.reply_token, draft.received_at
+        detail: dict[str, Any] = {"event": f"{message.platform}:{message.event_id}", "chars": len(draft.text)}
+        masked = self.writer.masker.mask(draft.text, names=[ticket.customer] if ticket.customer else [])
+        queued = self.to_thread(ticket, self.t("thread.customer_wrote", ref=ref, text=masked))
+        if paused is not None:
+            detail["paused_minutes"] = int(paused.total_seconds() // 60)
+            change = {
+                "actor": message.forwarder,
+                "action": "resumed",
+                "at": now,
+                "action_text": self.t("action.resumed"),
+                "by_customer": True,  # the card names no customer
+            }
+            card = self.writer.card(ticket, now, change)
+            text, data = card.to_text(), card_data(card)
+            queued += [
+                OutboundMessage(platform, channel, "card_update", text, data, ref)
+                for platform, channel in self.directory.ticket_targets(ticket)
+            ]
+        return AuditEntry(ref, now, message.forwarder, "customer_wrote", detail), queued
