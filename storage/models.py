@@ -89,6 +89,8 @@ class TicketRow(Base):
     """Who wrote the forwarded message, when that is not the forwarder."""
     order_number: Mapped[str | None] = mapped_column(String(64), index=True)
     guesses: Mapped[list[list[Any]] | None] = mapped_column(JSON)
+    note: Mapped[str | None] = mapped_column(Text)
+    """The forwarder's comment on a shared message (erased with the text)."""
 
     __table_args__ = (
         # The reminder sweep reads the open tickets whose next reminder is due, so it costs what is

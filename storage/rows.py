@@ -30,6 +30,7 @@ _TICKET_FIELDS = (
     "source_url",
     "source_author",
     "order_number",
+    "note",
 )
 
 

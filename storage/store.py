@@ -194,6 +194,20 @@ class SqlUnitOfWork:
         if values:
             self._connection.execute(insert(OutboxRow), values)
 
+    def erase_queued(self, ref: int, cards: Sequence[OutboundMessage]) -> None:
+        by_target = {(card.platform, card.channel): card for card in cards}
+        for row in self.session.scalars(select(OutboxRow).where(OutboxRow.ticket_id == ref)).all():
+            card = by_target.get((row.platform, row.channel))
+            if row.kind in ("card", "card_update") and card is not None:
+                row.text, row.data = card.text, dict(card.data)
+            elif row.kind == "reply":
+                continue  # the forwarder's receipt quotes nothing of the complaint
+            elif row.status in ("pending", "dead"):
+                self.session.delete(row)  # a reminder's excerpt, a full text still to send
+            else:
+                row.text, row.data = "", {}
+        self.session.flush()
+
     def due_for_reminder(self, now: datetime, *, limit: int) -> list[tuple[Ticket, frozenset[str]]]:
         """Claims open tickets whose next reminder is due, with the reminder keys already sent.
 

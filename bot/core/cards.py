@@ -10,7 +10,15 @@ from datetime import datetime
 from typing import Any
 
 from bot.config import Config
-from bot.core.domain import MAX_COMPLAINT_CHARS, Ticket
+from bot.core.domain import (
+    EDITED_LATE,
+    MAX_COMPLAINT_CHARS,
+    NOTICE_FLAGS,
+    SOURCE_DELETED,
+    WITHDRAWN,
+    WITHDRAWN_BY_FORWARDER,
+    Ticket,
+)
 from bot.core.i18n import Translator
 from bot.core.masking import Masker
 from bot.core.sla import SlaPolicies
@@ -48,9 +56,21 @@ class CardWriter:
         return department.name(self.t.language) if department else self.t("department.none")
 
     def masked(self, ticket: Ticket) -> str:
-        return self.masker.mask(ticket.text, names=[ticket.customer] if ticket.customer else [])
+        """The complaint as a chat shows it: masked, with the forwarder's note and what became of
+        the original message; only the notice once it was withdrawn."""
+        withdrawn = [flag for flag in (WITHDRAWN, WITHDRAWN_BY_FORWARDER) if flag in ticket.flags]
+        if withdrawn:
+            return self.t(f"card.{withdrawn[0]}")
+        names = [ticket.customer] if ticket.customer else []
+        parts = [self.masker.mask(ticket.text, names=names)]
+        if ticket.note:
+            parts.append(self.t("card.note", note=self.masker.mask(ticket.note, names=names)))
+        parts += [self.t(f"card.{flag}") for flag in (SOURCE_DELETED, EDITED_LATE) if flag in ticket.flags]
+        return "\n\n".join(parts)
 
     def summary(self, ticket: Ticket) -> str:
+        if WITHDRAWN in ticket.flags or WITHDRAWN_BY_FORWARDER in ticket.flags:
+            return self.masked(ticket)
         return self.excerpt(ticket.text, names=[ticket.customer] if ticket.customer else [])
 
     def excerpt(self, text: str, names: list[str] | None = None) -> str:
@@ -105,7 +125,7 @@ class CardWriter:
             else self.t("card.title", ref=ticket.ref, department=department)
         )
         left = self.time_left(ticket, now)
-        flags = [self.t(f"flag.{flag}") for flag in ticket.flags]
+        flags = [self.t(f"flag.{flag}") for flag in ticket.flags if flag not in NOTICE_FLAGS]
         status = self.t(f"status.{ticket.status.value}")
         masked = self.masked(ticket)
         lines = [title]

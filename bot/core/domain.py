@@ -53,6 +53,20 @@ class IncomingMessage:
     """A link to the forwarded message itself (Slack's "Send to triage" shortcut)."""
     source_author: str | None = None
     """Who wrote the forwarded message, when someone else forwards it."""
+    note: str | None = None
+    """The forwarder's own words on a message they share (Slack's "Forward message" comment)."""
+    message_id: str | None = None
+    """The platform's id of the complaint's original message (LINE's message id, Slack's
+    ``channel:ts`` of the shared original): an unsend, delete or edit of it finds the ticket."""
+
+
+WITHDRAWN = "withdrawn"
+"""Flag: the customer took the original message back (its text is erased)."""
+WITHDRAWN_BY_FORWARDER = "withdrawn_by_forwarder"
+SOURCE_DELETED = "source_deleted"
+EDITED_LATE = "edited_late"
+NOTICE_FLAGS = (WITHDRAWN, WITHDRAWN_BY_FORWARDER, SOURCE_DELETED, EDITED_LATE)
+"""Flags that say what became of the original message: notices on the card, not priorities."""
 
 
 @dataclass
@@ -87,6 +101,8 @@ class Ticket:
     """The order number found in the text (configurable patterns), to link tickets about one order."""
     guesses: tuple[tuple[str, float], ...] = ()
     """The classifier's best departments with their probabilities, shown on a triage card."""
+    note: str | None = None
+    """The forwarder's comment on a shared message (masked on cards, erased with the text)."""
 
 
 @dataclass(frozen=True)

@@ -112,6 +112,7 @@ def new_ticket(
         remind_at=policy.first_reminder(due_at),
         source_url=message.source_url,
         source_author=message.source_author,
+        note=clean(message.note)[:MAX_COMPLAINT_CHARS] if message.note else None,
         order_number=extract_order_number(text, config.order_patterns or DEFAULT_ORDER_PATTERNS),
         guesses=tuple((name, round(p, 3)) for name, p in prediction.ranking[:3]),
     )

@@ -36,6 +36,12 @@ from bot.core.sla import SlaPolicies
 
 log = logging.getLogger(__name__)
 
+
+def original_key(platform: str, message_id: str) -> EventKey:
+    """The inbound-event key under which a ticket's original message is recorded."""
+    return platform, f"original:{message_id}"
+
+
 Target = tuple[str, str]
 Change = Callable[[Ticket, datetime], dict[str, Any]]
 
@@ -133,7 +139,24 @@ class TriageService:
             # else: recorded before without a ticket (see ``_outcome``)
         uow.add_tickets([draft.created for draft in created])
         uow.attach_events({draft.key: draft.created.ref for draft in created})
+        self._record_originals(uow, created)
         return created
+
+    @staticmethod
+    def _record_originals(uow: UnitOfWork, created: Sequence[Draft]) -> None:
+        """Each new ticket's original message, so that its unsend, deletion or edit finds it.
+        An original that another ticket already has (shared twice) stays with the first."""
+        originals = {
+            original_key(draft.message.platform, draft.message.message_id): (
+                draft.created.ref,
+                draft.received_at,
+            )
+            for draft in created
+            if draft.message.message_id
+        }
+        if originals:
+            fresh = uow.record_events({key: at for key, (_, at) in originals.items()})
+            uow.attach_events({key: originals[key][0] for key in fresh})
 
     def _write_created(self, uow: UnitOfWork, created: Sequence[Draft], now: datetime) -> None:
         """Each new ticket's audit event, the forwarder's reply and the team cards."""
@@ -150,7 +173,7 @@ class TriageService:
                     message.platform, message.channel, "reply", draft.reply, data, ticket.ref, message.thread
                 )
             )
-            queued += self._cards(ticket, now, "card", self._card_targets(ticket))
+            queued += self.card_messages(ticket, now, "card", self._card_targets(ticket))
         uow.audit_many(entries)
         uow.queue_many(queued, now)
 
@@ -290,7 +313,7 @@ class TriageService:
             return uow.history(ref)
 
     def describe(self, entry: AuditEntry) -> str:
-        return self._action_text(entry.action, entry.detail)
+        return self.describe_action(entry.action, entry.detail)
 
     # -- helpers --------------------------------------------------------------------------------
 
@@ -337,9 +360,14 @@ class TriageService:
         return ticket
 
     def _change(self, actor: str, action: str, at: datetime, detail: dict[str, Any]) -> dict[str, Any]:
-        return {"actor": actor, "action": action, "at": at, "action_text": self._action_text(action, detail)}
+        return {
+            "actor": actor,
+            "action": action,
+            "at": at,
+            "action_text": self.describe_action(action, detail),
+        }
 
-    def _action_text(self, action: str, detail: dict[str, Any]) -> str:
+    def describe_action(self, action: str, detail: dict[str, Any]) -> str:
         if action == "reassigned":
             return self.t(
                 "action.reassigned",
@@ -366,9 +394,9 @@ class TriageService:
         targets: Sequence[Target],
         change: dict[str, Any] | None = None,
     ) -> None:
-        uow.queue_many(self._cards(ticket, now, kind, targets, change), now)
+        uow.queue_many(self.card_messages(ticket, now, kind, targets, change), now)
 
-    def _cards(
+    def card_messages(
         self,
         ticket: Ticket,
         now: datetime,

@@ -24,6 +24,8 @@ from linebot.v3.exceptions import InvalidSignatureError
 from linebot.v3.models.events import UnknownEvent
 
 from bot.core.domain import DuplicateEvent, IncomingMessage, InvalidArgument, OutboundMessage, TriageError
+from bot.core.originals import Originals
+from bot.platforms.line.content import expand_emojis
 from bot.platforms.line.flex import BadPostback, Postback, parse_postback
 from bot.platforms.line.sender import DisplayNames, LineSender, make_api
 from bot.platforms.line.settings import settings
@@ -61,9 +63,12 @@ class LineWebhook:
         self.keyword = settings(app.config).complaint_keyword
         self.handlers: dict[str, Callable[[Any], None]] = {
             "message": self.handle_message,
+            "unsend": self.handle_unsend,
+            "follow": self.handle_follow,
             "join": self.handle_join,
             "postback": self.handle_postback,
         }
+        self.originals = Originals(app.service)
 
     def handle_request(self, body: bytes, signature: str | None) -> tuple[str, int]:
         """400 for a bad signature or body; 500 only when an event failed unexpectedly (LINE may
@@ -127,14 +132,16 @@ class LineWebhook:
             log.info("LINE message type ignored", extra={"message_type": str(message.type)[:40]})
 
     def handle_text(self, event: Any) -> None:
-        source = event.source
-        text = str(event.message.text or "")
+        source, message = event.source, event.message
+        text, shift = expand_emojis(
+            str(message.text or ""), getattr(message, "emojis", None), self.t("line.emoji")
+        )
         command = unicodedata.normalize("NFKC", text).strip()
         if command.lower().startswith("/history"):
             self.handle_history(event, command)
             return
         if source.type != "user":
-            addressed = self.addressed(text, getattr(event.message, "mention", None))
+            addressed = self.addressed(text, getattr(message, "mention", None), shift)
             if addressed is None:
                 return  # the team's own talk
             text = addressed
@@ -146,6 +153,7 @@ class LineWebhook:
             text=text,
             received_at=self.app.clock.now(),
             reply_token=event.reply_token or None,
+            message_id=str(message.id),
         )
         # Stored for a worker, which opens the ticket and answers with the reply token (valid
         # for a minute; the sender falls back to a push). A redelivery is a no-op here or there.
@@ -165,14 +173,15 @@ class LineWebhook:
         else:  # the group may hold people who may not see it: only the asker gets it
             self.send_privately(event, actor, history, self.t("line.history.sent", ref=ref), ref)
 
-    def addressed(self, text: str, mention: Any) -> str | None:
-        """The complaint in a group message meant for the bot, else ``None``."""
+    def addressed(self, text: str, mention: Any, shift: Callable[[int], int] = int) -> str | None:
+        """The complaint in a group message meant for the bot, else ``None``. ``shift`` maps the
+        mention's place in LINE's text to ``text`` (emoji placeholders written out before it)."""
         stripped = text.lstrip()
         if stripped.startswith(self.keyword):
             return stripped[len(self.keyword) :].strip()
         for mentionee in getattr(mention, "mentionees", None) or []:
             if getattr(mentionee, "is_self", False):
-                start, end = mentionee.index, mentionee.index + mentionee.length
+                start, end = shift(mentionee.index), shift(mentionee.index + mentionee.length)
                 if text[start:end].startswith("@"):
                     text = text[:start] + text[end:]
                 return text.strip()
@@ -189,15 +198,39 @@ class LineWebhook:
             ticket = self.app.service.attach(
                 LINE, str(source.user_id), str(message.type), str(message.id), within=ATTACH_WINDOW
             )
-        if ticket is not None:
+        image_set = getattr(message, "image_set", None)
+        if image_set is not None and not self.first_of_set(str(image_set.id)):
+            return  # the photos of one send are answered once
+        if ticket is not None and image_set is not None:
+            count = image_set.total or 1
+            self.answer(event, self.t("line.attached_many", ref=ticket.ref, count=count))
+        elif ticket is not None:
             self.answer(event, self.t("line.attached", ref=ticket.ref))
         elif source.type == "user":
             self.answer(event, self.t("line.ask_text"))
         # in a group, a sticker or photo not following a complaint is the team's own talk
 
+    def handle_unsend(self, event: Any) -> None:
+        """A message taken back: if it became a ticket, its text is erased everywhere. Unsent in
+        a 1:1 chat it was the customer's own; in a group or room, the forwarder's."""
+        source = event.source
+        if source is None or not self.first_time(event):
+            return
+        actor = str(source.user_id or chat_id(source))
+        if source.user_id:  # the complaint may still wait in the inbox (often the same webhook)
+            self.app.intake.settle(LINE, str(source.user_id))
+        message_id = str(event.unsend.message_id)
+        self.originals.withdraw(LINE, message_id, actor, by_customer=source.type == "user")
+
+    def handle_follow(self, event: Any) -> None:
+        """Added as a friend (or unblocked): how to send a complaint, once."""
+        if self.first_time(event):
+            self.answer(event, self.t("line.follow"))
+
     def handle_join(self, event: Any) -> None:
         if self.first_time(event):
-            self.answer(event, self.t("line.joined", group_id=chat_id(event.source)))
+            key = "line.joined_room" if getattr(event.source, "type", "") == "room" else "line.joined"
+            self.answer(event, self.t(key, group_id=chat_id(event.source)))
 
     def handle_postback(self, event: Any) -> None:
         source = event.source
@@ -255,6 +288,15 @@ class LineWebhook:
         with self.app.store.transaction() as uow:
             try:
                 uow.record_event(LINE, str(event.webhook_event_id), self.app.clock.now())
+            except DuplicateEvent:
+                return False
+        return True
+
+    def first_of_set(self, image_set: str) -> bool:
+        """False when another photo of the same imageSet was answered already."""
+        with self.app.store.transaction() as uow:
+            try:
+                uow.record_event(LINE, f"imageset:{image_set}", self.app.clock.now())
             except DuplicateEvent:
                 return False
         return True

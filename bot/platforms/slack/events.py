@@ -20,6 +20,7 @@ import logging
 import re
 import traceback
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -48,6 +49,8 @@ from bot.platforms.slack import blocks as kit
 from bot.platforms.slack.blocks import BlockWriter, to_plain
 from bot.platforms.slack.sender import SlackSender, make_client
 from bot.platforms.slack.settings import NAME, settings
+from bot.platforms.slack.shares import Shared, shared_of
+from bot.platforms.slack.shares import Shared, shared_of
 from bot.runtime.services import App
 
 __all__ = ["SlackAdapter", "SlackSender", "register"]
@@ -61,6 +64,8 @@ MALFORMED = (KeyError, TypeError, AttributeError, IndexError, ValueError)
 """What reading a signed payload that lacks what its type must carry raises (400, not 500)."""
 NEW_TEXT_SUBTYPES = (None, "file_share", "thread_broadcast")
 """Message subtypes that carry a person's new text; edits, deletions, joins and the like do not."""
+SLACKBOT = "USLACKBOT"
+"""Slackbot's user id: its notices ("You have been removed from #...") come without a bot_id."""
 
 SHARE_WORDS = frozenset({"here", "share"})
 """``/digest logistics here`` posts the digest in the channel instead of answering only the caller."""
@@ -183,29 +188,58 @@ class SlackAdapter:
         channel, ts, user = event["channel"], event["ts"], event.get("user", "")
         thread = event.get("thread_ts")
         text = _without_mention(event.get("text", ""), context.bot_user_id)
-        source = ts
-        if not to_plain(text).strip() and thread and thread != ts:
+        source, shared = ts, shared_of(event)
+        if not to_plain(text).strip() and shared is None and thread and thread != ts:
             # "@triage" alone in a thread: the complaint is the thread's first message.
             replies = client.conversations_replies(channel=channel, ts=thread, limit=1)
             messages = replies.get("messages") or []
-            text, source = (messages[0].get("text", ""), thread) if messages else (text, source)
-        self._accept(f"{channel}:{source}", channel, user, to_plain(text), thread or ts)
+            if messages:
+                text, source, shared = messages[0].get("text", ""), thread, shared_of(messages[0])
+        self.app.intake.accept(self._posted(channel, source, user, to_plain(text), thread or ts, shared))
 
     def handle_message(self, event: dict[str, Any], context: Any) -> None:
+        # Only people's messages are complaints: not other apps' (bot_id), not Slackbot's notices
+        # (USLACKBOT, without a bot_id), not system subtypes (joins, topics, deletions).
         if event.get("bot_id") or event.get("subtype") not in NEW_TEXT_SUBTYPES:
             return
         user, channel, ts = event.get("user"), event.get("channel", ""), event.get("ts", "")
-        if not user or user == context.bot_user_id:
+        if not user or user in (context.bot_user_id, SLACKBOT):
             return
         thread, text = event.get("thread_ts"), to_plain(event.get("text", ""))
+        shared = shared_of(event)
         if thread and thread != ts:
             self._record_response(channel, thread, user)
-        elif event.get("subtype") == "file_share" and not text.strip():
+        elif event.get("subtype") == "file_share" and not text.strip() and shared is None:
             return  # a photo without words is not a complaint of its own
         elif event.get("channel_type") == "im":
-            self._accept(f"{channel}:{ts}", channel, user, text, None)
+            self.app.intake.accept(self._posted(channel, ts, user, text, None, shared))
         elif channel in self.intake_channels:
-            self._accept(f"{channel}:{ts}", channel, user, text, ts)
+            self.app.intake.accept(self._posted(channel, ts, user, text, ts, shared))
+
+    def _posted(
+        self, channel: str, ts: str, user: str, text: str, thread: str | None, shared: Shared | None
+    ) -> IncomingMessage:
+        """A complaint posted in a channel or DM. A forwarded or shared message is the complaint,
+        its author and link go on the card, and the forwarder's comment is their note.
+
+        Raises:
+            TriageError: it shares only messages the bot may not read (a private channel's).
+        """
+        if shared is None:
+            return self._message(f"{channel}:{ts}", channel, user, text, thread, message_id=f"{channel}:{ts}")
+        if not shared.text:
+            raise TriageError("slack.share_unreadable")
+        return self._message(
+            f"{channel}:{ts}",
+            channel,
+            user,
+            shared.text,
+            thread,
+            source_url=shared.url,
+            source_author=shared.author,
+            note=text.strip() or None,
+            message_id=shared.original,
+        )
 
     def handle_send_to_triage(self, ack: Any, shortcut: dict[str, Any], client: WebClient) -> None:
         """The message shortcut: the complaint is the message it was used on."""
@@ -216,18 +250,22 @@ class SlackAdapter:
             return
         channel, message = shortcut["channel"]["id"], shortcut["message"]
         ts = message["ts"]
-        # The person waits for the answer: the ticket is opened before it, not by the worker.
-        result = self.service.intake(
-            self._message(
-                f"{channel}:{ts}",
-                channel,
-                user,
-                to_plain(message.get("text", "")),
-                message.get("thread_ts") or ts,
+        incoming = self._posted(
+            channel,
+            ts,
+            user,
+            to_plain(message.get("text", "")),
+            message.get("thread_ts") or ts,
+            shared_of(message),
+        )
+        if incoming.source_url is None:  # the message itself, not a share in it
+            incoming = replace(
+                incoming,
                 source_url=self._permalink(client, channel, ts),
                 source_author=message.get("user") or message.get("bot_id"),
             )
-        )
+        # The person waits for the answer: the ticket is opened before it, not by the worker.
+        result = self.service.intake(incoming)
         ack()
         if not result.created:
             self._tell(shortcut, client, result.reply)
@@ -270,10 +308,6 @@ class SlackAdapter:
             self.service.reassign(result.ticket.ref, user, department)
         ack()
 
-    def _accept(self, event_id: str, channel: str, user: str, text: str, thread: str | None) -> None:
-        """A complaint from the Events API: stored for a worker, which opens its ticket."""
-        self.app.intake.accept(self._message(event_id, channel, user, text, thread))
-
     def _message(
         self,
         event_id: str,
@@ -284,6 +318,8 @@ class SlackAdapter:
         *,
         source_url: str | None = None,
         source_author: str | None = None,
+        note: str | None = None,
+        message_id: str | None = None,
     ) -> IncomingMessage:
         return IncomingMessage(
             platform=PLATFORM,
@@ -295,6 +331,8 @@ class SlackAdapter:
             thread=thread,
             source_url=source_url,
             source_author=source_author,
+            note=note,
+            message_id=message_id,
         )
 
     @staticmethod

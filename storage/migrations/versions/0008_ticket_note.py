@@ -1,0 +1,30 @@
+"""tickets.note: the forwarder's comment on a shared message
+
+Revision ID: 0008
+Revises: 0006
+Create Date: 2026-12-04 22:20:00
+
+A Slack "Forward message" with a comment opens a ticket of the shared message; the comment is the
+forwarder's note, kept apart so that it is not classified as the customer's words, and erased with
+the text (retention, or the customer's unsend).
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0008"
+down_revision: str | None = "0006"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("tickets", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("note", sa.Text(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("tickets", schema=None) as batch_op:
+        batch_op.drop_column("note")
