@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,7 +17,7 @@ from bot.core.domain import (
     TriageError,
 )
 from bot.core.masking import DEFAULT_ORDER_PATTERNS
-from bot.core.ports import EventKey, Prediction
+from bot.core.ports import EventKey, Prediction, UnitOfWork
 from bot.core.priority import (
     REPEAT_CONTACTS,
     REPEAT_WINDOW_DAYS,
@@ -142,3 +143,22 @@ def created_detail(draft: Draft) -> dict[str, Any]:
         "needs_triage": ticket.needs_triage,
         "event": f"{message.platform}:{message.event_id}",
     }
+
+
+def original_key(platform: str, message_id: str) -> EventKey:
+    """The inbound-event key under which a ticket's original message is recorded."""
+    return platform, f"original:{message_id}"
+
+
+def record_originals(uow: UnitOfWork, created: Sequence[Draft]) -> None:
+    """Records each new ticket's original message, so that its unsend, deletion or edit finds the
+    ticket (:mod:`bot.core.originals`). An original that another ticket has (shared twice) stays
+    with the first."""
+    originals = {
+        original_key(draft.message.platform, draft.message.message_id): (draft.created.ref, draft.received_at)
+        for draft in created
+        if draft.message.message_id
+    }
+    if originals:
+        fresh = uow.record_events({key: at for key, (_, at) in originals.items()})
+        uow.attach_events({key: originals[key][0] for key in fresh})

@@ -16,8 +16,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.core.domain import EDITED_LATE, SOURCE_DELETED, WITHDRAWN, WITHDRAWN_BY_FORWARDER, Ticket
+from bot.core.intake import original_key
 from bot.core.ports import UnitOfWork
-from bot.core.triage import TriageService, original_key
+from bot.core.triage import TriageService
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +58,8 @@ class Originals:
     def edited(self, platform: str, message_id: str, actor: str, text: str) -> Ticket | None:
         """The original was edited: soon after, the ticket takes the new text; later, it is noted."""
         ticket = self.find(platform, message_id)
-        if ticket is None or ticket.erased_at is not None or not text.strip():
-            return None
+        if ticket is None or ticket.erased_at is not None or text.strip() in ("", ticket.text):
+            return None  # not a ticket's, nothing left, or no change (Slack's retry)
         if self.service.clock.now() - ticket.created_at > EDIT_WINDOW:
             return self._change(platform, message_id, actor, "edited_late", EDITED_LATE, _nothing)
 

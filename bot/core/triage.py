@@ -27,7 +27,7 @@ from bot.core.domain import (
     UnknownDepartment,
     UnknownTicket,
 )
-from bot.core.intake import Draft, IntakeOutcome, created_detail, new_ticket
+from bot.core.intake import Draft, IntakeOutcome, created_detail, new_ticket, record_originals
 from bot.core.intake import IntakeResult as IntakeResult
 from bot.core.ports import Classifier, Clock, EventKey, Prediction, Store, UnitOfWork
 from bot.core.priority import REPEAT_WINDOW_DAYS
@@ -35,11 +35,6 @@ from bot.core.routing import Directory
 from bot.core.sla import SlaPolicies
 
 log = logging.getLogger(__name__)
-
-
-def original_key(platform: str, message_id: str) -> EventKey:
-    """The inbound-event key under which a ticket's original message is recorded."""
-    return platform, f"original:{message_id}"
 
 
 Target = tuple[str, str]
@@ -139,24 +134,8 @@ class TriageService:
             # else: recorded before without a ticket (see ``_outcome``)
         uow.add_tickets([draft.created for draft in created])
         uow.attach_events({draft.key: draft.created.ref for draft in created})
-        self._record_originals(uow, created)
+        record_originals(uow, created)
         return created
-
-    @staticmethod
-    def _record_originals(uow: UnitOfWork, created: Sequence[Draft]) -> None:
-        """Each new ticket's original message, so that its unsend, deletion or edit finds it.
-        An original that another ticket already has (shared twice) stays with the first."""
-        originals = {
-            original_key(draft.message.platform, draft.message.message_id): (
-                draft.created.ref,
-                draft.received_at,
-            )
-            for draft in created
-            if draft.message.message_id
-        }
-        if originals:
-            fresh = uow.record_events({key: at for key, (_, at) in originals.items()})
-            uow.attach_events({key: originals[key][0] for key in fresh})
 
     def _write_created(self, uow: UnitOfWork, created: Sequence[Draft], now: datetime) -> None:
         """Each new ticket's audit event, the forwarder's reply and the team cards."""

@@ -45,12 +45,12 @@ from bot.core.domain import (
     UnknownDepartment,
     UnknownTicket,
 )
+from bot.core.originals import Originals
 from bot.platforms.slack import blocks as kit
 from bot.platforms.slack.blocks import BlockWriter, to_plain
 from bot.platforms.slack.sender import SlackSender, make_client
 from bot.platforms.slack.settings import NAME, settings
-from bot.platforms.slack.shares import Shared, shared_of
-from bot.platforms.slack.shares import Shared, shared_of
+from bot.platforms.slack.shares import SLACKBOT, Shared, on_original_change, shared_of
 from bot.runtime.services import App
 
 __all__ = ["SlackAdapter", "SlackSender", "register"]
@@ -64,8 +64,6 @@ MALFORMED = (KeyError, TypeError, AttributeError, IndexError, ValueError)
 """What reading a signed payload that lacks what its type must carry raises (400, not 500)."""
 NEW_TEXT_SUBTYPES = (None, "file_share", "thread_broadcast")
 """Message subtypes that carry a person's new text; edits, deletions, joins and the like do not."""
-SLACKBOT = "USLACKBOT"
-"""Slackbot's user id: its notices ("You have been removed from #...") come without a bot_id."""
 
 SHARE_WORDS = frozenset({"here", "share"})
 """``/digest logistics here`` posts the digest in the channel instead of answering only the caller."""
@@ -133,6 +131,7 @@ class SlackAdapter:
         self.t = app.translator
         self.kit = BlockWriter(app.config, app.translator)
         self.intake_channels = frozenset(settings(app.config).intake_channels)
+        self.originals = Originals(app.service)
         secret = app.config.secrets.get("SLACK_SIGNING_SECRET")
         _BOLT_LOG.addFilter(_QUIET)  # once: adding the same filter again does nothing
         self.bolt = BoltApp(
@@ -198,6 +197,9 @@ class SlackAdapter:
         self.app.intake.accept(self._posted(channel, source, user, to_plain(text), thread or ts, shared))
 
     def handle_message(self, event: dict[str, Any], context: Any) -> None:
+        if event.get("subtype") in ("message_deleted", "message_changed"):
+            on_original_change(event, self.originals, context.bot_user_id)
+            return
         # Only people's messages are complaints: not other apps' (bot_id), not Slackbot's notices
         # (USLACKBOT, without a bot_id), not system subtypes (joins, topics, deletions).
         if event.get("bot_id") or event.get("subtype") not in NEW_TEXT_SUBTYPES:

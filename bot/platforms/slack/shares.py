@@ -6,7 +6,8 @@ attachment with ``is_share`` (or ``is_msg_unfurl``), its words in ``message_bloc
 ``text`` (mrkdwn) and in ``fallback`` ("[date] author: words"), its author in ``author_id``, its
 place in ``channel_id``/``ts`` and its link in ``from_url`` (``original_url`` for a pasted link).
 The Slack Email app posts a ``file_share`` whose file has ``filetype: email`` with ``subject``,
-``from`` and ``plain_text``. Nothing here decides what is a complaint: see ``events.py``.
+``from`` and ``plain_text``. Nothing here decides what is a complaint: see ``events.py``. A
+complaint's original deleted or edited is told to :class:`~bot.core.originals.Originals` here.
 """
 
 from __future__ import annotations
@@ -15,9 +16,15 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from bot.core.originals import Originals
 from bot.platforms.slack.blocks import to_plain
 
-__all__ = ["Email", "Shared", "email_of", "rich_text", "shared_of"]
+__all__ = ["SLACKBOT", "Email", "Shared", "email_of", "on_original_change", "rich_text", "shared_of"]
+
+PLATFORM = "slack"
+SLACKBOT = "USLACKBOT"
+"""Slackbot's user id: its notices ("You have been removed from #...") come without a bot_id."""
+_MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 
 _FALLBACK_HEAD = re.compile(r"^\[[^\]\n]{1,80}\] [^:\n]{1,80}: ")
 """A share's fallback starts with "[August 29th, 2024 10:24 AM] lev: " before the words."""
@@ -172,3 +179,27 @@ def _dict(value: Any) -> dict[str, Any]:
 
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
+
+
+def on_original_change(event: dict[str, Any], originals: Originals, bot_user_id: str | None) -> None:
+    """A message deleted (``message_deleted``) or edited (``message_changed``): if it is a ticket's
+    original, the ticket hears of it. Slack also sends ``message_changed`` when it unfurls a link
+    or an app updates its message: only a person's edit (``edited``) counts."""
+    channel, previous = event.get("channel", ""), _dict(event.get("previous_message"))
+    if event.get("subtype") == "message_deleted":
+        ts = _text(event.get("deleted_ts")) or _text(previous.get("ts"))
+        if ts:
+            originals.deleted(PLATFORM, f"{channel}:{ts}", _text(previous.get("user")) or SLACKBOT)
+        return
+    message = _dict(event.get("message"))
+    if message.get("bot_id") or not message.get("edited"):
+        return
+    shared = shared_of(message)
+    if shared is not None:
+        text, original = shared.text, shared.original
+    else:
+        mention = re.compile(rf"<@{re.escape(bot_user_id)}(?:\|[^>]*)?>") if bot_user_id else _MENTION
+        text, original = mention.sub(" ", _text(message.get("text")) or ""), f"{channel}:{message.get('ts')}"
+    actor = _text(_dict(message.get("edited")).get("user")) or _text(message.get("user")) or SLACKBOT
+    if original:
+        originals.edited(PLATFORM, original, actor, to_plain(text))
