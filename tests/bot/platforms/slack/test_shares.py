@@ -1,0 +1,166 @@
+"""Real Slack traffic over real HTTP: forwarded and shared messages, Slackbot's notices, originals
+deleted or edited. Payloads are shaped like events captured from a real workspace (see
+tests/fixtures/slack/README.md), signed with slack_sdk's own code."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from bot.core.domain import SOURCE_DELETED
+from tests.bot.platforms.slack.test_events import Slack, blocks_text, payload
+from tests.bot.platforms.slack.test_events import slack as slack  # the fixture
+
+SHARED = "お客様より：届いた荷物の箱が潰れていて、中のお皿が三枚とも割れていました。"
+
+
+def said(slack: Slack, method: str = "chat.postMessage") -> str:
+    return json.dumps(slack.api.to(method), ensure_ascii=False)
+
+
+def test_a_forwarded_message_is_a_ticket_of_its_content_with_author_and_link(slack: Slack) -> None:
+    event = payload("forwarded_message")
+
+    assert slack.post(event)[0] == 200
+    assert slack.post(event, retry=1)[0] == 200  # Slack's retry: still one ticket
+
+    (ticket,) = slack.tickets()
+    assert ticket.text.startswith(SHARED)
+    assert "交換をお願いします🙏" in ticket.text  # rich text, its emoji written out
+    assert "• 写真は受付で保存済み\n• @U0LEAD さんに相談済み" in ticket.text
+    assert (ticket.source_author, ticket.forwarder) == ("U0CS", "U0STAFF")
+    assert ticket.source_url == "https://shop.slack.com/archives/C0CUSTOMERS/p1763851100000200"
+    assert ticket.department == "logistics" and ticket.note is None
+    slack.deliver()
+    (card,) = slack.posts("C0LOGISTICS")
+    shown = blocks_text(card["blocks"])
+    assert "お皿が三枚とも割れていました" in shown and "C0CUSTOMERS/p1763851100000200" in shown
+    assert "U0CS" in shown
+    assert "苦情の本文が空です" not in said(slack, "chat.postEphemeral")
+
+
+def test_a_share_with_a_comment_reads_every_shared_message_and_keeps_the_comment_as_a_note(
+    slack: Slack,
+) -> None:
+    assert slack.post(payload("share_with_comment"))[0] == 200
+
+    (ticket,) = slack.tickets()
+    assert ticket.text == "請求書の金額が注文と違います。\nご請求額 12,800円\n\n二重に引き落とされています"
+    assert ticket.note == "@U0LEAD 二件とも同じお客様です。至急お願いします"
+    assert ticket.department == "billing"  # classified on the customer's words, not the comment
+    slack.deliver()
+    (card,) = slack.posts("C0BILLING")
+    assert "転送者のメモ：@U0LEAD 二件とも同じお客様です" in blocks_text(card["blocks"])
+
+
+def test_a_share_the_bot_cannot_read_gets_a_clear_answer_and_no_ticket(slack: Slack) -> None:
+    assert slack.post(payload("share_unreadable"))[0] == 200
+
+    assert slack.tickets() == []
+    (answer,) = slack.api.to("chat.postEphemeral")
+    assert answer["user"] == "U0STAFF" and "共有されたメッセージを読めませんでした" in answer["text"]
+
+
+def test_a_forward_into_the_bots_direct_messages_is_a_complaint(slack: Slack) -> None:
+    event = payload("forwarded_message", channel="D0DIRECT", channel_type="im")
+
+    assert slack.post(event)[0] == 200
+
+    (ticket,) = slack.tickets()
+    assert ticket.channel == "D0DIRECT" and ticket.text.startswith(SHARED)
+
+
+def test_the_shortcut_on_a_forwarded_message_takes_its_shared_content(slack: Slack) -> None:
+    forwarded = payload("forwarded_message")["event"]
+    shortcut = payload("message_action")
+    shortcut["response_url"] = slack.api.response_url
+    shortcut["message"] = {key: forwarded[key] for key in ("type", "user", "ts", "text", "attachments")}
+
+    assert slack.post(shortcut, form=True)[0] == 200
+
+    (ticket,) = slack.tickets()
+    assert ticket.text.startswith(SHARED) and ticket.source_author == "U0CS"
+    assert ticket.source_url == "https://shop.slack.com/archives/C0CUSTOMERS/p1763851100000200"
+    assert "chat.getPermalink" not in slack.api.methods()  # the share carries its link
+
+
+def test_slackbots_notice_in_the_bots_direct_messages_is_not_a_complaint(slack: Slack) -> None:
+    assert slack.post(payload("slackbot_im"))[0] == 200
+
+    assert slack.tickets() == []
+    slack.deliver()
+    assert slack.api.methods() == []  # no "受け付けました" to Slackbot, no card
+
+
+def test_a_deleted_original_is_noted_on_the_card_and_audited(slack: Slack) -> None:
+    assert slack.post(payload("message"))[0] == 200
+    slack.deliver()
+    deleted = payload("message_deleted")
+
+    assert slack.post(deleted)[0] == 200
+    assert slack.post(deleted, retry=1)[0] == 200
+    slack.deliver()
+
+    (ticket,) = slack.tickets()
+    assert SOURCE_DELETED in ticket.flags and ticket.text.startswith("返金がまだ")  # the ticket keeps it
+    (update,) = slack.api.to("chat.update")
+    assert "元のメッセージは削除されました" in blocks_text(update["blocks"])
+    actions = [entry.action for entry in slack.app.service.history(ticket.ref)]
+    assert actions == ["created", "source_deleted"]
+
+
+def test_an_edit_soon_after_updates_the_ticket_and_a_late_one_is_only_noted(slack: Slack) -> None:
+    assert slack.post(payload("message"))[0] == 200
+    slack.deliver()
+    edit = payload("message_changed")
+
+    slack.clock.advance(timedelta(minutes=5))
+    assert slack.post(edit)[0] == 200
+    slack.deliver()
+    (ticket,) = slack.tickets()
+    assert ticket.text.endswith("注文番号 A-5521")
+    assert "A-5521" in blocks_text(slack.api.to("chat.update")[-1]["blocks"])
+
+    late = json.loads(json.dumps(edit))
+    late["event"]["message"]["text"] = "やっぱり返金は不要です"
+    late["event_id"] = "Ev0CHANGED02"
+    slack.clock.advance(timedelta(hours=2))
+    assert slack.post(late)[0] == 200
+    slack.deliver()
+
+    (ticket,) = slack.tickets()
+    assert ticket.text.endswith("注文番号 A-5521")  # what was received stays
+    assert "受付の後で編集されました" in blocks_text(slack.api.to("chat.update")[-1]["blocks"])
+    assert [entry.action for entry in slack.app.service.history(ticket.ref)] == [
+        "created",
+        "edited",
+        "edited_late",
+    ]
+
+
+def test_slack_unfurling_a_link_is_no_edit(slack: Slack) -> None:
+    assert slack.post(payload("message"))[0] == 200
+    unfurl = payload("message_changed")
+    del unfurl["event"]["message"]["edited"]
+
+    assert slack.post(unfurl)[0] == 200
+
+    (ticket,) = slack.tickets()
+    assert "A-5521" not in ticket.text
+    assert [entry.action for entry in slack.app.service.history(ticket.ref)] == ["created"]
+
+
+def test_names_and_card_like_numbers_never_reach_slack(slack: Slack) -> None:
+    named = (
+        "お客様の山田太郎様より：届いた荷物が濡れていました。Name: John Smith、"
+        "カード 4980 1234 5678 9012 で支払い済みです。注文番号 A-12003"
+    )
+    assert slack.post(payload("app_mention", text=f"<@U0BOT> {named}"))[0] == 200
+    slack.deliver()
+
+    everything = said(slack)
+    assert "A-12003" in everything and "様より" in everything  # the order number and the honorific stay
+    for private in ("山田太郎", "John Smith", "4980 1234 5678 9012"):
+        assert private not in everything
+    (ticket,) = slack.tickets()
+    assert "山田太郎" in ticket.text  # kept for the people allowed to see the full text
