@@ -91,6 +91,8 @@ class TicketRow(Base):
     guesses: Mapped[list[list[Any]] | None] = mapped_column(JSON)
     note: Mapped[str | None] = mapped_column(Text)
     """The forwarder's comment on a shared message (erased with the text)."""
+    names: Mapped[list[str] | None] = mapped_column(JSON)
+    """Names to mask in the text besides the customer (erased with the text)."""
 
     __table_args__ = (
         # The reminder sweep reads the open tickets whose next reminder is due, so it costs what is

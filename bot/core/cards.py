@@ -42,6 +42,16 @@ def guess_choices(data: dict[str, Any]) -> list[tuple[str, str, float]]:
     return choices[:MAX_GUESSES]
 
 
+def customer_names(customer: str | None) -> list[str]:
+    """What to mask of a ticket's customer: the whole contact, and for ``Name <address>`` (an
+    e-mail's sender) the name and the address on their own too."""
+    if not customer:
+        return []
+    name, _, rest = customer.partition("<")
+    address = rest.rstrip().removesuffix(">")
+    return [part for part in (customer, name.strip(), address.strip()) if part]
+
+
 class CardWriter:
     def __init__(
         self, config: Config, translator: Translator, masker: Masker, sla: SlaPolicies | None = None
@@ -61,7 +71,7 @@ class CardWriter:
         withdrawn = [flag for flag in (WITHDRAWN, WITHDRAWN_BY_FORWARDER) if flag in ticket.flags]
         if withdrawn:
             return self.t(f"card.{withdrawn[0]}")
-        names = [ticket.customer] if ticket.customer else []
+        names = [*customer_names(ticket.customer), *ticket.names]
         parts = [self.masker.mask(ticket.text, names=names)]
         if ticket.note:
             parts.append(self.t("card.note", note=self.masker.mask(ticket.note, names=names)))
@@ -71,7 +81,7 @@ class CardWriter:
     def summary(self, ticket: Ticket) -> str:
         if WITHDRAWN in ticket.flags or WITHDRAWN_BY_FORWARDER in ticket.flags:
             return self.masked(ticket)
-        return self.excerpt(ticket.text, names=[ticket.customer] if ticket.customer else [])
+        return self.excerpt(ticket.text, names=[*customer_names(ticket.customer), *ticket.names])
 
     def excerpt(self, text: str, names: list[str] | None = None) -> str:
         """One masked line of at most ``SUMMARY_CHARS`` characters."""

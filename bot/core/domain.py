@@ -55,6 +55,9 @@ class IncomingMessage:
     """Who wrote the forwarded message, when someone else forwards it."""
     note: str | None = None
     """The forwarder's own words on a message they share (Slack's "Forward message" comment)."""
+    names: tuple[str, ...] = ()
+    """Names the platform knows of the people in the complaint (a LINE customer's display name):
+    masked wherever the text is shown."""
     message_id: str | None = None
     """The platform's id of the complaint's original message (LINE's message id, Slack's
     ``channel:ts`` of the shared original): an unsend, delete or edit of it finds the ticket."""
@@ -103,6 +106,8 @@ class Ticket:
     """The classifier's best departments with their probabilities, shown on a triage card."""
     note: str | None = None
     """The forwarder's comment on a shared message (masked on cards, erased with the text)."""
+    names: tuple[str, ...] = ()
+    """Names to mask in the text besides the customer (erased with the text)."""
 
 
 @dataclass(frozen=True)

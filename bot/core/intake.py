@@ -114,6 +114,7 @@ def new_ticket(
         source_url=message.source_url,
         source_author=message.source_author,
         note=clean(message.note)[:MAX_COMPLAINT_CHARS] if message.note else None,
+        names=tuple(str(name)[:100] for name in message.names if name)[:5],
         order_number=extract_order_number(text, config.order_patterns or DEFAULT_ORDER_PATTERNS),
         guesses=tuple((name, round(p, 3)) for name, p in prediction.ranking[:3]),
     )

@@ -45,7 +45,7 @@ class Originals:
         flag = WITHDRAWN if by_customer else WITHDRAWN_BY_FORWARDER
 
         def change(ticket: Ticket, now: datetime) -> dict[str, Any]:
-            ticket.text, ticket.note, ticket.customer = "", None, None
+            ticket.text, ticket.note, ticket.customer, ticket.names = "", None, None, ()
             ticket.erased_at = now
             return {"by_customer": by_customer}
 

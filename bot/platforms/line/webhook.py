@@ -154,10 +154,19 @@ class LineWebhook:
             received_at=self.app.clock.now(),
             reply_token=event.reply_token or None,
             message_id=str(message.id),
+            names=self.customer_name(source),
         )
         # Stored for a worker, which opens the ticket and answers with the reply token (valid
         # for a minute; the sender falls back to a push). A redelivery is a no-op here or there.
         self.app.intake.accept(incoming)
+
+    def customer_name(self, source: Any) -> tuple[str, ...]:
+        """In a 1:1 chat the writer may be the customer: their display name is masked wherever the
+        complaint is shown (a staff member's name masked in their own forward does no harm)."""
+        if source.type != "user" or not source.user_id:
+            return ()
+        name = self.names.lookup(str(source.user_id), chat_id(source))
+        return (name,) if name != source.user_id else ()
 
     def handle_history(self, event: Any, command: str) -> None:
         if not self.first_time(event):

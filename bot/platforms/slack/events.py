@@ -50,7 +50,14 @@ from bot.platforms.slack import blocks as kit
 from bot.platforms.slack.blocks import BlockWriter, to_plain
 from bot.platforms.slack.sender import SlackSender, make_client
 from bot.platforms.slack.settings import NAME, settings
-from bot.platforms.slack.shares import SLACKBOT, Shared, on_original_change, shared_of
+from bot.platforms.slack.shares import (
+    SLACKBOT,
+    Shared,
+    email_of,
+    integration_text,
+    on_original_change,
+    shared_of,
+)
 from bot.runtime.services import App
 
 __all__ = ["SlackAdapter", "SlackSender", "register"]
@@ -130,7 +137,9 @@ class SlackAdapter:
         self.service = app.service
         self.t = app.translator
         self.kit = BlockWriter(app.config, app.translator)
-        self.intake_channels = frozenset(settings(app.config).intake_channels)
+        slack = settings(app.config)
+        self.intake_channels = frozenset(slack.intake_channels)
+        self.email_channels, self.email_bots = frozenset(slack.email_channels), frozenset(slack.email_bots)
         self.originals = Originals(app.service)
         secret = app.config.secrets.get("SLACK_SIGNING_SECRET")
         _BOLT_LOG.addFilter(_QUIET)  # once: adding the same filter again does nothing
@@ -196,9 +205,12 @@ class SlackAdapter:
                 text, source, shared = messages[0].get("text", ""), thread, shared_of(messages[0])
         self.app.intake.accept(self._posted(channel, source, user, to_plain(text), thread or ts, shared))
 
-    def handle_message(self, event: dict[str, Any], context: Any) -> None:
+    def handle_message(self, event: dict[str, Any], context: Any, body: dict[str, Any]) -> None:
         if event.get("subtype") in ("message_deleted", "message_changed"):
             on_original_change(event, self.originals, context.bot_user_id)
+            return
+        if self._from_mail_integration(event, context, body):
+            self.app.intake.accept(self._mail(event))
             return
         # Only people's messages are complaints: not other apps' (bot_id), not Slackbot's notices
         # (USLACKBOT, without a bot_id), not system subtypes (joins, topics, deletions).
@@ -217,6 +229,32 @@ class SlackAdapter:
             self.app.intake.accept(self._posted(channel, ts, user, text, None, shared))
         elif channel in self.intake_channels:
             self.app.intake.accept(self._posted(channel, ts, user, text, ts, shared))
+
+    def _from_mail_integration(self, event: dict[str, Any], context: Any, body: dict[str, Any]) -> bool:
+        """An app's new top-level message in an e-mail channel, or from a configured integration;
+        never this bot's own (its cards and replies would come back as complaints)."""
+        bot, channel, ts = event.get("bot_id"), event.get("channel"), event.get("ts")
+        if not isinstance(bot, str) or not bot or event.get("thread_ts") not in (None, ts):
+            return False
+        if event.get("app_id") and event.get("app_id") == body.get("api_app_id"):
+            return False
+        if event.get("user") and event.get("user") == context.bot_user_id:
+            return False
+        return channel in self.email_channels or bot in self.email_bots
+
+    def _mail(self, event: dict[str, Any]) -> IncomingMessage:
+        """An e-mail (or an integration's notice) as a complaint; the same e-mail is one ticket."""
+        channel, ts, bot = str(event.get("channel", "")), str(event.get("ts", "")), str(event["bot_id"])
+        email = email_of(event)
+        message = self._message(
+            f"email:{email.message_id}" if email else f"{channel}:{ts}",
+            channel,
+            bot,
+            email.text if email else integration_text(event),
+            ts,
+            message_id=f"{channel}:{ts}",
+        )
+        return replace(message, customer=email.sender if email else None)
 
     def _posted(
         self, channel: str, ts: str, user: str, text: str, thread: str | None, shared: Shared | None

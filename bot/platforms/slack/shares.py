@@ -18,10 +18,20 @@ from typing import Any
 
 from bot.core.originals import Originals
 from bot.platforms.slack.blocks import to_plain
+from bot.platforms.slack.settings import NAME
 
-__all__ = ["SLACKBOT", "Email", "Shared", "email_of", "on_original_change", "rich_text", "shared_of"]
+__all__ = [
+    "SLACKBOT",
+    "Email",
+    "Shared",
+    "email_of",
+    "integration_text",
+    "on_original_change",
+    "rich_text",
+    "shared_of",
+]
 
-PLATFORM = "slack"
+PLATFORM = NAME
 SLACKBOT = "USLACKBOT"
 """Slackbot's user id: its notices ("You have been removed from #...") come without a bot_id."""
 _MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
@@ -49,7 +59,7 @@ class Email:
     text: str
     """The subject, a blank line and the plain-text body."""
     sender: str | None
-    """The sender's address (the customer's contact)."""
+    """The sender as ``Name <address>`` (the customer's contact; both parts are masked)."""
     message_id: str
     """The e-mail's own Message-ID (else Slack's file id): the same e-mail is one ticket."""
 
@@ -158,7 +168,7 @@ def email_of(event: dict[str, Any]) -> Email | None:
             continue
         subject = (_text(file.get("subject")) or "").strip()
         body = (_text(file.get("plain_text")) or _text(file.get("preview_plain_text")) or "").strip()
-        senders = [_text(_dict(item).get("address")) for item in _list(file.get("from"))]
+        senders = [_sender(_dict(item)) for item in _list(file.get("from"))]
         headers = _dict(file.get("headers"))
         message_id = _text(headers.get("message_id")) or _text(file.get("id")) or ""
         return Email(
@@ -167,6 +177,29 @@ def email_of(event: dict[str, Any]) -> Email | None:
             message_id=message_id[:100],
         )
     return None
+
+
+def integration_text(event: dict[str, Any]) -> str:
+    """An integration's message as text: its own text, then each attachment's pretext, title and
+    text (its fallback when it has none of those)."""
+    parts = [to_plain(_text(event.get("text")) or "")]
+    for item in _list(event.get("attachments")):
+        attachment = _dict(item)
+        own = [_text(attachment.get(key)) for key in ("pretext", "title", "text")]
+        parts += [to_plain(part) for part in own if part] or [
+            to_plain(_text(attachment.get("fallback")) or "")
+        ]
+    blocks = rich_text(_list(event.get("blocks")))
+    if not any(part.strip() for part in parts):
+        parts.append(blocks)
+    return "\n".join(part.strip() for part in parts if part.strip())
+
+
+def _sender(item: dict[str, Any]) -> str | None:
+    address, name = _text(item.get("address")), (_text(item.get("name")) or "").strip()
+    if not address:
+        return None
+    return (f"{name} <{address}>" if name and name != address else address)[:256]
 
 
 def _list(value: Any) -> list[Any]:

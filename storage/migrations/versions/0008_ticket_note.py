@@ -1,4 +1,4 @@
-"""tickets.note: the forwarder's comment on a shared message
+"""tickets.note and tickets.names: the forwarder's comment on a shared message, names to mask
 
 Revision ID: 0008
 Revises: 0006
@@ -6,7 +6,8 @@ Create Date: 2026-12-04 22:20:00
 
 A Slack "Forward message" with a comment opens a ticket of the shared message; the comment is the
 forwarder's note, kept apart so that it is not classified as the customer's words, and erased with
-the text (retention, or the customer's unsend).
+the text (retention, or the customer's unsend). ``names`` are names the platform knows of the
+people in the complaint (a LINE customer's display name), masked wherever the text is shown.
 """
 
 from collections.abc import Sequence
@@ -23,8 +24,10 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         batch_op.add_column(sa.Column("note", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("names", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("tickets", schema=None) as batch_op:
+        batch_op.drop_column("names")
         batch_op.drop_column("note")

@@ -156,3 +156,16 @@ def test_names_and_card_like_numbers_never_reach_line(line: Line) -> None:
     assert "二重請求" in everything
     for private in ("佐藤花子", "佐藤 花子", "4111-1111-1111-1112"):
         assert private not in everything
+
+
+def test_a_customers_line_display_name_is_masked_wherever_the_complaint_is_shown(line: Line) -> None:
+    line.api.display_names[FORWARDER] = "ゆうき"
+    words = "サイズ交換をお願いしたのに連絡がありません。ゆうきより"
+
+    assert line.post(body(complaint(words, "01EVNAMED02", "555000000000000402"))) == 200
+    line.deliver()
+
+    [ticket] = line.tickets()
+    assert ticket.names == ("ゆうき",) and ticket.text == words  # kept for those allowed to see it
+    everything = "\n".join(line.texts())
+    assert "サイズ交換" in everything and "ゆうき" not in everything

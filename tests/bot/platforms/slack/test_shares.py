@@ -5,11 +5,21 @@ tests/fixtures/slack/README.md), signed with slack_sdk's own code."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import timedelta
 
+import pytest
+
+from bot.config import ConfigError
+from bot.core.clock import FakeClock
 from bot.core.domain import SOURCE_DELETED
-from tests.bot.platforms.slack.test_events import Slack, blocks_text, payload
+from bot.platforms.slack.sender import SlackSender
+from bot.runtime.services import create_app
+from tests.bot.platforms.slack.test_events import Slack, blocks_text, payload, serve, slack_config
 from tests.bot.platforms.slack.test_events import slack as slack  # the fixture
+from tests.conftest import START
+from tests.fakes import KeywordClassifier
+from tests.slack_api import FakeSlackApi
 
 SHARED = "お客様より：届いた荷物の箱が潰れていて、中のお皿が三枚とも割れていました。"
 
@@ -164,3 +174,95 @@ def test_names_and_card_like_numbers_never_reach_slack(slack: Slack) -> None:
         assert private not in everything
     (ticket,) = slack.tickets()
     assert "山田太郎" in ticket.text  # kept for the people allowed to see the full text
+
+
+# -- e-mails and other apps' messages --------------------------------------------------------------
+
+
+@pytest.fixture
+def mail(sqlite_url: str, api: FakeSlackApi) -> Iterator[Slack]:
+    """The bot with an e-mail channel (C0MAIL) and a helpdesk integration (B0HELPDESK)."""
+    config = slack_config(sqlite_url, api, email_channels=["C0MAIL"], email_bots=["B0HELPDESK"])
+    senders = {"slack": SlackSender(config)}
+    yield from serve(
+        create_app(config, clock=FakeClock(START), senders=senders, classifier=KeywordClassifier()), api
+    )
+
+
+def test_an_email_in_an_email_channel_is_a_complaint_once(mail: Slack) -> None:
+    email = payload("email_message")
+    again = payload("email_message", channel="C0MAIL2", ts="1763851700.000100")  # the same e-mail elsewhere
+
+    assert mail.post(email)[0] == 200
+    assert mail.post(again)[0] == 200
+
+    (ticket,) = mail.tickets()
+    assert ticket.text.startswith(
+        "ご注文の商品が届きません\n\n11月20日に注文した商品がまだ配送されていません"
+    )
+    assert ticket.customer == "佐藤花子 <hanako.sato@example.jp>" and ticket.forwarder == "B0EMAIL"
+    assert ticket.department == "logistics"
+    mail.deliver()
+    (card,) = mail.posts("C0LOGISTICS")
+    shown = blocks_text(card["blocks"])
+    assert "A-5521" in shown
+    for private in ("hanako.sato@example.jp", "佐藤花子"):
+        assert private not in said(mail)
+    (receipt,) = mail.posts("C0MAIL")
+    assert receipt["thread_ts"] == "1763851600.000100"
+
+
+def test_an_email_outside_the_email_channels_is_not_a_complaint(slack: Slack) -> None:
+    assert slack.post(payload("email_message", channel="C0INTAKE"))[0] == 200
+
+    assert slack.tickets() == []
+
+
+def test_a_configured_integrations_message_is_a_complaint_anywhere(mail: Slack) -> None:
+    notice = {
+        "type": "message",
+        "subtype": "bot_message",
+        "bot_id": "B0HELPDESK",
+        "username": "Helpdesk",
+        "text": "",
+        "attachments": [{"fallback": "新しい問い合わせ", "title": "返金の催促", "text": "返金がまだです"}],
+        "channel": "C0GENERAL",
+        "ts": "1763851800.000100",
+    }
+
+    assert mail.post(payload("message", **notice))[0] == 200
+    other = {**notice, "bot_id": "B0OTHER", "ts": "1763851801.000100"}
+    assert mail.post(payload("message", **other))[0] == 200
+
+    (ticket,) = mail.tickets()
+    assert ticket.text == "返金の催促\n返金がまだです" and ticket.department == "billing"
+
+
+def test_the_bots_own_messages_in_an_email_channel_open_nothing(mail: Slack) -> None:
+    own = {
+        "bot_id": "B0TRIAGE",
+        "app_id": "A0TRIAGE",
+        "user": "U0BOT",
+        "text": "🎫 #1 配送",
+        "channel": "C0MAIL",
+    }
+
+    assert mail.post(payload("message", **own))[0] == 200
+    reply = {"bot_id": "B0EMAIL", "text": "配送の件", "channel": "C0MAIL", "thread_ts": "1763850000.000100"}
+    assert mail.post(payload("message", **reply))[0] == 200
+
+    assert mail.tickets() == []
+
+
+@pytest.mark.parametrize(
+    ("table", "key"),
+    [
+        ({"email_channels": ["mail"]}, "slack.email_channels"),
+        ({"email_bots": ["U0USER"]}, "slack.email_bots"),
+    ],
+)
+def test_bad_email_settings_are_refused_naming_the_key(
+    api: FakeSlackApi, table: dict[str, list[str]], key: str
+) -> None:
+    with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
+        slack_config("sqlite://", api, **table)
