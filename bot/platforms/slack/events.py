@@ -337,9 +337,8 @@ class SlackAdapter:
             )
         try:
             # The reply goes to the forwarder's direct messages with the bot.
-            result = self.service.intake(
-                self._message(f"view:{view['id']}", user, user, "\n".join(lines), None)
-            )
+            message = self._message(f"view:{view['id']}", user, user, "\n".join(lines), None)
+            result = self.service.intake(replace(message, customer=value("customer") or None))
         except EmptyComplaint as error:
             ack(response_action="errors", errors={"text": self.t(error.text_key)})
             return

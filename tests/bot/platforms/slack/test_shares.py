@@ -266,3 +266,18 @@ def test_bad_email_settings_are_refused_naming_the_key(
 ) -> None:
     with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
         slack_config("sqlite://", api, **table)
+
+
+def test_the_customer_name_given_in_the_form_is_masked_wherever_the_complaint_is_shown(slack: Slack) -> None:
+    submission = payload("view_submission")
+    values = submission["view"]["state"]["values"]
+    values["text"]["text"]["value"] = "高橋一郎から電話：届いた商品が壊れていた。高橋は二度目です"
+    values["customer"] = {"customer": {"type": "plain_text_input", "value": "高橋 一郎"}}
+
+    assert slack.post(submission, form=True)[0] == 200
+    slack.deliver()
+
+    (ticket,) = slack.tickets()
+    assert ticket.customer == "高橋 一郎" and ticket.text.startswith("高橋一郎から電話")
+    everything = said(slack)
+    assert "届いた商品が壊れていた" in everything and "高橋一郎" not in everything
