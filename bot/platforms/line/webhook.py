@@ -64,6 +64,7 @@ class LineWebhook:
         self.handlers: dict[str, Callable[[Any], None]] = {
             "message": self.handle_message,
             "unsend": self.handle_unsend,
+            "messageEdited": self.handle_message_edited,
             "follow": self.handle_follow,
             "join": self.handle_join,
             "postback": self.handle_postback,
@@ -230,6 +231,20 @@ class LineWebhook:
             self.app.intake.settle(LINE, str(source.user_id))
         message_id = str(event.unsend.message_id)
         self.originals.withdraw(LINE, message_id, actor, by_customer=source.type == "user")
+
+    def handle_message_edited(self, event: Any) -> None:
+        """A text edited after it was sent: a complaint's edit soon after corrects the ticket, a
+        later one is noted on its card (:class:`~bot.core.originals.Originals`)."""
+        source, message = event.source, event.message
+        if source is None or getattr(message, "type", "") != "text" or not self.first_time(event):
+            return
+        text, shift = expand_emojis(
+            str(message.text or ""), getattr(message, "emojis", None), self.t("line.emoji")
+        )
+        if source.type != "user":
+            text = self.addressed(text, getattr(message, "mention", None), shift) or text
+        actor = str(source.user_id or chat_id(source))
+        self.originals.edited(LINE, str(message.id), actor, text)
 
     def handle_follow(self, event: Any) -> None:
         """Added as a friend (or unblocked): how to send a complaint, once."""

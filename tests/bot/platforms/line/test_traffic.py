@@ -169,3 +169,21 @@ def test_a_customers_line_display_name_is_masked_wherever_the_complaint_is_shown
     assert ticket.names == ("ゆうき",) and ticket.text == words  # kept for those allowed to see it
     everything = "\n".join(line.texts())
     assert "サイズ交換" in everything and "ゆうき" not in everything
+
+
+def test_an_edit_soon_after_corrects_the_ticket(line: Line) -> None:
+    assert line.post(body(complaint(COMPLAINT, "01EVEDIT001", "555000000000000501"))) == 200
+    edited = event("messageEdited", "01EVEDIT002", {"type": "user", "userId": FORWARDER})
+    edited["message"] = {
+        "id": "555000000000000501",
+        "type": "text",
+        "quoteToken": "q",
+        "text": COMPLAINT + "注文番号 A-77",
+    }
+
+    assert line.post(body(edited)) == 200
+    assert line.post(body(edited)) == 200  # a redelivery
+
+    [ticket] = line.tickets()
+    assert ticket.text.endswith("注文番号 A-77")
+    assert [e.action for e in line.app.service.history(ticket.ref)] == ["created", "edited"]
