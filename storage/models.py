@@ -150,6 +150,21 @@ class InboxRow(Base):
     )
 
 
+class OriginalMessageRow(Base):
+    """A ticket's original message on its platform (LINE's message id, Slack's ``channel:ts``): its
+    unsend, deletion or edit finds the ticket. An original shared twice stays with the first."""
+
+    __tablename__ = "original_messages"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    message_id: Mapped[str] = mapped_column(String(128))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+
+    __table_args__ = (
+        UniqueConstraint("platform", "message_id", name="uq_original_messages_platform_message"),
+    )
+
+
 class TicketEventRow(Base):
     """The audit log: who did what to which ticket, and when."""
 

@@ -20,6 +20,7 @@ from storage.models import (
     DigestChartRow,
     DigestRow,
     InboundEventRow,
+    OriginalMessageRow,
     OutboxRow,
     ReminderRow,
     TicketEventRow,
@@ -111,6 +112,23 @@ class SqlUnitOfWork:
         values = [{"key_platform": p, "key_event": e, "ref": ref} for (p, e), ref in refs.items()]
         if values:
             self._connection.execute(statement, values)
+
+    def record_originals(self, originals: Mapping[EventKey, int]) -> None:
+        values = [
+            {"platform": platform, "message_id": message_id, "ticket_id": ref}
+            for (platform, message_id), ref in sorted(originals.items())
+        ]
+        if values:
+            statement = _insert(self.session, OriginalMessageRow).on_conflict_do_nothing()
+            self._connection.execute(statement, values)
+
+    def find_original(self, platform: str, message_id: str) -> Ticket | None:
+        row = self.session.scalar(
+            select(TicketRow)
+            .join(OriginalMessageRow, OriginalMessageRow.ticket_id == TicketRow.id)
+            .where(OriginalMessageRow.platform == platform, OriginalMessageRow.message_id == message_id)
+        )
+        return to_ticket(row) if row is not None else None
 
     def add_tickets(self, tickets: Sequence[Ticket]) -> None:
         if not tickets:

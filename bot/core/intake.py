@@ -146,20 +146,14 @@ def created_detail(draft: Draft) -> dict[str, Any]:
     }
 
 
-def original_key(platform: str, message_id: str) -> EventKey:
-    """The inbound-event key under which a ticket's original message is recorded."""
-    return platform, f"original:{message_id}"
-
-
 def record_originals(uow: UnitOfWork, created: Sequence[Draft]) -> None:
     """Records each new ticket's original message, so that its unsend, deletion or edit finds the
     ticket (:mod:`bot.core.originals`). An original that another ticket has (shared twice) stays
     with the first."""
-    originals = {
-        original_key(draft.message.platform, draft.message.message_id): (draft.created.ref, draft.received_at)
-        for draft in created
-        if draft.message.message_id
-    }
-    if originals:
-        fresh = uow.record_events({key: at for key, (_, at) in originals.items()})
-        uow.attach_events({key: originals[key][0] for key in fresh})
+    uow.record_originals(
+        {
+            (draft.message.platform, draft.message.message_id[:128]): draft.created.ref
+            for draft in created
+            if draft.message.message_id
+        }
+    )

@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.core.domain import EDITED_LATE, SOURCE_DELETED, WITHDRAWN, WITHDRAWN_BY_FORWARDER, Ticket
-from bot.core.intake import original_key
 from bot.core.ports import UnitOfWork
 from bot.core.triage import TriageService
 
@@ -33,9 +32,8 @@ class Originals:
 
     def find(self, platform: str, message_id: str) -> Ticket | None:
         """The ticket whose original message this is, if any."""
-        key = original_key(platform, message_id)
         with self.service.store.transaction() as uow:
-            return uow.find_event_tickets([key]).get(key)
+            return uow.find_original(platform, message_id)
 
     def withdraw(self, platform: str, message_id: str, actor: str, *, by_customer: bool) -> Ticket | None:
         """The original was unsent: erase the complaint everywhere and say so on the card.
@@ -80,10 +78,9 @@ class Originals:
         *,
         erase: bool = False,
     ) -> Ticket | None:
-        key = original_key(platform, message_id)
         service = self.service
         with service.store.transaction() as uow:
-            found = uow.find_event_tickets([key]).get(key)
+            found = uow.find_original(platform, message_id)
             ticket = uow.get_ticket(found.ref, for_update=True) if found else None
             if ticket is None or (flag is not None and flag in ticket.flags) or ticket.erased_at is not None:
                 return None  # no ticket, told before (a redelivery), or nothing left to change
