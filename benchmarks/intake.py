@@ -34,8 +34,11 @@ NOW = datetime(2026, 11, 16, 3, 0, tzinfo=UTC)
 
 
 class NullSender:
-    def send(self, message: OutboundMessage, *, edit_message_id: str | None = None) -> SendResult:
+    def send(self, message: OutboundMessage, **_: object) -> SendResult:
         return SendResult("x")
+
+    def pace(self, message: OutboundMessage, *, editing: bool) -> None:
+        return None
 
 
 def messages(count: int) -> list[IncomingMessage]:

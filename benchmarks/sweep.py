@@ -54,8 +54,11 @@ COLUMNS = [
 
 
 class NullSender:
-    def send(self, message: OutboundMessage, *, edit_message_id: str | None = None) -> SendResult:
+    def send(self, message: OutboundMessage, **_: object) -> SendResult:
         return SendResult("x")
+
+    def pace(self, message: OutboundMessage, *, editing: bool) -> None:
+        return None
 
 
 class FixedClassifier:

@@ -1,13 +1,15 @@
-"""``triage-bot``: run | worker | console | demo | classify | train | evaluate | digest | outbox | db."""
+"""``triage-bot``: run, worker, console, demo, classify, train, evaluate, digest, outbox, inbox, db."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
 import logging
+import os
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,7 +27,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        config = load_config(args.config)
+        config = load_config(args.config, _environment(args))
     except ConfigError as error:
         print(f"triage-bot: {error}", file=sys.stderr)
         return 2
@@ -44,6 +46,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     return result
 
 
+WEB_VARIABLES = ("PORT", "HOST")
+"""Read only by ``run``, the one command that serves HTTP: a worker's PORT may be anything."""
+
+
+def _environment(args: argparse.Namespace) -> Mapping[str, str]:
+    if args.command != "run":
+        return {name: value for name, value in os.environ.items() if name not in WEB_VARIABLES}
+    return {**os.environ, "HOST": args.host} if args.host else os.environ
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="triage-bot", description=__doc__)
     parser.add_argument(
@@ -54,6 +66,9 @@ def _parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser(
         "run", help="run the bot (the console when no Slack or LINE credentials are set)"
+    )
+    run.add_argument(
+        "--host", help="address to listen on (default: $HOST, else 0.0.0.0; 127.0.0.1 for one machine)"
     )
     run.set_defaults(handler=cmd_run)
 
@@ -93,6 +108,16 @@ def _parser() -> argparse.ArgumentParser:
     drop = outbox_actions.add_parser("drop", help="remove a dead letter for good (audited)")
     drop.add_argument("ids", nargs=1, type=int, metavar="ID")
     outbox.set_defaults(handler=cmd_outbox, ids=[], all_dead=False, pending=False)
+
+    inbox = commands.add_parser("inbox", help="see and handle complaints quarantined after failing")
+    inbox_actions = inbox.add_subparsers(dest="action", required=True)
+    waiting = inbox_actions.add_parser("list", help="quarantined complaints (masked), oldest first")
+    waiting.add_argument("--waiting", action="store_true", help="also the ones still being opened")
+    again = inbox_actions.add_parser("retry", help="give quarantined complaints back to the workers")
+    again.add_argument("ids", nargs="+", type=int, metavar="ID")
+    gone = inbox_actions.add_parser("drop", help="remove a quarantined complaint for good (audited)")
+    gone.add_argument("ids", nargs=1, type=int, metavar="ID")
+    inbox.set_defaults(handler=cmd_inbox, ids=[], waiting=False)
 
     export = commands.add_parser(
         "export", help="write tickets as CSV for the managers (texts masked unless --full; admins only)"
@@ -141,9 +166,9 @@ def _serve(config: Config, process: Callable[[App], None]) -> int:
 def cmd_console(config: Config, args: argparse.Namespace) -> int:
     from bot.core.clock import FakeClock, SystemClock
     from bot.core.ports import Clock
-    from bot.platforms.console.chat import CONSOLE, ConsoleAdapter, ConsoleSender
+    from bot.platforms.console.chat import CONSOLE, ConsoleSender
     from bot.runtime.scheduler import build_scheduler
-    from bot.runtime.services import create_app
+    from bot.runtime.services import console, create_app
 
     clock: Clock = SystemClock()
     if args.fake_clock:
@@ -161,7 +186,7 @@ def cmd_console(config: Config, args: argparse.Namespace) -> int:
     try:
         if scheduler is not None:
             scheduler.start()
-        ConsoleAdapter(app, out).run(sys.stdin)
+        console(app, out).run(sys.stdin)
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=True)
@@ -170,8 +195,6 @@ def cmd_console(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_demo(config: Config, args: argparse.Namespace) -> int:
-    from dataclasses import replace
-
     from bot.runtime.demo import run_demo
 
     with tempfile.TemporaryDirectory(prefix="triage-demo-") as folder:
@@ -183,22 +206,21 @@ def cmd_demo(config: Config, args: argparse.Namespace) -> int:
 def cmd_digest(config: Config, args: argparse.Namespace) -> int:
     from bot.core.charts import render_chart
     from bot.core.clock import SystemClock
-    from bot.core.digest import MANAGERS, DigestBuilder, Week
-    from bot.core.routing import Directory
+    from bot.core.digest import DigestBuilder, Week
+    from bot.core.domain import UnknownDepartment
+    from bot.core.routing import Directory, team_key
     from bot.runtime.services import make_writer, prepare_database
     from storage.database import make_engine, make_session_factory
     from storage.figures import SqlFigures
     from storage.store import SqlStore
 
-    if args.team != MANAGERS and config.department(args.team) is None:
-        print(
-            f"triage-bot: unknown team {args.team!r}; use one of {', '.join(config.department_keys)} "
-            "or managers",
-            file=sys.stderr,
-        )
+    try:
+        team = team_key(config, args.team, managers=True)
+    except UnknownDepartment as error:
+        print(f"triage-bot: unknown team {args.team!r}; use one of {error.params['known']}", file=sys.stderr)
         return 2
     now = SystemClock().now()
-    tz = config.digest.schedule(args.team, config.timezone).tz  # the week as the team lives it
+    tz = config.digest.schedule(team, config.timezone).tz  # the week as the team lives it
     try:
         week = Week.parse(args.week, tz) if args.week else Week.of(now, tz)
     except ValueError:
@@ -209,7 +231,7 @@ def cmd_digest(config: Config, args: argparse.Namespace) -> int:
     sessions = make_session_factory(engine)
     writer = make_writer(config)
     builder = DigestBuilder(config, SqlStore(sessions), SqlFigures(sessions), Directory(config, {}), writer)
-    digest = builder.build(args.team, week, now)
+    digest = builder.build(team, week, now)
     print(digest.text)
     if args.out:
         Path(args.out).write_bytes(render_chart(digest.data, writer.t))
@@ -229,6 +251,15 @@ def cmd_outbox(config: Config, args: argparse.Namespace) -> int:
         pending=args.pending,
         out=sys.stdout,
         err=sys.stderr,
+    )
+
+
+def cmd_inbox(config: Config, args: argparse.Namespace) -> int:
+    from bot.core.clock import SystemClock
+    from bot.runtime.inbox_admin import inbox_command
+
+    return inbox_command(
+        config, SystemClock(), args.action, args.ids, waiting=args.waiting, out=sys.stdout, err=sys.stderr
     )
 
 

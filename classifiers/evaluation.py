@@ -10,12 +10,12 @@ from typing import Any
 
 from sklearn.metrics import f1_score, precision_recall_fscore_support
 
+from classifiers.imports import DataFileError
 from classifiers.model import OUT_OF_SCOPE, DepartmentClassifier, Example, read_split
 from classifiers.text import detect_language
+from classifiers.thresholds import Thresholds
 
-
-class DataFileError(ValueError):
-    """A labelled CSV file is missing, malformed or names an unknown department."""
+__all__ = ["DataFileError", "Report", "evaluate", "evaluation_examples", "read_labelled_csv"]
 
 
 def read_labelled_csv(path: str | Path, departments: Collection[str]) -> list[Example]:
@@ -76,9 +76,14 @@ class Report:
             f"accuracy (in scope, top prediction): {f['accuracy']:.3f}",
             f"coverage (routed without triage): {f['coverage']:.1%}",
             f"accuracy of the routed ones: {f['routed_accuracy']:.3f}",
+            f"routed precision (out of scope included): {f['routed_precision']:.3f}",
             f"out of scope sent to triage: {f['oos_rejection']:.1%}",
         ]
-        out += [f"macro F1 ({lang}): {value:.3f}" for lang, value in sorted(f["per_language"].items())]
+        out += [
+            f"macro F1 ({lang}): {value['macro_f1']:.3f}, accuracy {value['accuracy']:.3f}, "
+            f"coverage {value['coverage']:.1%}, routed precision {value['routed_precision']:.3f}"
+            for lang, value in sorted(f["languages"].items())
+        ]
         out += [
             f"  {name}: precision {d['precision']:.2f} recall {d['recall']:.2f} "
             f"f1 {d['f1']:.2f} ({d['support']})"
@@ -93,19 +98,24 @@ def _macro_f1(gold: Sequence[str], guessed: Sequence[str], labels: Sequence[str]
     return float(f1_score(gold, guessed, labels=list(labels), average="macro", zero_division=0))
 
 
-def evaluate(classifier: DepartmentClassifier, examples: Sequence[Example], threshold: float) -> Report:
+def evaluate(
+    classifier: DepartmentClassifier, examples: Sequence[Example], threshold: float | Thresholds
+) -> Report:
     """Scores ``classifier`` on labelled ``examples`` at the confidence ``threshold``.
 
     ``macro_f1`` and ``accuracy`` are over the in-scope rows by the top prediction (out of scope
     predicted for one of them counts as wrong); ``coverage`` is the share of in-scope rows routed
-    without triage and ``routed_accuracy`` the accuracy of those; ``oos_rejection`` is the share
-    of out-of-scope rows sent to triage.
+    without triage and ``routed_accuracy`` the accuracy of those; ``routed_precision`` is the share
+    of all routed rows (out-of-scope ones included) that went to their department; ``oos_rejection``
+    is the share of out-of-scope rows sent to triage. ``languages`` has macro-F1, accuracy, coverage
+    and routed precision per language (``per_language``: its macro-F1 alone).
     """
     if not examples:
         raise ValueError("no examples to evaluate")
+    rule = threshold if isinstance(threshold, Thresholds) else Thresholds(threshold)
     predictions = classifier.predict_many(e.text for e in examples)
     top = [p.ranking[0][0] for p in predictions]
-    routed = [p.department is not None and p.confidence >= threshold for p in predictions]
+    routed = [rule.routes(p.department, p.confidence) for p in predictions]
     inside = [i for i, e in enumerate(examples) if e.label != OUT_OF_SCOPE]
     outside = [i for i, e in enumerate(examples) if e.label == OUT_OF_SCOPE]
     departments = sorted({examples[i].label for i in inside})
@@ -125,16 +135,16 @@ def evaluate(classifier: DepartmentClassifier, examples: Sequence[Example], thre
         }
         for gold in labels
     }
-    by_language: dict[str, float] = {}
-    for language in sorted({examples[i].language for i in inside}):
-        rows = [i for i in inside if examples[i].language == language]
-        gold = [examples[i].label for i in rows]
-        by_language[language] = _macro_f1(gold, [top[i] for i in rows], sorted(set(gold)))
+    languages = {
+        language: _language_figures(examples, top, routed, predictions, language)
+        for language in sorted({examples[i].language for i in inside})
+    }
+    routed_all = [i for i in range(len(examples)) if routed[i]]
     figures: dict[str, Any] = {
         "examples": len(examples),
         "in_scope": len(inside),
         "out_of_scope": len(outside),
-        "threshold": threshold,
+        "threshold": rule.to_json() if rule.per_department else rule.default,
         "macro_f1": _macro_f1(gold_in, top_in, departments),
         "accuracy": sum(g == t for g, t in zip(gold_in, top_in, strict=True)) / len(inside)
         if inside
@@ -150,7 +160,34 @@ def evaluate(classifier: DepartmentClassifier, examples: Sequence[Example], thre
             if routed_in
             else 0.0
         ),
+        "routed_precision": _routed_precision(examples, predictions, routed_all),
         "oos_rejection": sum(not routed[i] for i in outside) / len(outside) if outside else 0.0,
-        "per_language": by_language,
+        "per_language": {language: f["macro_f1"] for language, f in languages.items()},
+        "languages": languages,
     }
     return Report(figures)
+
+
+def _routed_precision(examples: Sequence[Example], predictions: Sequence[Any], rows: Sequence[int]) -> float:
+    if not rows:
+        return 0.0
+    return float(sum(examples[i].label == predictions[i].department for i in rows) / len(rows))
+
+
+def _language_figures(
+    examples: Sequence[Example],
+    top: Sequence[str],
+    routed: Sequence[bool],
+    predictions: Sequence[Any],
+    language: str,
+) -> dict[str, Any]:
+    rows = [i for i, e in enumerate(examples) if e.language == language]
+    inside = [i for i in rows if examples[i].label != OUT_OF_SCOPE]
+    gold = [examples[i].label for i in inside]
+    return {
+        "examples": len(rows),
+        "macro_f1": _macro_f1(gold, [top[i] for i in inside], sorted(set(gold))),
+        "accuracy": sum(examples[i].label == top[i] for i in inside) / len(inside) if inside else 0.0,
+        "coverage": sum(routed[i] for i in inside) / len(inside) if inside else 0.0,
+        "routed_precision": _routed_precision(examples, predictions, [i for i in rows if routed[i]]),
+    }

@@ -1,55 +1,49 @@
-"""The classifier's pipeline: text normalisation, character and word n-grams, a calibrated linear model.
+"""The classifier's training pipeline: text normalisation, hashed n-grams, tf-idf, a linear model.
 
-Everything here is a plain scikit-learn estimator, so ``Pipeline``, cross-validation and skops
-persistence work on it; ``TextNormalizer`` is the one type of ours a model file may hold.
+Everything here is a plain scikit-learn estimator, so ``Pipeline`` and cross-validation work on it.
+Its parts come from :mod:`classifiers.analysis`, which also scores a trained model without
+scikit-learn (:class:`~classifiers.analysis.LinearScorer`).
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.sparse import csr_matrix
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-_URL = re.compile(r"(?:https?://|www\.)\S+")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-# Order numbers: a digit run of five or more, or letters-and-digits joined by hyphens (A-5521,
-# 250-1234567-1234567). Their value says nothing about the department.
-_ORDER = re.compile(r"(?<![\w-])(?:[a-z]{0,3}-?[0-9]{5,}|[a-z0-9]{1,6}(?:-[a-z0-9]{2,})+)(?![\w-])")
-_DIGITS = re.compile(r"[0-9]+")
-_SPACES = re.compile(r"\s+")
-_INVISIBLE = re.compile(r"[\u200b-\u200f\u2060-\u2064\ufeff]")  # includes WORD_MARK
+from classifiers.analysis import (
+    MORPHEME_MARK,
+    WORD_MARK,
+    WORD_PATTERN,
+    LinearScorer,
+    NgramAnalyzer,
+    Settings,
+    fold,
+    fold_keeping_numbers,
+    hashed_counts,
+)
 
-URL_SIGN = " urltoken "
-EMAIL_SIGN = " mailtoken "
-ORDER_SIGN = " ordertoken "
-DIGIT_SIGN = "0"
-
-# Word tokens only where words are spaced: Latin letters and digits (English) and Hangul (Korean).
-# Japanese runs are left to the character n-grams, since a "word" there would be a whole clause.
-WORD_PATTERN = r"[a-z0-9']{2,}|[\uac00-\ud7a3]{2,}"
-_WORDS = re.compile(WORD_PATTERN)
-WORD_MARK = "\u2063"  # invisible separator: fold() removes it, so no text contains it
-
-
-def fold(text: str) -> str:
-    """NFKC, lower case, URLs, e-mail addresses, order numbers and digits folded, spaces collapsed."""
-    text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", text)).lower()
-    text = _URL.sub(URL_SIGN, text)
-    text = _EMAIL.sub(EMAIL_SIGN, text)
-    text = _ORDER.sub(ORDER_SIGN, text)
-    text = _DIGITS.sub(DIGIT_SIGN, text)
-    return _SPACES.sub(" ", text).strip()
+__all__ = [
+    "MORPHEME_MARK",
+    "WORD_MARK",
+    "WORD_PATTERN",
+    "HashedNgrams",
+    "NgramAnalyzer",
+    "Settings",
+    "TextNormalizer",
+    "build_pipeline",
+    "fold",
+    "scorer_of",
+]
 
 
 class TextNormalizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
@@ -87,10 +81,7 @@ class TextNormalizer(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         return table
 
     def _fold(self, text: str) -> str:
-        if self.fold_numbers:
-            return fold(text)
-        text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", text)).lower()
-        return _SPACES.sub(" ", _EMAIL.sub(EMAIL_SIGN, _URL.sub(URL_SIGN, text))).strip()
+        return fold(text) if self.fold_numbers else fold_keeping_numbers(text)
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -109,65 +100,35 @@ def _is_text_list(X: Any) -> bool:
     return isinstance(X, np.ndarray | list | tuple) and all(isinstance(item, str) for item in X)
 
 
-class NgramAnalyzer:
-    """Character n-grams inside word boundaries for every script, plus word n-grams where words are
-    spaced (English, Korean), as one feature space.
+class HashedNgrams(TransformerMixin, BaseEstimator):  # type: ignore[misc]
+    """Hashed n-gram counts of folded texts (:func:`classifiers.analysis.hashed_counts`): stateless."""
 
-    One vectorizer over both views costs half what two in a ``FeatureUnion`` cost per message, which
-    matters for the single-message latency. Word features are marked with a character the
-    normaliser removes from texts, so a word can never collide with a character n-gram.
-    """
+    def __init__(self, analyzer: NgramAnalyzer | None = None, n_features: int = 2**18) -> None:
+        self.analyzer = analyzer
+        self.n_features = n_features
 
-    def __init__(
-        self, char_ngrams: tuple[int, int] = (1, 4), word_ngrams: tuple[int, int] | None = (1, 2)
-    ) -> None:
-        self.char_ngrams = char_ngrams
-        self.word_ngrams = word_ngrams
+    def fit(self, X: Any, y: Any = None) -> HashedNgrams:
+        return self
 
-    def __call__(self, text: str) -> list[str]:
-        low, high = self.char_ngrams
-        grams: list[str] = []
-        for word in text.split():
-            padded = f" {word} "
-            size = len(padded)
-            for n in range(low, high + 1):
-                if n > size:
-                    break
-                grams += [padded[i : i + n] for i in range(size - n + 1)]
-        if self.word_ngrams is not None:
-            words = _WORDS.findall(text)
-            first, last = self.word_ngrams
-            for n in range(first, last + 1):
-                grams += [WORD_MARK + " ".join(words[i : i + n]) for i in range(len(words) - n + 1)]
-        return grams
+    def transform(self, X: Any) -> csr_matrix:
+        analyzer = self.analyzer or NgramAnalyzer()
+        indptr, indices, counts = hashed_counts([str(text) for text in X], analyzer, self.n_features)
+        return csr_matrix((counts, indices, indptr), shape=(len(indptr) - 1, self.n_features))
 
-    def __repr__(self) -> str:
-        return f"NgramAnalyzer(char_ngrams={self.char_ngrams}, word_ngrams={self.word_ngrams})"
-
-
-@dataclass(frozen=True)
-class Settings:
-    """The choices cross-validation made between (see ``classifiers.selection``)."""
-
-    char_ngrams: tuple[int, int] = (1, 3)
-    words: bool = True
-    model: str = "logistic"  # or "svm": a linear SVM calibrated by sigmoid (Platt) scaling
-    C: float = 100.0
-    fold_numbers: bool = True
-    n_features: int = 2**18
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.requires_fit = False
+        return tags
 
 
 def build_pipeline(settings: Settings | None = None) -> Pipeline:
     """The classifier's pipeline for ``settings`` (the chosen ones by default)."""
     s = settings or Settings()
-    # Hashed n-grams: no vocabulary to store, so the model file holds no readable fragments of the
-    # shop's texts and skops saves and loads it in a moment (a 100,000-entry vocabulary took 30 s).
-    hashed = HashingVectorizer(
-        analyzer=NgramAnalyzer(s.char_ngrams, (1, 2) if s.words else None),
-        lowercase=False,  # the normaliser did it
-        n_features=s.n_features,
-        alternate_sign=False,
-        norm=None,
+    # Hashed n-grams: no vocabulary to store, so the model holds no readable fragments of the
+    # shop's texts and loads in a moment (a 100,000-entry vocabulary took 30 s).
+    hashed = HashedNgrams(
+        NgramAnalyzer(s.char_ngrams, (1, 2) if s.words else None, s.morpheme_ngrams), s.n_features
     )
     model: Any
     if s.model == "svm":
@@ -184,4 +145,23 @@ def build_pipeline(settings: Settings | None = None) -> Pipeline:
             ("tfidf", TfidfTransformer(sublinear_tf=True)),
             ("model", model),
         ]
+    )
+
+
+def scorer_of(pipeline: Pipeline, settings: Settings) -> LinearScorer:
+    """The fitted logistic-regression ``pipeline`` as a :class:`LinearScorer` (same probabilities).
+
+    Raises:
+        ValueError: the pipeline's model is not a logistic regression.
+    """
+    model, tfidf = pipeline.named_steps["model"], pipeline.named_steps["tfidf"]
+    if not isinstance(model, LogisticRegression):
+        raise ValueError("only a logistic-regression pipeline can be scored without scikit-learn")
+    coef: NDArray[np.float64] = np.asarray(model.coef_, dtype=np.float64)
+    return LinearScorer(
+        settings,
+        coef,
+        np.asarray(model.intercept_, dtype=np.float64),
+        [str(c) for c in model.classes_],
+        np.asarray(tfidf.idf_, dtype=np.float64),
     )

@@ -11,17 +11,25 @@ import csv
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
-from sklearn.pipeline import Pipeline
 
 from bot.core.ports import Prediction
-from classifiers.features import Settings
-from classifiers.features import build_pipeline as _build
+from classifiers.analysis import LinearScorer, Settings
+from classifiers.thresholds import CHOSEN, Thresholds
 
 DATA = Path(__file__).with_name("data")
 OUT_OF_SCOPE = "out_of_scope"
+
+
+class Scorer(Protocol):
+    """What scores texts: a :class:`~classifiers.analysis.LinearScorer`, or any fitted scikit-learn
+    classifier pipeline (the calibrated SVM of the model selection)."""
+
+    classes_: Any
+
+    def predict_proba(self, texts: Any) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -41,17 +49,22 @@ def read_examples(path: Path) -> list[Example]:
         return [Example(text=row[2], label=row[0], language=row[1]) for row in rows if len(row) == 3]
 
 
-def build_pipeline(settings: Settings | None = None) -> Pipeline:
-    """The pipeline chosen by cross-validation (see ``classifiers/README.md``)."""
-    return _build(settings)
-
-
 class DepartmentClassifier:
-    """Implements :class:`bot.core.ports.Classifier` around a fitted scikit-learn pipeline."""
+    """Implements :class:`bot.core.ports.Classifier` around a trained scorer.
 
-    def __init__(self, pipeline: Pipeline) -> None:
-        self.pipeline = pipeline
-        self.labels: tuple[str, ...] = tuple(str(label) for label in pipeline.classes_)
+    A model trained here or loaded from the store scores with a :class:`LinearScorer`, which needs
+    NumPy only: a process that uses a model never imports scikit-learn.
+    """
+
+    def __init__(self, scorer: Scorer, thresholds: Thresholds | None = None) -> None:
+        self.scorer = scorer
+        self.labels: tuple[str, ...] = tuple(str(label) for label in scorer.classes_)
+        self.thresholds = thresholds or CHOSEN
+
+    @property
+    def settings(self) -> Settings | None:
+        """The settings the model was built with (None: a scorer that cannot be stored)."""
+        return self.scorer.settings if isinstance(self.scorer, LinearScorer) else None
 
     @classmethod
     def train(
@@ -60,22 +73,27 @@ class DepartmentClassifier:
         weights: Sequence[float] | None = None,
         settings: Settings | None = None,
     ) -> DepartmentClassifier:
-        """Fits a new pipeline; ``weights`` (one per example) make some examples count more."""
+        """Fits a new model; ``weights`` (one per example) make some examples count more."""
+        from classifiers.features import build_pipeline, scorer_of  # scikit-learn: training only
+
         if len({example.label for example in examples}) < 2:
             raise ValueError("training needs examples of at least two labels")
-        pipeline = build_pipeline(settings)
+        chosen = settings or Settings()
+        pipeline = build_pipeline(chosen)
         sample_weight = np.ones(len(examples)) if weights is None else np.asarray(weights, dtype=float)
         pipeline.fit(
             [e.text for e in examples], [e.label for e in examples], model__sample_weight=sample_weight
         )
-        return cls(pipeline)
+        if chosen.model != "logistic":
+            return cls(pipeline)
+        return cls(scorer_of(pipeline, chosen))
 
     def predict(self, text: str) -> Prediction:
         return self.predict_many([text])[0]
 
     def predict_many(self, texts: Iterable[str]) -> list[Prediction]:
         results = []
-        for row in self.pipeline.predict_proba(list(texts)):
+        for row in self.scorer.predict_proba(list(texts)):
             ranking = tuple(
                 sorted(
                     zip(self.labels, (float(p) for p in row), strict=True),
@@ -87,9 +105,10 @@ class DepartmentClassifier:
             if best == OUT_OF_SCOPE:
                 # Out of scope: no department, and the best real department as the triage hint.
                 departments = [pair for pair in ranking if pair[0] != OUT_OF_SCOPE]
-                results.append(Prediction(None, departments[0][1] if departments else 0.0, ranking))
+                results.append(Prediction(None, departments[0][1] if departments else 0.0, ranking, False))
             else:
-                results.append(Prediction(best, confidence, ranking))
+                routed = self.thresholds.routes(best, confidence)
+                results.append(Prediction(best, confidence, ranking, routed))
         return results
 
     @property

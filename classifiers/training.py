@@ -1,10 +1,9 @@
-"""Training sets and persistence of the department classifier.
+"""Training sets and model files of the department classifier.
 
-Models are saved with skops, not pickle: loading a pickle can run any code, while skops loads only
-the types we list here, so a tampered model file is refused. A JSON file beside the model records
-the scikit-learn version, labels, a hash of the training data, metrics and the creation time; a
-model saved by another scikit-learn version is refused, because its internals may not mean the
-same thing any more.
+A model file is the blob of :mod:`classifiers.store` (the fitted arrays, checked on load) and a JSON
+file beside it with its metadata: version, checksum, labels, thresholds, a hash of the training data, metrics
+and the creation time. A model saved by another version is refused, because its internals may not
+mean the same thing any more.
 """
 
 from __future__ import annotations
@@ -17,48 +16,21 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import sklearn
-
 from classifiers.model import DepartmentClassifier, Example, bundled_examples
 from classifiers.public import _digest, read_public
-
-# Every type a model file of ours holds (the pipeline of classifiers.features, both model choices).
-# Pinned by name: anything else in a file, however harmless it looks, is refused.
-TRUSTED_TYPES = frozenset(
-    {
-        "builtins.slice",
-        "classifiers.features.NgramAnalyzer",
-        "classifiers.features.TextNormalizer",
-        "collections.defaultdict",
-        "numpy.dtype",
-        "numpy.float32",
-        "numpy.float64",
-        "numpy.int64",
-        "numpy.ndarray",
-        "numpy.str_",
-        "scipy.sparse._csr.csr_matrix",
-        "sklearn.calibration.CalibratedClassifierCV",
-        "sklearn.calibration._CalibratedClassifier",
-        "sklearn.calibration._SigmoidCalibration",
-        "sklearn.feature_extraction.text.HashingVectorizer",
-        "sklearn.feature_extraction.text.TfidfTransformer",
-        "sklearn.linear_model._logistic.LogisticRegression",
-        "sklearn.pipeline.FeatureUnion",
-        "sklearn.pipeline.Pipeline",
-        "sklearn.svm._classes.LinearSVC",
-    }
+from classifiers.store import (
+    ModelFileError,
+    ModelVersionError,
+    PackedModel,
+    check_version,
+    pack,
+    unpack,
 )
+
+__all__ = ["ModelFileError", "ModelVersionError", "load", "save", "training_set"]
 
 SHOP_WEIGHT = 3.0
 """How much more one of the shop's own labels (a correction, an imported history row) counts."""
-
-
-class ModelFileError(Exception):
-    """A model file is missing, unreadable or contains types we do not trust."""
-
-
-class ModelVersionError(ModelFileError):
-    """A model file was saved by another scikit-learn version (or has no metadata to tell)."""
 
 
 @dataclass(frozen=True)
@@ -154,25 +126,23 @@ def save(
     metrics: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Writes the model and its metadata (``PATH.json``), each whole, by rename."""
+    packed = pack(classifier, created_at=created_at, data_hash=data_hash, metrics=metrics)
+    write_packed(packed, path)
+    return dict(packed.metadata)
+
+
+def write_packed(packed: PackedModel, path: str | Path) -> None:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    metadata = {
-        "sklearn_version": sklearn.__version__,
-        "labels": list(classifier.labels),
-        "training_data_hash": data_hash,
-        "metrics": dict(metrics or {}),
-        "created_at": created_at.isoformat(),
-    }
-    import skops.io as sio  # here: a process that trains its own model never needs it (~20 MB)
-
     partial = target.with_name(target.name + ".partial")
-    sio.dump(classifier.pipeline, partial)
+    partial.write_bytes(packed.blob)
     meta_partial = target.with_name(target.name + ".json.partial")
-    meta_partial.write_text(json.dumps(metadata, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    meta_partial.write_text(
+        json.dumps(dict(packed.metadata), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
     # The model first, its metadata last: running copies reload when the metadata file changes.
     partial.replace(target)
     meta_partial.replace(metadata_path(target))
-    return metadata
 
 
 def read_metadata(path: str | Path) -> dict[str, Any]:
@@ -181,7 +151,7 @@ def read_metadata(path: str | Path) -> dict[str, Any]:
         data = json.loads(source.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ModelVersionError(
-            f"{source} is missing: the model's scikit-learn version is unknown; retrain it with "
+            f"{source} is missing: the model's version is unknown; retrain it with "
             "`triage-bot train --out PATH`"
         ) from None
     except (OSError, ValueError) as exc:
@@ -191,36 +161,24 @@ def read_metadata(path: str | Path) -> dict[str, Any]:
     return data
 
 
-def load(path: str | Path) -> DepartmentClassifier:
-    """Loads a model saved by :func:`save`.
-
-    Raises:
-        ModelVersionError: saved by another scikit-learn version, or without metadata.
-        ModelFileError: missing, not a skops file, or holding a type outside ``TRUSTED_TYPES``.
-    """
+def read_packed(path: str | Path) -> PackedModel:
+    """A model file and its metadata, unchecked (:func:`classifiers.store.unpack` checks)."""
     source = Path(path)
     if not source.exists():
         raise ModelFileError(f"model file not found: {source}")
     metadata = read_metadata(source)
-    saved = metadata.get("sklearn_version")
-    if saved != sklearn.__version__:
-        raise ModelVersionError(
-            f"{source} was saved by scikit-learn {saved}, this is {sklearn.__version__}: "
-            "retrain it with `triage-bot train --out PATH`"
-        )
-    import skops.io as sio  # see save()
+    check_version(metadata, str(source))  # before reading what may be a large file of another version
+    try:
+        return PackedModel(source.read_bytes(), metadata)
+    except OSError as exc:
+        raise ModelFileError(f"{source} could not be read: {exc}") from None
 
-    try:
-        untrusted = sio.get_untrusted_types(file=source)
-    except Exception as exc:
-        raise ModelFileError(f"{source} is not a skops model file: {exc}") from None
-    refused = sorted(name for name in untrusted if name not in TRUSTED_TYPES)
-    if refused:
-        raise ModelFileError(f"{source} contains types that are not trusted: {', '.join(refused)}")
-    try:
-        pipeline = sio.load(source, trusted=untrusted)
-    except Exception as exc:
-        raise ModelFileError(f"{source} could not be loaded: {exc}") from None
-    if not hasattr(pipeline, "predict_proba") or not hasattr(pipeline, "classes_"):
-        raise ModelFileError(f"{source} does not hold a fitted classifier")
-    return DepartmentClassifier(pipeline)
+
+def load(path: str | Path) -> DepartmentClassifier:
+    """Loads a model saved by :func:`save`.
+
+    Raises:
+        ModelVersionError: saved by another version, or without metadata.
+        ModelFileError: missing, damaged, or not a model of ours.
+    """
+    return unpack(read_packed(path), str(path))

@@ -20,6 +20,9 @@ from bot.core.domain import Status
 from bot.core.ports import DayFigures, WeekRows
 from storage.models import TicketEventRow, TicketRow
 
+COMPLAINT = TicketRow.not_complaint.is_(False)
+"""A ticket closed as "not a complaint" is left out of every figure."""
+
 OVERDUE_LISTED = 10
 
 
@@ -40,7 +43,7 @@ class SqlFigures:
             for start, end in bounds:
                 rows = session.execute(
                     select(TicketRow.department, func.count(), measured, kept)
-                    .where(TicketRow.created_at >= start, TicketRow.created_at < end)
+                    .where(TicketRow.created_at >= start, TicketRow.created_at < end, COMPLAINT)
                     .group_by(TicketRow.department)
                 )
                 results.append({dept: DayFigures(int(n), int(m or 0), int(k or 0)) for dept, n, m, k in rows})
@@ -52,7 +55,7 @@ class SqlFigures:
         with self.session_factory() as session:
             for ref, dept, text in session.execute(
                 select(TicketRow.id, TicketRow.department, TicketRow.text).where(
-                    TicketRow.created_at >= start, TicketRow.created_at < end
+                    TicketRow.created_at >= start, TicketRow.created_at < end, COMPLAINT
                 )
             ):
                 found[dept].append((ref, text))
@@ -73,7 +76,7 @@ class SqlFigures:
                     TicketRow.priority,
                     TicketRow.created_at,
                     TicketRow.first_response_at,
-                ).where(TicketRow.created_at >= start, TicketRow.created_at < end)
+                ).where(TicketRow.created_at >= start, TicketRow.created_at < end, COMPLAINT)
             ):
                 rows.texts[dept].append((ref, text))
                 if responded is not None:

@@ -37,13 +37,29 @@ FIELDS = tuple(field.name for field in fields(IncomingMessage))
 def to_json(message: IncomingMessage) -> dict[str, Any]:
     data = {name: getattr(message, name) for name in FIELDS}
     data["received_at"] = message.received_at.isoformat()
+    data["names"] = list(message.names)
     return data
 
 
+class WrongTypes(ValueError):
+    """A stored message with something other than text where text belongs: no version reads it."""
+
+
 def from_json(data: dict[str, Any]) -> IncomingMessage:
-    """The stored message; fields it does not know (from a newer version of the bot) are left out."""
-    known = {name: data[name] for name in FIELDS if name in data}
-    return IncomingMessage(**{**known, "received_at": datetime.fromisoformat(data["received_at"])})
+    """The stored message; fields it does not know (from a newer version of the bot) are left out.
+
+    Raises:
+        WrongTypes: a field holds something other than text (or null).
+    """
+    known = {name: data[name] for name in FIELDS if name in data and name not in ("received_at", "names")}
+    if not all(isinstance(value, str | None) for value in known.values()):
+        raise WrongTypes("a field is not text")
+    names = data.get("names") or []
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+        raise WrongTypes("names are not a list of text")
+    return IncomingMessage(
+        **known, names=tuple(names), received_at=datetime.fromisoformat(data["received_at"])
+    )
 
 
 Row = dict[str, Any]
@@ -170,7 +186,10 @@ class SqlInbox:
         forwarder's (their complaint must be a ticket before their photo can be attached to it)."""
         with self.session_factory() as session, session.begin():
             statement = (
-                select(InboxRow).where(InboxRow.available_at <= now).order_by(InboxRow.id).limit(limit)
+                select(InboxRow)
+                .where(InboxRow.available_at <= now, InboxRow.quarantined_at.is_(None))
+                .order_by(InboxRow.id)
+                .limit(limit)
             )
             if platform is not None and forwarder is not None:
                 statement = statement.where(InboxRow.platform == platform, InboxRow.forwarder == forwarder)
@@ -181,6 +200,9 @@ class SqlInbox:
                 row.attempts += 1
                 try:
                     message = from_json(row.message)
+                except WrongTypes:
+                    row.quarantined_at, row.last_error = now, "unreadable: a field is not text"
+                    continue
                 except (KeyError, TypeError, ValueError) as error:  # never the oldest row forever
                     row.available_at = now + UNREADABLE_RETRY
                     row.last_error = f"unreadable: {type(error).__name__}"
@@ -204,15 +226,26 @@ class SqlInbox:
                 .values(available_at=retry_at, last_error=error[:200])
             )
 
+    def quarantine(self, item_id: int, now: datetime, error: str) -> None:
+        with self.session_factory() as session, session.begin():
+            session.execute(
+                update(InboxRow)
+                .where(InboxRow.id == item_id)
+                .values(quarantined_at=now, last_error=error[:200])
+            )
+
     def waiting_for(self, platform: str, forwarder: str) -> int:
         """One forwarder's complaints not yet tickets (also those a worker is opening now)."""
         with self.session_factory() as session:
             statement = select(func.count()).where(
-                InboxRow.platform == platform, InboxRow.forwarder == forwarder
+                InboxRow.platform == platform,
+                InboxRow.forwarder == forwarder,
+                InboxRow.quarantined_at.is_(None),
             )
             return int(session.scalar(statement) or 0)
 
     def waiting(self) -> int:
-        """Rows not yet made tickets (including claimed and failing ones)."""
+        """Rows not yet made tickets (including claimed and failing ones, not quarantined ones)."""
         with self.session_factory() as session:
-            return int(session.scalar(select(func.count()).select_from(InboxRow)) or 0)
+            statement = select(func.count()).where(InboxRow.quarantined_at.is_(None))
+            return int(session.scalar(statement) or 0)

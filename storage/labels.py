@@ -20,6 +20,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.core.learning import Label
 from storage.models import ClassifierLabelRow, ClassifierTrainingRow, TicketEventRow, TicketRow
 
+LABEL_ACTIONS = ("reassigned", "not_complaint")
+"""The audit actions that are labels: a department chosen, or "not a complaint" (out of scope)."""
+
 
 def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -39,17 +42,18 @@ class SqlLabels:
     def labels(self) -> list[Label]:
         """Every label: the latest department chosen for each reassigned ticket, then imported rows."""
         with self._session() as session:
-            latest: dict[int, tuple[str, str]] = {}
+            latest: dict[int, tuple[str, str | None]] = {}
             rows = session.execute(
-                select(TicketEventRow.ticket_id, TicketEventRow.detail, TicketRow.text)
+                select(TicketEventRow.ticket_id, TicketEventRow.action, TicketEventRow.detail, TicketRow.text)
                 .join(TicketRow, TicketRow.id == TicketEventRow.ticket_id)
                 # A text erased by retention teaches nothing (its correction still counts in the figures).
-                .where(TicketEventRow.action == "reassigned", TicketRow.text != "")
+                .where(TicketEventRow.action.in_(LABEL_ACTIONS), TicketRow.text != "")
                 .order_by(TicketEventRow.id)
             )
-            for ticket_id, detail, text in rows:
-                # A ticket moved twice counts once, with where it ended up.
-                latest[ticket_id] = (text, str(detail.get("to")))
+            for ticket_id, action, detail, text in rows:
+                # A ticket moved twice counts once, with where it ended up; "not a complaint" is
+                # out of scope (None).
+                latest[ticket_id] = (text, None if action == "not_complaint" else str(detail.get("to")))
             imported = session.execute(
                 select(
                     ClassifierLabelRow.text, ClassifierLabelRow.department, ClassifierLabelRow.source

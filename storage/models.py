@@ -93,6 +93,8 @@ class TicketRow(Base):
     """The forwarder's comment on a shared message (erased with the text)."""
     names: Mapped[list[str] | None] = mapped_column(JSON)
     """Names to mask in the text besides the customer (erased with the text)."""
+    not_complaint: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql_text("false"))
+    """Closed as "not a complaint": out of the digest's figures."""
 
     __table_args__ = (
         # The reminder sweep reads the open tickets whose next reminder is due, so it costs what is
@@ -142,6 +144,8 @@ class InboxRow(Base):
     """When a worker may take it: at once, then after a claim's lease or a failure's backoff."""
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(200))
+    quarantined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """Set when the row failed in the worker too often: no worker takes it until an admin retries it."""
 
     __table_args__ = (
         UniqueConstraint("platform", "event_id", name="uq_inbox_platform_event"),
@@ -207,6 +211,10 @@ class OutboxRow(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(String(500))
     platform_message_id: Mapped[str | None] = mapped_column(String(128))
+    priority: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    """0 goes before 1 when a destination is backed up (team cards before forwarders' confirmations)."""
+    unsure: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql_text("false"))
+    """A send may have reached the platform without its answer reaching us: look before posting again."""
 
     __table_args__ = (
         Index("ix_outbox_status_next", "status", "next_attempt_at"),
@@ -214,6 +222,15 @@ class OutboxRow(Base):
         # A reply in a thread finds its card by the card's platform message id (ticket_for_message).
         Index("ix_outbox_platform_message_id", "platform_message_id"),
     )
+
+
+class OutboxGateRow(Base):
+    """When a destination (a channel and API method, as its platform's sender names it) takes its
+    next message: the pacing state shared by every worker, pushed on by a rate limit's Retry-After."""
+
+    __tablename__ = "outbox_gates"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    open_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class DigestRow(Base):
@@ -287,3 +304,16 @@ class ClassifierTrainingRow(Base):
     trigger: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16))  # running, promoted, kept
     detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class ClassifierModelRow(Base):
+    """A trained model, stored once for every process to load: the newest row of this version is the
+    one in use. Older rows are pruned when a new one is stored."""
+
+    __tablename__ = "classifier_models"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[str] = mapped_column(String(64), index=True)  # classifiers.store.MODEL_VERSION
+    checksum: Mapped[str] = mapped_column(String(64))  # sha256 of blob
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)  # the model's metadata
+    blob: Mapped[bytes] = mapped_column(LargeBinary)

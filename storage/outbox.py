@@ -1,4 +1,4 @@
-"""The outbox table as the dispatcher sees it: claim, deliver, fail, dead-letter.
+"""The outbox table as the dispatcher sees it: claim (paced per destination), deliver, fail, dead-letter.
 
 A claim is a lease: rows move to ``sending`` with ``claimed_at``; a worker that dies mid-send leaves
 them there, and after ``lease`` they are claimable again, so a crash delivers the message after
@@ -10,19 +10,51 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.domain import OutboundMessage, QueuedMessage
-from storage.models import OutboxRow
+from bot.core.outbox import gate_key, next_slot
+from bot.core.ports import Pace
+from storage.models import OutboxGateRow, OutboxRow
 
 log = logging.getLogger(__name__)
 
 DEFAULT_LEASE = timedelta(minutes=2)
+SCAN_ROWS = 500
+"""Due messages a paced claim looks at: the first ones of each open destination are among them,
+since the ones waiting for a closed destination are pushed to its opening time."""
+
+
+def _lock_gates(session: Session, keys: set[str], now: datetime) -> dict[str, OutboxGateRow]:
+    """The gates of ``keys``, created when new (open since long ago) and locked in key order, so two
+    workers claiming at once wait for each other instead of deadlocking (SQLite: one writer)."""
+    if not keys:
+        return {}
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    opened = now - timedelta(days=1)
+    session.execute(
+        insert(OutboxGateRow).on_conflict_do_nothing(),
+        [{"key": key, "open_at": opened} for key in sorted(keys)],
+    )
+    statement = select(OutboxGateRow).where(OutboxGateRow.key.in_(keys)).order_by(OutboxGateRow.key)
+    if dialect == "postgresql":
+        statement = statement.with_for_update()
+    return {gate.key: gate for gate in session.scalars(statement)}
+
+
+def _age(now: datetime, since: datetime | None) -> float:
+    if since is None:
+        return 0.0
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    return max(0.0, (now - since).total_seconds())
 
 
 def _message(row: OutboxRow) -> OutboundMessage:
@@ -42,7 +74,19 @@ class SqlOutbox:
         self.session_factory = session_factory
         self.lease = lease
 
-    def claim(self, now: datetime, limit: int) -> list[QueuedMessage]:
+    def claim(
+        self,
+        now: datetime,
+        limit: int,
+        *,
+        pace: Callable[[OutboundMessage, bool], Pace | None] | None = None,
+        horizon: timedelta = timedelta(0),
+    ) -> list[QueuedMessage]:
+        """Takes up to ``limit`` due messages, most urgent first, each with a send time within
+        ``horizon`` that keeps its destination's pace. The pacing state is a row per destination
+        (``outbox_gates``) changed in the same transaction, so workers share one pace; a message
+        whose destination is not open in time waits (``next_attempt_at``) until it is, so the
+        messages behind it to other destinations are not held up."""
         with self.session_factory() as session, session.begin():
             statement = (
                 select(OutboxRow)
@@ -52,22 +96,52 @@ class SqlOutbox:
                         (OutboxRow.status == "sending") & (OutboxRow.claimed_at <= now - self.lease),
                     )
                 )
-                .order_by(OutboxRow.id)
-                .limit(limit)
+                .order_by(OutboxRow.priority, OutboxRow.id)
+                .limit(max(limit, SCAN_ROWS) if pace else limit)
             )
             if session.get_bind().dialect.name == "postgresql":
                 statement = statement.with_for_update(skip_locked=True)
-            claimed = []
+            candidates: list[tuple[OutboxRow, str | None, Pace | None]] = []
             for row in session.scalars(statement).all():
                 edit_id, card_pending = self._card_state(session, row)
                 if card_pending:
                     continue  # an update waits for its card, so a card is never edited before it exists
                 if row.kind == "digest_chart" and self._digest_pending(session, row):
                     continue  # a chart follows its digest's text, which may be retrying
-                row.status = "sending"
-                row.claimed_at = now
-                claimed.append(QueuedMessage(row.id, _message(row), row.attempts, edit_id))
-            return claimed
+                lane = pace(_message(row), edit_id is not None) if pace else None
+                candidates.append((row, edit_id, lane))
+            keys = {gate_key(row.platform, lane) for row, _, lane in candidates if lane is not None}
+            gates = _lock_gates(session, keys, now)
+            return self._admit(candidates, gates, now, limit, horizon)
+
+    @staticmethod
+    def _admit(
+        candidates: Sequence[tuple[OutboxRow, str | None, Pace | None]],
+        gates: dict[str, OutboxGateRow],
+        now: datetime,
+        limit: int,
+        horizon: timedelta,
+    ) -> list[QueuedMessage]:
+        claimed: list[QueuedMessage] = []
+        for row, edit_id, lane in candidates:
+            if len(claimed) >= limit:
+                break
+            unsure = row.unsure or row.status == "sending"  # a worker died holding it: sent or not?
+            key, send_at = None, None
+            if lane is not None:
+                key = gate_key(row.platform, lane)
+                gate = gates[key]
+                send_at, after = next_slot(gate.open_at, lane, now)
+                if send_at > now + horizon:
+                    row.status, row.claimed_at, row.unsure = "pending", None, unsure
+                    row.next_attempt_at = max(row.next_attempt_at, send_at)
+                    continue
+                gate.open_at = after
+            row.status = "sending"
+            row.claimed_at = now
+            row.unsure = unsure
+            claimed.append(QueuedMessage(row.id, _message(row), row.attempts, edit_id, send_at, key, unsure))
+        return claimed
 
     @staticmethod
     def _card_state(session: Session, row: OutboxRow) -> tuple[str | None, bool]:
@@ -143,15 +217,33 @@ class SqlOutbox:
             session.execute(
                 update(OutboxRow)
                 .where(OutboxRow.id == item_id)
-                .values(status="sent", sent_at=now, platform_message_id=message_id, last_error=None)
+                .values(
+                    status="sent", sent_at=now, platform_message_id=message_id, last_error=None, unsure=False
+                )
             )
 
-    def failed(self, item_id: int, now: datetime, error: str, retry_at: datetime | None) -> None:
+    def limited(self, item_id: int, gate: str | None, until: datetime) -> None:
+        """The platform said "wait": the message waits, using no attempt, and its destination's
+        gate opens no earlier than ``until`` for every worker."""
+        with self.session_factory() as session, session.begin():
+            session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id == item_id)
+                .values(status="pending", claimed_at=None, next_attempt_at=until, last_error="rate limited")
+            )
+            if gate is not None:
+                row = _lock_gates(session, {gate}, until)[gate]
+                row.open_at = max(row.open_at, until)
+
+    def failed(
+        self, item_id: int, now: datetime, error: str, retry_at: datetime | None, *, unsure: bool = False
+    ) -> None:
         with self.session_factory() as session, session.begin():
             row = session.get(OutboxRow, item_id)
             if row is None:
                 return
             row.attempts += 1
+            row.unsure = row.unsure or unsure
             row.last_error = error[:500]
             row.claimed_at = None
             if retry_at is None:
@@ -169,6 +261,18 @@ class SqlOutbox:
                 .where(OutboxRow.id.in_(item_ids), OutboxRow.status == "sending")
                 .values(status="pending", claimed_at=None)
             )
+
+    def waiting(self, now: datetime) -> list[tuple[str, int, float]]:
+        """Per destination (platform and channel): messages waiting and the oldest one's wait in
+        seconds (for ``/metrics``)."""
+        destination = OutboxRow.platform + ":" + OutboxRow.channel
+        with self.session_factory() as session:
+            rows = session.execute(
+                select(destination, func.count(), func.min(OutboxRow.created_at))
+                .where(OutboxRow.status.in_(("pending", "sending")))
+                .group_by(OutboxRow.platform, OutboxRow.channel)
+            ).all()
+        return [(str(key), int(count), _age(now, oldest)) for key, count, oldest in rows]
 
     def pending_count(self) -> int:
         with self.session_factory() as session:

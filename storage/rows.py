@@ -31,6 +31,7 @@ _TICKET_FIELDS = (
     "source_author",
     "order_number",
     "note",
+    "not_complaint",
 )
 
 

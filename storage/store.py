@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.domain import AuditEntry, DuplicateEvent, OutboundMessage, Status, Ticket
+from bot.core.outbox import priority
 from bot.core.ports import EventKey
 from storage.database import NUL_STAND_IN
 from storage.models import (
@@ -206,6 +207,7 @@ class SqlUnitOfWork:
                 "attempts": 0,
                 "created_at": at,
                 "next_attempt_at": at,
+                "priority": priority(m.kind),
             }
             for m in messages
         ]

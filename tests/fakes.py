@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from bot.core.domain import IncomingMessage, OutboundMessage
-from bot.core.ports import Prediction, SendError, SendResult
+from bot.core.ports import Pace, Prediction, SendError, SendResult
 
 KEYWORDS = {
     "配送": "logistics",
@@ -52,8 +52,25 @@ class RecordingSender:
     on_send: Callable[[OutboundMessage], None] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def send(self, message: OutboundMessage, *, edit_message_id: str | None = None) -> SendResult:
+    limit: Pace | None = None
+    """The pace it declares for every message (``None``: none)."""
+    unsure: list[int] = field(default_factory=list)
+    """The outbox ids it was asked to send after an unanswered try."""
+
+    def pace(self, message: OutboundMessage, *, editing: bool) -> Pace | None:
+        return self.limit
+
+    def send(
+        self,
+        message: OutboundMessage,
+        *,
+        edit_message_id: str | None = None,
+        outbox_id: int | None = None,
+        unsure: bool = False,
+    ) -> SendResult:
         with self._lock:
+            if unsure and outbox_id is not None:
+                self.unsure.append(outbox_id)
             self.calls += 1
             failure = self.failures.pop(0) if self.failures else None
             if failure is not None:

@@ -4,16 +4,25 @@ It answers the methods the bot calls the way Slack does (``ok: true`` with a fre
 records every call by method, and can be scripted to fail the next calls of a method (a 429 with
 ``Retry-After``, a 500, an ``ok: false`` error) or to hang past the client's timeout. Response
 URLs of interactive payloads point at it too (``/respond/...``).
+
+Like Slack it keeps what was posted: ``conversations.history`` and ``conversations.replies`` return
+the channel's (or thread's) messages, newest first, with their ``metadata`` when asked with
+``include_all_metadata``. :meth:`FakeSlackApi.limit` enforces chat.postMessage's limit per channel
+(a token bucket: about one message a second, bursts of a few), answering 429 with ``Retry-After``
+in whole seconds as Slack does; its time is a clock the test holds, so nothing sleeps.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import math
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -40,6 +49,7 @@ class Call:
     method: str
     args: dict[str, Any]
     answer: dict[str, Any] = field(default_factory=dict)
+    at: float = field(default_factory=time.monotonic)
 
 
 class FakeSlackApi:
@@ -53,6 +63,10 @@ class FakeSlackApi:
         """Bytes received at the upload URLs that files.getUploadURLExternal handed out, by file id."""
         self.user_names: dict[str, str] = {}
         """Display names users.info gives; other users are ``user_not_found``."""
+        self.posted: dict[str, list[dict[str, Any]]] = {}
+        """Messages posted per channel, oldest first (``thread_ts`` set for replies in a thread)."""
+        self.rate: tuple[float, float, Callable[[], datetime]] | None = None
+        self._buckets: dict[str, tuple[float, datetime]] = {}
         self._files = itertools.count(1)
         self._ts = itertools.count(1)
         self._lock = threading.Lock()
@@ -96,6 +110,62 @@ class FakeSlackApi:
         with self._lock:
             self.failures.setdefault(method, []).append(failure)
 
+    def limit(self, per_second: float, burst: float, clock: Callable[[], datetime]) -> None:
+        """Limits chat.postMessage to ``per_second`` per channel with bursts of ``burst``, on ``clock``."""
+        with self._lock:
+            self.rate = (per_second, burst, clock)
+            self._buckets.clear()
+
+    def _wait_for_token(self, channel: str) -> int:
+        """0 when a message to ``channel`` may pass now (taking a token), else the seconds to wait."""
+        if self.rate is None:
+            return 0
+        per_second, burst, clock = self.rate
+        now = clock()
+        tokens, last = self._buckets.get(channel, (burst, now))
+        tokens = min(burst, tokens + (now - last).total_seconds() * per_second)
+        if tokens >= 1:
+            self._buckets[channel] = (tokens - 1, now)
+            return 0
+        self._buckets[channel] = (tokens, now)
+        return max(1, math.ceil((1 - tokens) / per_second))
+
+    def take(self, channel: str, count: int) -> None:
+        """Spends ``count`` of the channel's tokens, as another app's messages to it would."""
+        with self._lock:
+            for _ in range(count):
+                self._wait_for_token(channel)
+
+    def last_post_at(self, channel: str) -> float:
+        """When (``time.monotonic``) the last message posted to ``channel`` arrived."""
+        with self._lock:
+            return max(
+                (
+                    c.at
+                    for c in self.calls
+                    if c.method == "chat.postMessage"
+                    and c.answer.get("ok")
+                    and c.args.get("channel") == channel
+                ),
+                default=float("nan"),
+            )
+
+    def limited(self) -> int:
+        """How many calls were answered 429."""
+        with self._lock:
+            return sum(1 for call in self.calls if call.answer.get("error") == "ratelimited")
+
+    def history(self, channel: str, args: dict[str, Any], thread: str | None = None) -> list[dict[str, Any]]:
+        """A channel's messages (or a thread's), newest first, as conversations.history answers."""
+        with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+        found = []
+        for message in reversed(self.posted.get(channel, [])):
+            if (message.get("thread_ts") or None) != thread and message["ts"] != thread:
+                continue
+            shown = {key: value for key, value in message.items() if key != "metadata" or with_metadata}
+            found.append(shown)
+        return found[: int(args.get("limit") or 100)]
+
     def release(self) -> None:
         """Lets every held answer go now."""
         self.released.set()
@@ -129,6 +199,9 @@ class FakeSlackApi:
             self.calls.append(call)
             scripted = self.failures.get(method)
             failure = scripted.pop(0) if scripted else None
+            wait = self._wait_for_token(str(args.get("channel"))) if method == "chat.postMessage" else 0
+            if wait and failure is None:
+                failure = Failure(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(wait)})
             if failure is not None and not failure.accept:
                 call.answer = failure.body
             ts = f"1763850000.{next(self._ts):06d}"
@@ -141,8 +214,15 @@ class FakeSlackApi:
             body.update(user_id=BOT_USER, bot_id=BOT_ID, team_id="T0SHOP", user="triage", team="Shop")
         elif method in ("chat.postMessage", "chat.update", "chat.postEphemeral"):
             body.update(channel=args.get("channel", ""), ts=args.get("ts") or ts, message_ts=ts)
+            if method == "chat.postMessage":
+                self._keep(str(args.get("channel", "")), ts, args)
+        elif method == "conversations.history":
+            with self._lock:
+                body.update(messages=self.history(str(args.get("channel", "")), args), has_more=False)
         elif method == "conversations.replies":
-            body.update(messages=self.thread_messages, has_more=False)
+            with self._lock:
+                posted = self.history(str(args.get("channel", "")), args, str(args.get("ts", "")))
+            body.update(messages=self.thread_messages + posted[::-1], has_more=False)
         elif method in ("views.open", "views.publish"):
             body.update(view={"id": "V0VIEW", "hash": "h1"})
         elif method == "usergroups.users.list":
@@ -174,6 +254,15 @@ class FakeSlackApi:
             self.released.wait(failure.delay)
         return 200, body, {}
 
+    def _keep(self, channel: str, ts: str, args: dict[str, Any]) -> None:
+        message = {"type": "message", "ts": ts, "bot_id": BOT_ID, "text": args.get("text", "")}
+        if args.get("thread_ts"):
+            message["thread_ts"] = args["thread_ts"]
+        if isinstance(args.get("metadata"), dict):
+            message["metadata"] = args["metadata"]
+        with self._lock:
+            self.posted.setdefault(channel, []).append(message)
+
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
@@ -199,7 +288,7 @@ class FakeSlackApi:
                     args.update(json.loads(raw or "{}"))
                 else:
                     args.update(parse_qsl(raw))
-                for key in ("blocks", "view", "files"):
+                for key in ("blocks", "view", "files", "metadata"):
                     if isinstance(args.get(key), str):
                         args[key] = json.loads(args[key])
                 method = parts.path.rstrip("/").rsplit("/", 1)[-1]

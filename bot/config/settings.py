@@ -36,7 +36,8 @@ class Config:
     sla_departments: Mapping[str, SlaSettings] = field(default_factory=dict)
     """Departments whose policy differs from [sla]."""
     digest: Digest = field(default_factory=Digest)
-    classifier_threshold: float = 0.3
+    classifier_threshold: float | None = None
+    """None: the thresholds chosen for the model by cross-validation (classifiers/README.md)."""
     model_path: str | None = None
     order_patterns: tuple[str, ...] | None = None
     outbox_max_attempts: int = 6
@@ -51,6 +52,8 @@ class Config:
     """The chat platforms whose credentials are set."""
     secrets: Secrets = field(default_factory=Secrets)
     port: int = 3000
+    host: str = "0.0.0.0"  # noqa: S104 - in a container the web app must be reachable from outside it
+    """Where ``triage-bot run`` listens (HOST, or ``run --host``); 127.0.0.1 keeps it to one machine."""
     log_format: str = "text"
     """``text`` or ``json`` lines ([logging] format, or LOG_FORMAT in the environment)."""
     roles: Roles = field(default_factory=Roles)
@@ -132,6 +135,7 @@ def parse_config(
         enabled=tuple(s.name for s in sections if env.get(s.enabled_by)),
         secrets=Secrets({name: env[name] for s in sections for name in s.secrets if env.get(name)}),
         port=_port(env),
+        host=_host(env),
         log_format=_log_format(_table(raw, "logging"), env),
         roles=_roles(raw, keys, managers, sections),
         public_url=_public_url(_table(raw, "web")),
@@ -168,7 +172,12 @@ def _bot(table: Mapping[str, Any]) -> tuple[str, str]:
 
 def _classifier(table: Mapping[str, Any]) -> dict[str, Any]:
     return {
-        "classifier_threshold": _number(table, "classifier.threshold", "threshold", 0.3, low=0.0, high=1.0),
+        # Unset: the model's own thresholds, chosen by cross-validation (classifiers/README.md).
+        "classifier_threshold": (
+            _number(table, "classifier.threshold", "threshold", 0.0, low=0.0, high=1.0)
+            if "threshold" in table
+            else None
+        ),
         "model_path": _str(table, "classifier.model_path", "model_path", "") or None,
     }
 
@@ -213,6 +222,13 @@ def _port(env: Mapping[str, str]) -> int:
     if not port_text.isdigit() or not 0 < int(port_text) < 65536:
         raise ConfigError("PORT", f"must be a TCP port number, got {port_text!r}")
     return int(port_text)
+
+
+def _host(env: Mapping[str, str]) -> str:
+    host = env.get("HOST", "0.0.0.0").strip()  # noqa: S104 - see Config.host
+    if not re.fullmatch(r"[0-9A-Za-z.:_-]{1,253}", host):
+        raise ConfigError("HOST", f"an address to listen on such as 127.0.0.1 or 0.0.0.0, got {host!r}")
+    return host
 
 
 def _public_url(table: Mapping[str, Any]) -> str | None:

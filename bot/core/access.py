@@ -22,7 +22,7 @@ from typing import Any, NoReturn, Protocol
 
 from bot.config import Roles
 from bot.core.domain import Ticket, TriageError
-from bot.core.ports import Clock, Store
+from bot.core.ports import AuditTrail, Clock, Store
 
 log = logging.getLogger(__name__)
 
@@ -179,6 +179,17 @@ class Guard:
         if self.access.allowed(actor, permission, ticket):
             return
         self._refuse(actor, attempted, ticket)
+
+    def allows(
+        self, uow: AuditTrail, actor: str, permission: Permission, attempted: str, ticket: Ticket
+    ) -> bool:
+        """The check inside a unit of work that already holds ``ticket``: a refusal is audited in it
+        (the caller commits it and then raises :class:`Forbidden`)."""
+        if self.access.allowed(actor, permission, ticket):
+            return True
+        uow.audit(ticket.ref, self.clock.now(), actor, "refused", {"attempted": attempted})
+        log.info("refused %s to %s", attempted, actor, extra={"ref": ticket.ref})
+        return False
 
     def require_digest(self, actor: str, team: str) -> None:
         """Reading (or posting) a digest, which names a team's tickets and their themes."""

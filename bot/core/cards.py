@@ -6,7 +6,11 @@ structured ``data`` carries the same masked values for platform renderers (Block
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from bot.config import Config
@@ -17,29 +21,204 @@ from bot.core.domain import (
     SOURCE_DELETED,
     WITHDRAWN,
     WITHDRAWN_BY_FORWARDER,
+    Status,
     Ticket,
 )
 from bot.core.i18n import Translator
 from bot.core.masking import Masker
+from bot.core.ports import Names
 from bot.core.sla import SlaPolicies
 
 SUMMARY_CHARS = 60
 MAX_GUESSES = 3
+SNOOZE_HOURS = (1, 2, 4, 8, 24)
+_SLOT = re.compile("\x00([0-9]+)\x00")
 
 
-def guess_choices(data: dict[str, Any]) -> list[tuple[str, str, float]]:
-    """A card's best guesses that name a configured department, as ``(key, name, probability)``.
+class Place(StrEnum):
+    """Where a field stands on a card; each renderer lays the places out its own way."""
 
-    The ranking may hold ``out_of_scope`` or a department the config no longer has: those are not
-    choices. Only a triage card carries guesses (see :meth:`CardWriter.card`).
+    ALERT = "alert"
+    """Above the facts, marked (priority and its reasons)."""
+    FACT = "fact"
+    """The ticket's facts, side by side where the platform can (status, deadline, forwarder...)."""
+    NOTE = "note"
+    """Under the complaint text (who wrote the forwarded message, with its link)."""
+    NEWS = "news"
+    """What just changed (a card update): last in the text, first where a card cannot be edited."""
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone a card names. ``platform``/``chat`` ``None``: the platform and chat showing the card
+    (whoever acts on a card acts there). ``name`` is filled in by :meth:`Card.named`."""
+
+    user_id: str
+    platform: str | None = None
+    chat: str | None = None
+    name: str | None = None
+
+    def __str__(self) -> str:
+        return self.name or self.user_id
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A localized text that may name people, shown once their names are known."""
+
+    parts: tuple[str | Person, ...]
+
+    def __str__(self) -> str:
+        return "".join(map(str, self.parts))
+
+    @classmethod
+    def of(cls, t: Translator, key: str, /, **params: Any) -> Phrase:
+        """``t(key, **params)`` with each :class:`Person` parameter kept as a person, not as text."""
+        people = {name: value for name, value in params.items() if isinstance(value, Person)}
+        slots = {name: f"\x00{i}\x00" for i, name in enumerate(people)}
+        # No other value may look like a slot (they come from config and complaint text).
+        texts = {name: str(value).replace("\x00", "") for name, value in params.items()}
+        text = t(key, **{**texts, **slots})
+        by_slot = list(people.values())
+        pieces = _SLOT.split(text)  # text, slot number, text, ...
+        parts = [by_slot[int(p)] if i % 2 else p for i, p in enumerate(pieces)]
+        return cls(tuple(part for part in parts if part != ""))
+
+
+@dataclass(frozen=True)
+class Field:
+    """One line of a card. ``id`` is stable (renderer tests and platform layouts key on it)."""
+
+    id: str
+    text: Phrase
+    place: Place = Place.FACT
+    link: str | None = None
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Action:
+    """A button (or, with ``options``, a menu) on the card. ``id`` is stable: platforms derive
+    their action ids and postback data from it."""
+
+    id: str
+    label: str
+    primary: bool = False
+    options: tuple[Option, ...] = ()
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One of the classifier's best guesses on a triage card: a configured department."""
+
+    department: str
+    name: str
+    probability: float
+    percent: str
+
+
+@dataclass(frozen=True)
+class Choices:
+    """A triage card's one-click routing: the prompt above the buttons, the same as one line of text."""
+
+    prompt: str
+    summary: str
+    items: tuple[Choice, ...]
+
+
+@dataclass(frozen=True)
+class Card:
+    """A ticket's card, built once by :class:`CardWriter` and drawn by every platform's renderer.
+
+    Every text is localized and masked already; people are :class:`Person` parts of the fields,
+    named through the :class:`~bot.core.ports.Names` port before rendering.
     """
-    names = {str(pair[0]): str(pair[1]) for pair in data.get("departments") or [] if len(pair) == 2}
-    choices: list[tuple[str, str, float]] = []
-    for item in data.get("guesses") or []:
-        key, probability = str(item[0]), float(item[1])
-        if key in names and all(key != chosen for chosen, _, _ in choices):
-            choices.append((key, names[key], probability))
-    return choices[:MAX_GUESSES]
+
+    ref: int
+    title: str
+    status: str
+    body: str
+    fields: tuple[Field, ...] = ()
+    actions: tuple[Action, ...] = ()
+    """The buttons under the card (none once resolved)."""
+    body_actions: tuple[Action, ...] = ()
+    """The buttons that go with the complaint text (show the full text)."""
+    choices: Choices | None = None
+
+    def at(self, place: Place) -> list[Field]:
+        return [field for field in self.fields if field.place == place]
+
+    def field(self, field_id: str) -> Field | None:
+        return next((field for field in self.fields if field.id == field_id), None)
+
+    def named(self, names: Names, platform: str, chat: str) -> Card:
+        """The card with every person's display name, as ``platform`` shows it in ``chat``."""
+
+        def name(part: str | Person) -> str | Person:
+            if isinstance(part, str):
+                return part
+            shown = names.display_name(part.platform or platform, part.user_id, part.chat or chat)
+            return replace(part, name=shown)
+
+        fields = tuple(
+            replace(field, text=Phrase(tuple(name(part) for part in field.text.parts)))
+            for field in self.fields
+        )
+        return replace(self, fields=fields)
+
+    def to_text(self) -> str:
+        """The card as plain text: the console's rendering and every platform's fallback text."""
+        lines = [self.title, *(str(f.text) for f in self.at(Place.ALERT) + self.at(Place.FACT))]
+        if self.choices is not None:
+            lines.append(self.choices.summary)
+        lines.append(self.body)
+        lines += [" ".join(filter(None, [str(f.text), f.link])) for f in self.at(Place.NOTE)]
+        lines += [str(f.text) for f in self.at(Place.NEWS)]
+        return "\n".join(lines)
+
+
+def card_actions(
+    t: Translator, status: str, departments: Sequence[tuple[str, str]], current: str | None
+) -> tuple[Action, ...]:
+    """The card's buttons for a ticket in ``status``: one line per action (and its i18n text)."""
+    if status == Status.RESOLVED.value:
+        return ()
+    others = tuple(Option(key, name) for key, name in departments if key != current)
+    hours = tuple(Option(str(h), t("card.snooze_hours", hours=h)) for h in SNOOZE_HOURS)
+    actions = (
+        Action("acknowledge", t("card.action.acknowledge")) if status == Status.OPEN.value else None,
+        Action("resolve", t("card.action.resolve"), primary=True),
+        Action("not_complaint", t("card.action.not_complaint")),
+        Action("reassign", t("card.action.reassign"), options=others) if others else None,
+        Action("snooze", t("card.action.snooze"), options=hours),
+    )
+    return tuple(action for action in actions if action is not None)
+
+
+def card_choices(
+    t: Translator, guesses: Sequence[tuple[str, float]], departments: Sequence[tuple[str, str]]
+) -> Choices | None:
+    """A triage card's best guesses that name a configured department (the ranking may hold
+    ``out_of_scope`` or a department the config no longer has: those are not choices)."""
+    names = dict(departments)
+    items: list[Choice] = []
+    for key, probability in guesses:
+        if key in names and all(key != item.department for item in items):
+            items.append(Choice(key, names[key], probability, t.percent(probability)))
+    if not items:
+        return None
+    items = items[:MAX_GUESSES]
+    shown = [t("card.guess", department=item.name, percent=item.percent) for item in items]
+    return Choices(t("card.pick_guess"), t("card.guesses", guesses=" / ".join(shown)), tuple(items))
+
+
+def full_text_action(t: Translator) -> Action:
+    return Action("full_text", t("card.action.full_text"))
 
 
 def customer_names(customer: str | None) -> list[str]:
@@ -124,83 +303,64 @@ class CardWriter:
             "deadline": self.deadline(ticket),
         }
 
-    def card(
-        self, ticket: Ticket, now: datetime, change: dict[str, Any] | None = None
-    ) -> tuple[str, dict[str, Any]]:
-        """The card as plain text and as structured data; ``change`` is the latest action on it."""
-        department = self.department_name(ticket.department)
-        title = (
-            self.t("card.triage", ref=ticket.ref, department=department)
-            if ticket.needs_triage
-            else self.t("card.title", ref=ticket.ref, department=department)
+    def card(self, ticket: Ticket, now: datetime, change: dict[str, Any] | None = None) -> Card:
+        """The ticket's card; ``change`` is the latest action on it (``actor``, ``action_text``, ``at``)."""
+        t, department = self.t, self.department_name(ticket.department)
+        departments = [(d.key, d.name(t.language)) for d in self.config.departments]
+        triage = ticket.needs_triage and ticket.status != Status.RESOLVED
+        return Card(
+            ref=ticket.ref,
+            title=t(
+                "card.triage" if ticket.needs_triage else "card.title", ref=ticket.ref, department=department
+            ),
+            status=ticket.status.value,
+            body=self.masked(ticket),
+            fields=tuple(self.fields(ticket, now, change)),
+            actions=card_actions(t, ticket.status.value, departments, ticket.department),
+            body_actions=(full_text_action(t),),
+            choices=card_choices(t, ticket.guesses, departments) if triage else None,
         )
-        left = self.time_left(ticket, now)
-        flags = [self.t(f"flag.{flag}") for flag in ticket.flags if flag not in NOTICE_FLAGS]
-        status = self.t(f"status.{ticket.status.value}")
-        masked = self.masked(ticket)
-        lines = [title]
-        if ticket.priority or flags:
-            lines.append(
-                self.t(
-                    "card.priority", flags="、".join(flags) if self.t.language == "ja" else ", ".join(flags)
-                )
-            )
-        lines += self.classifier_lines(ticket)
-        lines += [
-            self.t("card.status", status=status),
-            self.t("card.deadline", deadline=self.deadline(ticket), left=left),
-            self.t("card.forwarder", forwarder=ticket.forwarder, platform=ticket.platform),
-            masked,
-        ]
-        if ticket.source_author or ticket.source_url:
-            author = ticket.source_author or ticket.forwarder
-            lines.append(
-                " ".join(filter(None, [self.t("card.source_author", author=author), ticket.source_url]))
-            )
-        change_text = None
-        if change is not None:
-            change_text = self.t(
-                "card.last_change",
-                actor=change["actor"],
-                action=change["action_text"],
-                at=self.t.moment(change["at"], self.config.tz),
-            )
-            lines.append(change_text)
-        data = {
-            "ref": ticket.ref,
-            "title": title,
-            "department": ticket.department,
-            "department_name": department,
-            "confidence": round(ticket.confidence, 3),
-            "needs_triage": ticket.needs_triage,
-            "priority": ticket.priority,
-            "flags": flags,
-            "status": ticket.status.value,
-            "status_text": status,
-            "due_at": ticket.due_at.isoformat(),
-            "deadline": self.deadline(ticket),
-            "time_left": left,
-            "text": masked,
-            "forwarder": ticket.forwarder,
-            "platform": ticket.platform,
-            "change": change_text,
-            "change_actor": change["actor"] if change is not None else None,
-            "source_author": ticket.source_author,
-            "source_url": ticket.source_url,
-            "departments": [[d.key, d.name(self.t.language)] for d in self.config.departments],
-            "order_number": ticket.order_number,
-            "guesses": [[key, p] for key, p in ticket.guesses] if ticket.needs_triage else [],
-        }
-        return "\n".join(lines), data
 
-    def classifier_lines(self, ticket: Ticket) -> list[str]:
-        """The order number, and on a triage card the classifier's best guesses for the one-click choice."""
-        lines = [self.t("card.order", order=ticket.order_number)] if ticket.order_number else []
-        guesses = [
-            self.t("card.guess", department=self.department_name(key), percent=self.t.percent(p))
-            for key, p in ticket.guesses
-            if self.config.department(key)
+    def fields(self, ticket: Ticket, now: datetime, change: dict[str, Any] | None) -> list[Field]:
+        """The card's lines, in order: a new field is one entry here and its i18n text."""
+        t = self.t
+        forwarder: str | Person = Person(ticket.forwarder, ticket.platform, ticket.channel)
+        if ticket.names or WITHDRAWN in ticket.flags:
+            # The writer of a 1:1 chat may be the customer: their display name is masked here too.
+            forwarder = t("mask.name")
+        fields = []
+        priority_flags = [flag for flag in ticket.flags if flag not in NOTICE_FLAGS]
+        if ticket.priority or priority_flags:
+            flags = ("、" if t.language == "ja" else ", ").join(t(f"flag.{flag}") for flag in priority_flags)
+            fields.append(Field("priority", Phrase.of(t, "card.priority", flags=flags), Place.ALERT))
+        fields += [
+            Field("status", Phrase.of(t, "card.status", status=t(f"status.{ticket.status.value}"))),
+            Field(
+                "deadline",
+                Phrase.of(
+                    t, "card.deadline", deadline=self.deadline(ticket), left=self.time_left(ticket, now)
+                ),
+            ),
+            Field("forwarder", Phrase.of(t, "card.forwarder", forwarder=forwarder, platform=ticket.platform)),
         ]
-        if ticket.needs_triage and guesses:
-            lines.append(self.t("card.guesses", guesses=" / ".join(guesses)))
-        return lines
+        if ticket.order_number:
+            fields.append(Field("order", Phrase.of(t, "card.order", order=ticket.order_number)))
+        if ticket.source_author or ticket.source_url:
+            author = (
+                Person(ticket.source_author, ticket.platform, ticket.channel)
+                if ticket.source_author
+                else forwarder
+            )
+            source = Phrase.of(t, "card.source_author", author=author)
+            fields.append(Field("source", source, Place.NOTE, ticket.source_url))
+        if change is not None:
+            at = t.moment(change["at"], self.config.tz)
+            last = Phrase.of(
+                t,
+                "card.last_change",
+                actor=forwarder if change["actor"] == ticket.forwarder else Person(change["actor"]),
+                action=change["action_text"],
+                at=at,
+            )
+            fields.append(Field("change", last, Place.NEWS))
+        return fields

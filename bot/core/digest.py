@@ -21,10 +21,10 @@ from bot.config import WEEKDAYS, Config, DigestSchedule
 from bot.core.cards import CardWriter
 from bot.core.domain import OutboundMessage
 from bot.core.ports import DayFigures, Figures, Store, UnitOfWork, WeekRows
+from bot.core.routing import MANAGERS as MANAGERS
 from bot.core.routing import Directory, Target
 from classifiers.themes import TermCounts, Theme, themes_from
 
-MANAGERS = "managers"
 LATE_AFTER = timedelta(hours=1)
 HISTORY_WEEKS = 4
 

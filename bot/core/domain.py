@@ -108,6 +108,8 @@ class Ticket:
     """The forwarder's comment on a shared message (masked on cards, erased with the text)."""
     names: tuple[str, ...] = ()
     """Names to mask in the text besides the customer (erased with the text)."""
+    not_complaint: bool = False
+    """Closed as "not a complaint": left out of the digest's figures, and an out-of-scope label."""
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,12 @@ class QueuedMessage:
     attempts: int
     edit_message_id: str | None = None
     """For a ``card_update``: the platform id of the card it edits (``None``: post it anew)."""
+    send_at: datetime | None = None
+    """When its destination's pace lets it go (``None``: now)."""
+    gate: str | None = None
+    """The destination whose pace it keeps (``None``: no limit)."""
+    unsure: bool = False
+    """An earlier try may have reached the platform: look for it before posting again."""
 
 
 @dataclass(frozen=True)
@@ -163,6 +171,9 @@ class TriageError(Exception):
     ``text_key`` names the i18n text, ``params`` fill it in.
     """
 
+    language: str | None = None
+    """The language to answer in when it is not the configured one (the sender's own)."""
+
     def __init__(self, text_key: str, **params: Any) -> None:
         super().__init__(text_key)
         self.text_key = text_key
@@ -172,6 +183,15 @@ class TriageError(Exception):
 class EmptyComplaint(TriageError):
     def __init__(self) -> None:
         super().__init__("error.empty")
+
+
+class NotAComplaint(TriageError):
+    """A greeting, thanks, acknowledgement, lone emoji or sticker (:mod:`classifiers.trivial`): no
+    ticket; the forwarder is asked, in the language they wrote in, for the complaint itself."""
+
+    def __init__(self, language: str | None) -> None:
+        super().__init__("error.not_a_complaint")
+        self.language = language
 
 
 class UnknownTicket(TriageError):

@@ -92,15 +92,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "console.help": "苦情の本文をそのまま入力するとチケットになります。\n"
         "/list [部署]　未解決の一覧\n/ack #N　対応開始\n/resolve #N　解決\n"
         "/reassign #N 部署　振り替え（{departments}）\n/snooze #N 時間　リマインダーを止める\n"
-        "/history #N　履歴\n/digest [部署|managers]　週次レポート\n/advance 20h　時計を進める（--fake-clock）\n/help",
+        "/notcomplaint #N　苦情ではないとして閉じる\n/history #N　履歴\n/digest [部署|managers]　週次レポート\n/advance 20h　時計を進める（--fake-clock）\n/help",
         "console.time": "🕒 現在 {now}",
         "console.to": "→ {target}",
         # slack texts (bot/platforms/slack/events.py)
-        "slack.button.acknowledge": "対応開始",
-        "slack.button.resolve": "解決",
-        "slack.reassign": "部署を変更",
-        "slack.snooze": "リマインダーを止める",
-        "slack.snooze_hours": "{hours}時間",
+        "card.action.acknowledge": "対応開始",
+        "card.action.resolve": "解決",
+        "card.action.reassign": "部署を変更",
+        "card.action.snooze": "リマインダーを止める",
+        "card.snooze_hours": "{hours}時間",
         "slack.correct": "部署を訂正",
         "slack.modal.title": "苦情を登録",
         "slack.modal.submit": "登録",
@@ -132,8 +132,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "line.reply.deadline": "返信期限",
         "line.reply.triage": "担当部署はトリアージ担当が決めます。",
         "line.reply.correct": "部署が違うときは下のボタンで直せます。",
-        "line.button.ack": "対応開始",
-        "line.button.resolve": "解決",
         "line.button.reassign": "振り替え",
         "line.button.snooze": "{hours}時間止める",
         "line.reassign.prompt": "#{ref} の振り替え先を選んでください。",
@@ -198,6 +196,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "outbox.not_dead": "メッセージ {id} は「{status}」で、デッドレターではありません。",
         "outbox.retry_usage": "メッセージの ID か --all を指定してください。",
         "outbox.schema_behind": "データベースのスキーマが古いままです。先に `triage-bot db upgrade` を実行してください。",
+        "inbox.header": "ID\t状態\tプラットフォーム\t試行回数\t受付日時\t最後のエラー\t本文（マスク済み）",
+        "inbox.none": "隔離された苦情はありません。",
+        "inbox.quarantined": "隔離中",
+        "inbox.waiting": "処理待ち",
+        "inbox.retried": "{count} 件を処理待ちに戻しました：{ids}",
+        "inbox.dropped": "苦情 {id} を削除しました（{platform}、イベント {event}）。チケットにはなりません。",
+        "inbox.unknown": "ID {id} の苦情は受付箱にありません。",
+        "inbox.not_quarantined": "苦情 {id} は隔離されていません（処理待ちです）。",
         #
         # --- access and records (#9) ---
         "cli.export.bad_since": "--since には 2026-11-01 のような日付を指定してください（指定値：{value}）",
@@ -218,11 +224,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "attempt.export": "エクスポート",
         "attempt.export_full": "全文エクスポート",
         "records.full_text": "#{ref} の全文（あなただけに表示）:\n{text}",
-        "slack.button.full_text": "全文を表示",
-        "line.button.full_text": "全文を表示",
+        "card.action.full_text": "全文を表示",
         "line.full_text.sent": "#{ref} の全文を 1:1 のトークでお送りしました。",
         "line.history.sent": "#{ref} の履歴を 1:1 のトークでお送りしました。",
         "home.no_team": "まだどのチームにも登録されていません（設定の [roles]）。",
+        "error.not_a_complaint": "あいさつ・お礼・スタンプだけのメッセージなので、チケットは作りませんでした。苦情やお問い合わせの内容そのもの（何が起きたか）を送ってください。",
+        "action.not_complaint": "苦情ではないとして閉じました",
+        "done.not_complaint": "#{ref} を「苦情ではない」として閉じました。週次レポートの集計から外し、分類モデルの学習に使います。",
+        "card.action.not_complaint": "苦情ではない",
+        "attempt.not_complaint": "苦情ではない",
         #
     },
     "en": {
@@ -311,16 +321,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "console.help": "Type a complaint's text to open a ticket.\n"
         "/list [DEPT]  open tickets\n/ack #N  acknowledge\n/resolve #N  resolve\n"
         "/reassign #N DEPT  move ({departments})\n/snooze #N HOURS  pause reminders\n"
-        "/history #N  audit trail\n/digest [DEPT|managers]  weekly digest\n/advance 20h  move the clock "
+        "/notcomplaint #N  close as not a complaint\n/history #N  audit trail\n/digest [DEPT|managers]  weekly digest\n/advance 20h  move the clock "
         "(--fake-clock)\n/help",
         "console.time": "🕒 now {now}",
         "console.to": "→ {target}",
         # slack texts (bot/platforms/slack/events.py)
-        "slack.button.acknowledge": "Acknowledge",
-        "slack.button.resolve": "Resolve",
-        "slack.reassign": "Reassign",
-        "slack.snooze": "Snooze reminders",
-        "slack.snooze_hours": "{hours} h",
+        "card.action.acknowledge": "Acknowledge",
+        "card.action.resolve": "Resolve",
+        "card.action.reassign": "Reassign",
+        "card.action.snooze": "Snooze reminders",
+        "card.snooze_hours": "{hours} h",
         "slack.correct": "Correct the department",
         "slack.modal.title": "Forward a complaint",
         "slack.modal.submit": "Send",
@@ -352,8 +362,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "line.reply.deadline": "Reply due",
         "line.reply.triage": "Triage will pick the department.",
         "line.reply.correct": "Wrong department? Pick the right one below.",
-        "line.button.ack": "Acknowledge",
-        "line.button.resolve": "Resolve",
         "line.button.reassign": "Reassign",
         "line.button.snooze": "Snooze {hours} h",
         "line.reassign.prompt": "Where should #{ref} go?",
@@ -418,6 +426,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "outbox.not_dead": "Message {id} is {status}, not a dead letter.",
         "outbox.retry_usage": "Give message ids or --all.",
         "outbox.schema_behind": "The database schema is not current: run `triage-bot db upgrade` first.",
+        "inbox.header": "ID\tSTATE\tPLATFORM\tATTEMPTS\tRECEIVED\tLAST ERROR\tTEXT (MASKED)",
+        "inbox.none": "No quarantined complaints.",
+        "inbox.quarantined": "quarantined",
+        "inbox.waiting": "waiting",
+        "inbox.retried": "{count} complaint(s) back with the workers: {ids}",
+        "inbox.dropped": "Complaint {id} dropped ({platform}, event {event}); it will not become a ticket.",
+        "inbox.unknown": "There is no complaint {id} in the inbox.",
+        "inbox.not_quarantined": "Complaint {id} is not quarantined (it is waiting for a worker).",
         #
         # --- access and records (#9) ---
         "cli.export.bad_since": "--since must be a date such as 2026-11-01, got {value}",
@@ -438,11 +454,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "attempt.export": "export",
         "attempt.export_full": "export the full texts",
         "records.full_text": "Full text of #{ref} (only you see this):\n{text}",
-        "slack.button.full_text": "Show full text",
-        "line.button.full_text": "Show full text",
+        "card.action.full_text": "Show full text",
         "line.full_text.sent": "I sent the full text of #{ref} to your 1:1 chat with me.",
         "line.history.sent": "I sent the history of #{ref} to your 1:1 chat with me.",
         "home.no_team": "You are not in any team yet ([roles] in the config).",
+        "error.not_a_complaint": "No ticket opened: this message is only a greeting, thanks or a sticker. Please send the complaint itself (what happened).",
+        "action.not_complaint": "closed it as not a complaint",
+        "done.not_complaint": "#{ref} is closed as not a complaint. It leaves the digest's figures and the classifier will learn from it.",
+        "card.action.not_complaint": "Not a complaint",
+        "attempt.not_complaint": "mark as not a complaint",
         #
     },
     "ko": {
@@ -530,15 +550,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "console.help": "불만 내용을 그대로 입력하면 티켓이 됩니다.\n"
         "/list [부서]  미해결 목록\n/ack #N  처리 시작\n/resolve #N  해결\n"
         "/reassign #N 부서  재배정 ({departments})\n/snooze #N 시간  알림 멈춤\n"
-        "/history #N  이력\n/digest [부서|managers]  주간 리포트\n/advance 20h  시계 진행 (--fake-clock)\n/help",
+        "/notcomplaint #N  불만 아님으로 닫기\n/history #N  이력\n/digest [부서|managers]  주간 리포트\n/advance 20h  시계 진행 (--fake-clock)\n/help",
         "console.time": "🕒 현재 {now}",
         "console.to": "→ {target}",
         # slack texts (bot/platforms/slack/events.py)
-        "slack.button.acknowledge": "처리 시작",
-        "slack.button.resolve": "해결",
-        "slack.reassign": "부서 변경",
-        "slack.snooze": "알림 멈춤",
-        "slack.snooze_hours": "{hours}시간",
+        "card.action.acknowledge": "처리 시작",
+        "card.action.resolve": "해결",
+        "card.action.reassign": "부서 변경",
+        "card.action.snooze": "알림 멈춤",
+        "card.snooze_hours": "{hours}시간",
         "slack.correct": "부서 정정",
         "slack.modal.title": "불만 등록",
         "slack.modal.submit": "등록",
@@ -570,8 +590,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "line.reply.deadline": "답변 기한",
         "line.reply.triage": "분류 담당자가 부서를 정합니다.",
         "line.reply.correct": "부서가 다르면 아래 버튼으로 고칠 수 있습니다.",
-        "line.button.ack": "처리 시작",
-        "line.button.resolve": "해결",
         "line.button.reassign": "재배정",
         "line.button.snooze": "{hours}시간 멈춤",
         "line.reassign.prompt": "#{ref}을(를) 재배정할 부서를 고르세요.",
@@ -636,6 +654,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "outbox.not_dead": "메시지 {id}은(는) {status} 상태이며 데드 레터가 아닙니다.",
         "outbox.retry_usage": "메시지 ID 또는 --all을 지정하세요.",
         "outbox.schema_behind": "데이터베이스 스키마가 최신이 아닙니다. 먼저 `triage-bot db upgrade`를 실행하세요.",
+        "inbox.header": "ID\t상태\t플랫폼\t시도 횟수\t접수 시각\t마지막 오류\t본문(마스킹됨)",
+        "inbox.none": "격리된 불만이 없습니다.",
+        "inbox.quarantined": "격리됨",
+        "inbox.waiting": "처리 대기",
+        "inbox.retried": "{count}건을 처리 대기로 되돌렸습니다: {ids}",
+        "inbox.dropped": "불만 {id}을(를) 삭제했습니다({platform}, 이벤트 {event}). 티켓이 되지 않습니다.",
+        "inbox.unknown": "ID {id}인 불만이 접수함에 없습니다.",
+        "inbox.not_quarantined": "불만 {id}은(는) 격리되지 않았습니다(처리 대기 중).",
         #
         # --- access and records (#9) ---
         "cli.export.bad_since": "--since 에는 2026-11-01 같은 날짜를 지정하세요 (입력값: {value})",
@@ -656,11 +682,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "attempt.export": "내보내기",
         "attempt.export_full": "전문 내보내기",
         "records.full_text": "#{ref} 전문 (본인에게만 표시):\n{text}",
-        "slack.button.full_text": "전문 보기",
-        "line.button.full_text": "전문 보기",
+        "card.action.full_text": "전문 보기",
         "line.full_text.sent": "#{ref} 전문을 1:1 채팅으로 보냈습니다.",
         "line.history.sent": "#{ref} 이력을 1:1 채팅으로 보냈습니다.",
         "home.no_team": "아직 어느 팀에도 등록되어 있지 않습니다(설정의 [roles]).",
+        "error.not_a_complaint": "인사·감사·이모티콘만 있는 메시지라 티켓을 만들지 않았습니다. 불만이나 문의 내용 자체(무슨 일이 있었는지)를 보내 주세요.",
+        "action.not_complaint": "불만이 아닌 것으로 닫았습니다",
+        "done.not_complaint": "#{ref}을(를) 불만이 아닌 것으로 닫았습니다. 주간 리포트 집계에서 빼고 분류 모델 학습에 사용합니다.",
+        "card.action.not_complaint": "불만 아님",
+        "attempt.not_complaint": "불만 아님 처리",
         #
     },
 }

@@ -39,6 +39,8 @@ Outcome = IntakeResult | TriageError | None
 
 BATCH = 50
 MAX_RETRY_DELAY = timedelta(minutes=10)
+QUARANTINE_AFTER = 5
+"""Failed attempts after which a complaint waits for an admin (``triage-bot inbox``), not a worker."""
 SETTLE_SECONDS = 1.0
 IDLE_POLL_SECONDS = 0.2
 """How often an idle worker looks for new complaints: the card follows the acknowledgement by
@@ -78,21 +80,28 @@ class Intake:
         claimed = self.inbox.claim(self.clock.now(), self.batch, platform=platform, forwarder=forwarder)
         if not claimed:
             return 0
+        # A complaint tried before (it failed, or its worker died) goes on its own: a bad row never
+        # fails a batch twice.
+        fresh = [item for item in claimed if item.attempts <= 1]
+        self._one_by_one([item for item in claimed if item.attempts > 1])
+        if not fresh:
+            return len(claimed)
         try:
-            outcomes = self._open([item.message for item in claimed])
+            outcomes = self._open([item.message for item in fresh])
         except Exception as exc:
             # One bad complaint must not hold the others back: each on its own, the failing one retried.
             log.warning("intake batch failed (%s); taking its complaints one by one", type(exc).__name__)
-            for item in claimed:
-                try:
-                    self._process_one(item)
-                except Exception as again:  # even recording the failure failed: its lease runs out
-                    log.error(
-                        "complaint %s left to its lease: %s", item.message.event_id, type(again).__name__
-                    )
+            self._one_by_one(fresh)
             return len(claimed)
-        self._finish(claimed, outcomes)
+        self._finish(fresh, outcomes)
         return len(claimed)
+
+    def _one_by_one(self, items: Sequence[Accepted]) -> None:
+        for item in items:
+            try:
+                self._process_one(item)
+            except Exception as again:  # even recording the failure failed: its lease runs out
+                log.error("complaint %s left to its lease: %s", item.message.event_id, type(again).__name__)
 
     def settle(self, platform: str, forwarder: str, *, within: float = SETTLE_SECONDS) -> None:
         """Opens one forwarder's waiting complaints now, or waits (up to ``within`` seconds) while a
@@ -113,12 +122,17 @@ class Intake:
         try:
             outcomes = self._open([item.message])
         except Exception as exc:
-            self.inbox.failed(item.id, retry_at(self.clock.now(), item.attempts), type(exc).__name__)
+            now, quarantine = self.clock.now(), item.attempts >= QUARANTINE_AFTER
+            if quarantine:
+                self.inbox.quarantine(item.id, now, type(exc).__name__)
+            else:
+                self.inbox.failed(item.id, retry_at(now, item.attempts), type(exc).__name__)
             # Where it failed, not the message: a database error's text can quote the complaint.
             log.error(
-                "complaint %s could not be opened (attempt %d); it waits and is tried again: %s\n%s",
+                "complaint %s could not be opened (attempt %d); %s: %s\n%s",
                 item.message.event_id,
                 item.attempts,
+                "quarantined for the admins (triage-bot inbox list)" if quarantine else "tried again later",
                 type(exc).__name__,
                 "".join(traceback.format_tb(exc.__traceback__)),
                 extra={"event_id": item.message.event_id, "attempts": item.attempts},
@@ -149,7 +163,8 @@ class Intake:
         with self.store.transaction() as uow:
             for message, error in refusals:
                 log.info("complaint refused: %s", error.text_key, extra={"event_id": message.event_id})
-                text = self.t(error.text_key, **error.params)
+                t = Translator(error.language) if error.language else self.t
+                text = t(error.text_key, **error.params)
                 uow.queue(refusal(message, text), now)
 
 

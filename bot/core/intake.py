@@ -13,6 +13,7 @@ from bot.core.domain import (
     DuplicateEvent,
     EmptyComplaint,
     IncomingMessage,
+    NotAComplaint,
     Ticket,
     TriageError,
 )
@@ -27,6 +28,12 @@ from bot.core.priority import (
 )
 from bot.core.sla import SlaPolicies
 from classifiers.text import clean, detect_language
+from classifiers.trivial import is_trivial
+
+
+def trivial_language(text: str) -> str | None:
+    """The language of a trivial text, when it has letters to tell (a lone 👍 has none)."""
+    return detect_language(text) if any(ch.isalpha() for ch in text) else None
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,13 @@ class Draft:
     duplicate_of: Ticket | None = None
     """The ticket an earlier delivery of the same event opened."""
     reply: str = ""
+    chosen: str | None = None
+    """The department the forwarder chose (the complaint form), over the classifier's."""
+    moved: dict[str, Any] | None = None
+    """The forwarder's choice over the classifier's department, as a reassignment's audit detail:
+    a label for the classifier all the same."""
+    created_as: dict[str, Any] | None = None
+    """The ``created`` audit detail, taken before the forwarder's choice applied."""
 
     @classmethod
     def of(cls, index: int, message: IncomingMessage) -> Draft:
@@ -61,10 +75,13 @@ class Draft:
 
         Raises:
             EmptyComplaint: the text is empty once control characters are removed.
+            NotAComplaint: a greeting, thanks, acknowledgement, lone emoji or sticker.
         """
         text = clean(message.text)
         if not text:
             raise EmptyComplaint()
+        if is_trivial(text):
+            raise NotAComplaint(trivial_language(text))
         flags = detect_flags(text)
         if len(text) > MAX_COMPLAINT_CHARS:
             text, flags = text[:MAX_COMPLAINT_CHARS], (*flags, "truncated")
@@ -90,7 +107,7 @@ def new_ticket(
 ) -> Ticket:
     """The ticket for ``draft``, created (and its deadline counted) when the complaint arrived."""
     message, text, at = draft.message, draft.text, draft.received_at
-    needs_triage = prediction.department is None or prediction.confidence < config.classifier_threshold
+    needs_triage = prediction.needs_triage(config.classifier_threshold)
     policy = sla.for_department(None if needs_triage else prediction.department)
     flags = repeat_flag(times, message.customer, at, draft.flags)
     due_at = policy.deadline(at)
@@ -135,8 +152,22 @@ def repeat_flag(
     return (*flags, "repeat") if earlier + 1 >= REPEAT_CONTACTS else flags
 
 
+def choose_department(draft: Draft, sla: SlaPolicies) -> None:
+    """Opens ``draft``'s new ticket in the department its forwarder chose, as a reassignment at
+    creation would: the deadline stays, the chosen team's policy sets the reminders."""
+    ticket, chosen = draft.created, draft.chosen
+    if chosen is None or chosen == ticket.department:
+        return
+    draft.created_as = created_detail(draft)
+    draft.moved = {"from": ticket.department, "to": chosen}
+    ticket.department, ticket.needs_triage = chosen, False
+    ticket.remind_at = sla.for_department(chosen).first_reminder(ticket.due_at)
+
+
 def created_detail(draft: Draft) -> dict[str, Any]:
     """The audit detail of a new ticket."""
+    if draft.created_as is not None:
+        return draft.created_as
     ticket, message = draft.created, draft.message
     return {
         "department": ticket.department,

@@ -4,17 +4,19 @@ and retention, which erases old complaint texts while the figures and the audit 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import logging
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Protocol, TextIO
 
 from bot.config import Config
-from bot.core.access import AccessEntry, Guard, Permission
+from bot.core.access import AccessEntry, Forbidden, Guard, Permission
 from bot.core.cards import CardWriter
 from bot.core.domain import Ticket, TriageError
-from bot.core.ports import Clock
-from bot.core.triage import TriageService
+from bot.core.ports import Clock, UnitOfWork
+from bot.core.triage import TriageService, existing_ticket
 
 log = logging.getLogger(__name__)
 
@@ -60,10 +62,10 @@ class Records:
 
     def history_text(self, ref: int, actor: str) -> str:
         """The ticket's audit trail, one line per event, for someone allowed to view the ticket."""
-        ticket = self.service.get(ref)
-        self.guard.require(actor, Permission.VIEW, "history", ticket)
+        with self._viewed(ref, actor, "history") as uow:
+            entries = uow.history(ref)
         lines = [self.t("history.header", ref=ref)]
-        for entry in self.service.history(ref):
+        for entry in entries:
             lines.append(
                 self.t(
                     "history.item",
@@ -81,13 +83,24 @@ class Records:
             Forbidden: the actor may not view it (the refusal is audited).
             TriageError: retention has erased the text.
         """
-        ticket = self.service.get(ref)
-        self.guard.require(actor, Permission.VIEW, "full_text", ticket)
-        if ticket.erased_at is not None:
+        with self._viewed(ref, actor, "full_text") as uow:
+            ticket = uow.get_ticket(ref)
+            if ticket is not None and ticket.erased_at is None:
+                uow.audit(ref, self.clock.now(), actor, "viewed_full_text", {})
+        if ticket is None or ticket.erased_at is not None:
             raise TriageError("error.text_erased", ref=ref)
-        with self.service.store.transaction() as uow:
-            uow.audit(ref, self.clock.now(), actor, "viewed_full_text", {})
         return self.t("records.full_text", ref=ref, text=ticket.text)
+
+    @contextlib.contextmanager
+    def _viewed(self, ref: int, actor: str, attempted: str) -> Iterator[UnitOfWork]:
+        """One transaction in which ``actor`` may view ticket ``ref``; a refusal is audited in it."""
+        with self.service.store.transaction() as uow:
+            ticket = existing_ticket(uow, ref)
+            allowed = self.guard.allows(uow, actor, Permission.VIEW, attempted, ticket)
+            if allowed:
+                yield uow
+        if not allowed:
+            raise Forbidden()
 
     def export_csv(self, out: TextIO, since: datetime, *, full: bool, actor: str) -> int:
         return export_csv(

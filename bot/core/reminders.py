@@ -20,7 +20,7 @@ from datetime import datetime
 
 from bot.core.cards import CardWriter
 from bot.core.domain import OutboundMessage, Stage, Ticket
-from bot.core.ports import Store, UnitOfWork
+from bot.core.ports import ReminderLog, Store, UnitOfWork
 from bot.core.routing import Directory, Target
 from bot.core.sla import Milestone, SlaPolicies
 
@@ -108,7 +108,7 @@ class ReminderSweep:
             return Decision(next_at=ticket.snoozed_until)
         return Decision(due, next_at)
 
-    def _reminders(self, uow: UnitOfWork, now: datetime) -> list[tuple[Ticket, Stage, bool]]:
+    def _reminders(self, uow: ReminderLog, now: datetime) -> list[tuple[Ticket, Stage, bool]]:
         """Claims the due tickets, records their reminders and schedules their next look."""
         decided = [
             (ticket, self.decide(ticket, sent, now))

@@ -6,10 +6,26 @@ from collections.abc import Mapping
 from typing import Literal, Protocol
 
 from bot.config import Config
-from bot.core.domain import Ticket
+from bot.core.domain import Ticket, UnknownDepartment
 
 Target = tuple[str, str]
 ChartDelivery = Literal["upload", "url", "none"]
+MANAGERS = "managers"
+"""The managers' team: every department's tickets, and the cross-team digest."""
+
+
+def team_key(config: Config, name: str, *, managers: bool = False) -> str:
+    """A configured department's key as written in ``name`` (any case), or ``managers`` where the
+    managers count as a team (the digest). The one check of a team someone typed or chose.
+
+    Raises:
+        UnknownDepartment: no such team; the error lists the known ones.
+    """
+    key = name.strip().lower()
+    if config.department(key) is not None or (managers and key == MANAGERS):
+        return key
+    known = (*config.department_keys, MANAGERS) if managers else config.department_keys
+    raise UnknownDepartment(name, ", ".join(known))
 
 
 class Addresses(Protocol):

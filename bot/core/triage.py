@@ -9,11 +9,13 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from bot.config import Config
 from bot.core.access import Forbidden, Guard, Permission
+from bot.core.card_data import card_data
 from bot.core.cards import CardWriter
 from bot.core.domain import (
     AuditEntry,
@@ -24,14 +26,20 @@ from bot.core.domain import (
     Status,
     Ticket,
     TriageError,
-    UnknownDepartment,
     UnknownTicket,
 )
-from bot.core.intake import Draft, IntakeOutcome, created_detail, new_ticket, record_originals
+from bot.core.intake import (
+    Draft,
+    IntakeOutcome,
+    choose_department,
+    created_detail,
+    new_ticket,
+    record_originals,
+)
 from bot.core.intake import IntakeResult as IntakeResult
-from bot.core.ports import Classifier, Clock, EventKey, Prediction, Store, UnitOfWork
+from bot.core.ports import Classifier, Clock, EventKey, OutboxQueue, Prediction, Store, UnitOfWork
 from bot.core.priority import REPEAT_WINDOW_DAYS
-from bot.core.routing import Directory
+from bot.core.routing import Directory, team_key
 from bot.core.sla import SlaPolicies
 
 log = logging.getLogger(__name__)
@@ -66,15 +74,20 @@ class TriageService:
 
     # -- intake ---------------------------------------------------------------------------------
 
-    def intake(self, message: IncomingMessage) -> IntakeResult:
+    def intake(self, message: IncomingMessage, *, department: str | None = None) -> IntakeResult:
         """Opens a ticket for a forwarded complaint; the same platform event always gives the same ticket.
 
+        ``department`` is the forwarder's choice (the complaint form): the ticket opens there, and
+        where the classifier thought otherwise the choice is recorded as a reassignment (a label).
+
         Raises:
+            UnknownDepartment: ``department`` is not a configured department.
             EmptyComplaint: the text is empty once control characters are removed.
             Forbidden: the forwarder has no role that may forward complaints (audited).
             DuplicateEvent: the event was recorded before without a ticket (not a complaint then).
         """
-        outcome = self.intake_many([message])[0]
+        chosen = team_key(self.config, department) if department else None
+        outcome = self._intake([message], chosen)[0]
         if isinstance(outcome, Exception):
             raise outcome
         return outcome
@@ -88,11 +101,14 @@ class TriageService:
         message come before anything is written, so a refusal never rolls back the others; any
         other error rolls back the whole batch, which is then safe to retry.
         """
+        return self._intake(messages, None)
+
+    def _intake(self, messages: Sequence[IncomingMessage], chosen: str | None) -> list[IntakeOutcome]:
         outcomes: list[IntakeOutcome | None] = [None] * len(messages)
         drafts: list[Draft] = []
         for index, message in enumerate(messages):
             try:
-                drafts.append(self._draft(index, message))
+                drafts.append(replace(self._draft(index, message), chosen=chosen))
             except TriageError as error:
                 outcomes[index] = error
         created: list[Draft] = []
@@ -130,6 +146,7 @@ class TriageService:
                 draft.duplicate_of = known[draft.key]
             elif draft.key in recorded:
                 draft.ticket = known[draft.key] = new_ticket(draft, prediction, times, self.config, self.sla)
+                choose_department(draft, self.sla)
                 created.append(draft)
             # else: recorded before without a ticket (see ``_outcome``)
         uow.add_tickets([draft.created for draft in created])
@@ -143,6 +160,8 @@ class TriageService:
         for draft in created:
             ticket, message = draft.created, draft.message
             entries.append(AuditEntry(ticket.ref, now, message.forwarder, "created", created_detail(draft)))
+            if draft.moved is not None:
+                entries.append(AuditEntry(ticket.ref, now, message.forwarder, "reassigned", draft.moved))
             draft.reply = self.writer.reply(ticket)
             data = self.writer.reply_data(ticket)
             if message.reply_token:
@@ -231,6 +250,23 @@ class TriageService:
 
         return self._act(ref, actor, "resolved", change, "resolve")
 
+    def not_a_complaint(self, ref: int, actor: str) -> Ticket:
+        """Closes a ticket as not a complaint: audited, left out of the digest's figures, and an
+        out-of-scope label the classifier learns from (like a reassignment, it is a correction)."""
+        with self._permitted(ref, actor, Permission.REASSIGN, "not_complaint") as (uow, ticket):
+            now = self.clock.now()
+            detail = {"from": ticket.department}
+            ticket.status = Status.RESOLVED
+            ticket.not_complaint = True
+            ticket.resolved_at = now
+            ticket.remind_at = None
+            uow.save_ticket(ticket)
+            uow.audit(ref, now, actor, "not_complaint", detail)
+            change = self._change(actor, "not_complaint", now, detail)
+            self._queue_cards(uow, ticket, now, "card_update", self._card_targets(ticket), change)
+        log.info("ticket not_complaint", extra={"ref": ref, "action": "not_complaint"})
+        return ticket
+
     def snooze(self, ref: int, actor: str, hours: float) -> Ticket:
         if not 0.5 <= hours <= 168:
             raise InvalidArgument("error.bad_hours")
@@ -249,9 +285,7 @@ class TriageService:
 
     def reassign(self, ref: int, actor: str, department: str) -> Ticket:
         """Moves a ticket to another department; the move is also a label the classifier learns from."""
-        key = department.strip().lower()
-        if self.config.department(key) is None:
-            raise UnknownDepartment(department, ", ".join(self.config.department_keys))
+        key = team_key(self.config, department)
         with self._permitted(ref, actor, Permission.REASSIGN, "reassign") as (uow, ticket):
             now = self.clock.now()
             old_targets = self._card_targets(ticket)
@@ -274,21 +308,17 @@ class TriageService:
 
     def get(self, ref: int) -> Ticket:
         with self.store.transaction() as uow:
-            ticket = uow.get_ticket(ref)
-        if ticket is None:
-            raise UnknownTicket(f"#{ref}")
-        return ticket
+            return existing_ticket(uow, ref)
 
     def open_tickets(self, department: str | None = None) -> list[Ticket]:
-        if department is not None and self.config.department(department) is None:
-            raise UnknownDepartment(department, ", ".join(self.config.department_keys))
+        if department is not None:
+            department = team_key(self.config, department)
         with self.store.transaction() as uow:
             return uow.open_tickets(department)
 
     def history(self, ref: int) -> list[AuditEntry]:
         with self.store.transaction() as uow:
-            if uow.get_ticket(ref) is None:
-                raise UnknownTicket(f"#{ref}")
+            existing_ticket(uow, ref)
             return uow.history(ref)
 
     def describe(self, entry: AuditEntry) -> str:
@@ -296,28 +326,22 @@ class TriageService:
 
     # -- helpers --------------------------------------------------------------------------------
 
-    def _check(self, ref: int, actor: str, permission: Permission, attempted: str) -> None:
-        if self.guard is not None and self.guard.access.enforced:
-            self.guard.require(actor, permission, attempted, self.get(ref))
-
     @contextlib.contextmanager
     def _permitted(
         self, ref: int, actor: str, permission: Permission, attempted: str
     ) -> Iterator[tuple[UnitOfWork, Ticket]]:
-        """The open ticket, locked, for an actor allowed to change it. Checked before (so a refusal
-        comes first) and again on the locked row: another process may have just moved the ticket
-        to a team the actor is not in. A refusal changes nothing and is audited."""
-        self._check(ref, actor, permission, attempted)
-        refused: Ticket | None = None
+        """The open ticket, locked, for an actor allowed to change it: one transaction, one check.
+        The permission is checked before the ticket's state, so a refusal comes first; a refusal
+        changes nothing but its audit entry."""
         with self.store.transaction() as uow:
-            ticket = self._open_ticket(uow, ref)
-            if self.guard is None or self.guard.access.allowed(actor, permission, ticket):
+            ticket = existing_ticket(uow, ref, for_update=True)
+            allowed = self.guard is None or self.guard.allows(uow, actor, permission, attempted, ticket)
+            if allowed:
+                if ticket.status is Status.RESOLVED:
+                    raise TriageError("error.already_resolved", ref=ref)
                 yield uow, ticket
-                return
-            refused = ticket
-        if self.guard is not None:
-            self.guard.require(actor, permission, attempted, refused)  # audits the refusal
-        raise Forbidden()
+        if not allowed:
+            raise Forbidden()
 
     def _act(self, ref: int, actor: str, action: str, apply: Change, attempted: str) -> Ticket:
         with self._permitted(ref, actor, Permission.ACT, attempted) as (uow, ticket):
@@ -328,14 +352,6 @@ class TriageService:
             change = self._change(actor, action, now, detail)
             self._queue_cards(uow, ticket, now, "card_update", self._card_targets(ticket), change)
         log.info("ticket %s", action, extra={"ref": ref, "action": action})
-        return ticket
-
-    def _open_ticket(self, uow: UnitOfWork, ref: int) -> Ticket:
-        ticket = uow.get_ticket(ref, for_update=True)
-        if ticket is None:
-            raise UnknownTicket(f"#{ref}")
-        if ticket.status is Status.RESOLVED:
-            raise TriageError("error.already_resolved", ref=ref)
         return ticket
 
     def _change(self, actor: str, action: str, at: datetime, detail: dict[str, Any]) -> dict[str, Any]:
@@ -366,7 +382,7 @@ class TriageService:
 
     def _queue_cards(
         self,
-        uow: UnitOfWork,
+        uow: OutboxQueue,
         ticket: Ticket,
         now: datetime,
         kind: str,
@@ -383,7 +399,25 @@ class TriageService:
         targets: Sequence[Target],
         change: dict[str, Any] | None = None,
     ) -> list[OutboundMessage]:
-        text, data = self.writer.card(ticket, now, change)
+        card = self.writer.card(ticket, now, change)
+        text, data = card.to_text(), card_data(card)
         return [
             OutboundMessage(platform, channel, kind, text, data, ticket.ref) for platform, channel in targets
         ]
+
+
+MAX_REF = 2**31 - 1
+"""The largest ticket number a database stores: any larger number names no ticket."""
+
+
+def existing_ticket(uow: UnitOfWork, ref: int, *, for_update: bool = False) -> Ticket:
+    """The ticket ``ref``; a number no ticket can have (``#2147483648``, 20 digits, 0) is not
+    looked up, so it is "not found" like any other, never a database error.
+
+    Raises:
+        UnknownTicket: there is no such ticket.
+    """
+    ticket = uow.get_ticket(ref, for_update=for_update) if 0 < ref <= MAX_REF else None
+    if ticket is None:
+        raise UnknownTicket(f"#{ref}")
+    return ticket

@@ -14,7 +14,10 @@ from bot.core.routing import Addresses, ChartDelivery, ConfiguredAddresses
 if TYPE_CHECKING:
     from flask import Flask
 
-    from bot.runtime.services import App
+    from bot.core.usecases import Services
+
+Background = Callable[[], Callable[[], None]]
+"""A long-running part a platform adds (Slack's Socket Mode): started with the app, returns its stop."""
 
 
 @dataclass(frozen=True)
@@ -23,7 +26,7 @@ class Job:
 
     name: str
     every_minutes: int
-    start: Callable[[App], Callable[[], object]]
+    start: Callable[[Services], Callable[[], object]]
     """Called once when the scheduler is built; returns what it runs every ``every_minutes``."""
 
 
@@ -36,8 +39,8 @@ class Platform:
     """Its part of config.toml and the environment (``None``: the console needs none)."""
     chart_delivery: ChartDelivery = "none"
     make_sender: Callable[[Config], Sender] | None = None
-    register_web: Callable[[Flask, App], None] | None = None
-    """Adds its endpoints (events, webhooks) to the web app."""
+    register_web: Callable[[Flask, Services], Sequence[Background]] | None = None
+    """Adds its endpoints (events, webhooks) to the web app; returns what must run beside it."""
     group_members: Callable[[Config, Clock], GroupMembers | None] | None = None
     """Who belongs to the user groups [roles] may name on this platform."""
     jobs: Sequence[Job] = field(default_factory=tuple)

@@ -13,8 +13,8 @@ from typing import TextIO
 
 from bot.config import Config
 from bot.core.clock import FakeClock
-from bot.platforms.console.chat import CONSOLE, ConsoleAdapter, ConsoleSender
-from bot.runtime.services import create_app
+from bot.platforms.console.chat import CONSOLE, ConsoleSender
+from bot.runtime.services import console, create_app
 
 START = "2026-11-16T09:00:00"  # a Monday morning in the shop's time zone
 
@@ -31,7 +31,7 @@ def run_demo(config: Config, out: TextIO) -> None:
     app = create_app(
         config, clock=clock, senders={CONSOLE: ConsoleSender(lambda text: print(text, file=out))}
     )
-    adapter = ConsoleAdapter(app, out, user="demo-staff")
+    adapter = console(app, out, user="demo-staff")
     try:
         for line in script_lines():
             if not line.strip():

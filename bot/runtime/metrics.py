@@ -18,16 +18,19 @@ import logging
 import os
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, Response, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
+from bot.core.clock import SystemClock
+from bot.core.ports import Clock
 from storage.models import DigestRow, InboxRow, OutboxRow, ReminderRow, TicketRow
 
 log = logging.getLogger(__name__)
@@ -41,8 +44,9 @@ UNMATCHED = "unmatched"
 class DatabaseFigures:
     """A collector that counts outbox, reminder and digest rows when Prometheus scrapes."""
 
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], clock: Clock | None = None) -> None:
         self.session_factory = session_factory
+        self.clock = clock or SystemClock()
 
     def collect(self) -> Iterator[Metric]:
         up = GaugeMetricFamily(
@@ -55,7 +59,8 @@ class DatabaseFigures:
                 digests = _counts(session, DigestRow.team)
                 departments = _counts(session, TicketRow.department)
                 confidence = _confidence(session)
-                waiting = session.scalar(select(func.count()).select_from(InboxRow)) or 0
+                waiting = _counts(session, InboxRow.quarantined_at.is_not(None))
+                destinations = _destinations(session)
         except SQLAlchemyError as exc:
             log.warning("metrics could not read the database: %s", type(exc).__name__)
             up.add_metric([], 0)
@@ -76,8 +81,15 @@ class DatabaseFigures:
         inbox = GaugeMetricFamily(
             "triage_intake_waiting", "Complaints acknowledged to Slack or LINE and not yet made tickets"
         )
-        inbox.add_metric([], waiting)
+        inbox.add_metric([], waiting.get(False, 0))
         yield inbox
+        quarantined = GaugeMetricFamily(
+            "triage_intake_quarantined",
+            "Complaints that failed in the worker too often, waiting for an admin (triage-bot inbox list)",
+        )
+        quarantined.add_metric([], waiting.get(True, 0))
+        yield quarantined
+        yield from self._destinations(destinations)
         pending = GaugeMetricFamily(
             "triage_outbox_pending", "Outgoing messages waiting to be sent (pending or being sent)"
         )
@@ -98,8 +110,37 @@ class DatabaseFigures:
             digest.add_metric([team], count)
         yield digest
 
+    def _destinations(self, rows: list[tuple[str, int, datetime]]) -> Iterator[Metric]:
+        waiting = GaugeMetricFamily(
+            "triage_outbox_waiting",
+            "Outgoing messages waiting to be sent, by destination (platform:channel)",
+            labels=["destination"],
+        )
+        oldest = GaugeMetricFamily(
+            "triage_outbox_oldest_wait_seconds",
+            "How long the oldest message waiting for a destination has waited",
+            labels=["destination"],
+        )
+        now = self.clock.now()
+        for destination, count, since in rows:
+            waiting.add_metric([destination], count)
+            aware = since if since.tzinfo else since.replace(tzinfo=UTC)
+            oldest.add_metric([destination], max(0.0, (now - aware).total_seconds()))
+        yield waiting
+        yield oldest
 
-def _counts(session: Session, column: InstrumentedAttribute[Any]) -> dict[Any, int]:
+
+def _destinations(session: Session) -> list[tuple[str, int, datetime]]:
+    """Per destination (platform and channel): messages waiting to be sent, and the oldest one's time."""
+    rows = session.execute(
+        select(OutboxRow.platform, OutboxRow.channel, func.count(), func.min(OutboxRow.created_at))
+        .where(OutboxRow.status.in_(("pending", "sending")))
+        .group_by(OutboxRow.platform, OutboxRow.channel)
+    )
+    return [(f"{platform}:{channel}", int(count), oldest) for platform, channel, count, oldest in rows]
+
+
+def _counts(session: Session, column: InstrumentedAttribute[Any] | ColumnElement[Any]) -> dict[Any, int]:
     """Rows per value of ``column``."""
     return {key: count for key, count in session.execute(select(column, func.count()).group_by(column))}
 
@@ -124,9 +165,14 @@ def _confidence(session: Session) -> HistogramMetricFamily:
 class Metrics:
     """The app's metrics. ``multiprocess_dir``: see the module's docstring."""
 
-    def __init__(self, session_factory: sessionmaker[Session], multiprocess_dir: str | None = None) -> None:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        multiprocess_dir: str | None = None,
+        clock: Clock | None = None,
+    ) -> None:
         self.multiprocess_dir = multiprocess_dir
-        self.database = DatabaseFigures(session_factory)
+        self.database = DatabaseFigures(session_factory, clock)
         # In multiprocess mode the values live in files and are read back by MultiProcessCollector,
         # so the metrics are registered nowhere; otherwise in this app's own registry.
         self.registry = CollectorRegistry()
@@ -147,8 +193,8 @@ class Metrics:
             self.registry.register(self.database)
 
     @classmethod
-    def from_environment(cls, session_factory: sessionmaker[Session]) -> Metrics:
-        return cls(session_factory, os.environ.get(MULTIPROCESS_ENV) or None)
+    def from_environment(cls, session_factory: sessionmaker[Session], clock: Clock | None = None) -> Metrics:
+        return cls(session_factory, os.environ.get(MULTIPROCESS_ENV) or None, clock)
 
     def exposition(self) -> bytes:
         """The text Prometheus scrapes."""

@@ -7,6 +7,7 @@ Other tools read these outputs (``--json``), so their shape is part of the inter
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from typing import Any
@@ -28,11 +29,12 @@ def add_commands(commands: Any) -> None:
     train = commands.add_parser("train", help="train the classifier and save it")
     train.add_argument(
         "--data",
-        metavar="CSV",
+        metavar="FILE",
         action="append",
         default=[],
-        help="labelled text,department rows (repeatable)",
+        help="the shop's labelled history: .csv, .tsv or .jsonl (repeatable)",
     )
+    _data_options(train)
     train.add_argument("--no-bundled", action="store_true", help="leave out the bundled examples")
     train.add_argument(
         "--with-corrections",
@@ -40,17 +42,60 @@ def add_commands(commands: Any) -> None:
         help="add the shop's labels; save only if not worse than the model at --out on held-back labels",
     )
     train.add_argument(
-        "--out", metavar="PATH", help="where to save the model (default: classifier.model_path)"
+        "--out",
+        metavar="PATH",
+        help="where to save the model (default: classifier.model_path, else the database, where every "
+        "process of the bot picks it up)",
     )
     train.set_defaults(handler=cmd_train)
 
     evaluate = commands.add_parser("evaluate", help="score the classifier on labelled data")
     evaluate.add_argument(
-        "--data", metavar="CSV", help="text,department rows (default: the bundled evaluation split)"
+        "--data",
+        metavar="FILE",
+        help="labelled .csv, .tsv or .jsonl rows (default: the bundled evaluation split)",
     )
+    _data_options(evaluate)
     evaluate.add_argument("--model", metavar="PATH", help="a saved model (default: classifier.model_path)")
     evaluate.add_argument("--json", action="store_true", help="print JSON")
     evaluate.set_defaults(handler=cmd_evaluate)
+
+
+def _data_options(parser: Any) -> None:
+    parser.add_argument("--text-column", default="text", help="the column with the message (default: text)")
+    parser.add_argument(
+        "--label-column", default="department", help="the column with the label (default: department)"
+    )
+    parser.add_argument(
+        "--map",
+        metavar="TOML",
+        help='labels.toml: [labels] "their label" = "department" (or out_of_scope); skip = [...]',
+    )
+
+
+def read_data(config: Config, args: argparse.Namespace, paths: list[str], report_to: Any = None) -> list[Any]:
+    """Every ``--data`` file read whole (``classifiers.imports``) before anything is used: a bad file
+    is an error and nothing of any file is imported. The report (counts, skipped rows) goes to stdout.
+
+    Raises:
+        DataFileError: a file or the map is unusable.
+    """
+    from classifiers.imports import import_file, read_label_map
+
+    label_map = read_label_map(args.map, config.department_keys) if args.map else None
+    reports = [
+        import_file(
+            path,
+            config.department_keys,
+            text_column=args.text_column,
+            label_column=args.label_column,
+            label_map=label_map,
+        )
+        for path in paths
+    ]
+    for report in reports:
+        (report_to or sys.stdout).write("\n".join(report.lines()) + "\n")
+    return reports
 
 
 def _fail(message: str, code: int = 2) -> int:
@@ -78,7 +123,7 @@ def _classifier(config: Config, model: str | None) -> Classifier:
 def cmd_classify(config: Config, args: argparse.Namespace) -> int:
     text = " ".join(args.text)
     prediction = _classifier(config, args.model).predict(text)
-    needs_triage = prediction.department is None or prediction.confidence < config.classifier_threshold
+    needs_triage = prediction.needs_triage(config.classifier_threshold)
     flags = list(detect_flags(text))
     result = {
         "department": prediction.department,
@@ -103,17 +148,15 @@ def cmd_classify(config: Config, args: argparse.Namespace) -> int:
 def cmd_train(config: Config, args: argparse.Namespace) -> int:
     from bot.core.clock import SystemClock
     from bot.core.learning import Learner
-    from classifiers.evaluation import DataFileError, read_labelled_csv
+    from classifiers.imports import DataFileError
     from classifiers.model import OUT_OF_SCOPE, Example
-    from classifiers.training import ModelFileError, load, save, training_set
+    from classifiers.store import MODEL_VERSION, pack
+    from classifiers.training import ModelFileError, load, training_set, write_packed
+    from storage.classifier_models import SqlModels
 
     out = args.out or config.model_path
-    if not out:
-        return _fail("give --out PATH or set classifier.model_path")
     try:
-        rows: list[Example] = [
-            e for path in args.data for e in read_labelled_csv(path, config.department_keys)
-        ]
+        rows: list[Example] = [e for report in read_data(config, args, args.data) for e in report.examples]
     except DataFileError as error:
         return _fail(str(error))
     if args.no_bundled and not rows and not args.with_corrections:
@@ -126,7 +169,9 @@ def cmd_train(config: Config, args: argparse.Namespace) -> int:
     engine = make_engine(config.database_url)
     try:
         prepare_database(config, engine)
-        labels = SqlLabels(make_session_factory(engine))
+        session_factory = make_session_factory(engine)
+        labels = SqlLabels(session_factory)
+        models = SqlModels(session_factory, MODEL_VERSION)
         if rows:
             # Imported history joins the shop's labels, so later retrainings keep it.
             added = labels.import_labels(
@@ -140,20 +185,25 @@ def cmd_train(config: Config, args: argparse.Namespace) -> int:
             except ValueError as error:
                 return _fail(str(error))
             metrics = {"examples": len(chosen.examples)}
-            save(classifier, out, created_at=now, data_hash=chosen.digest(), metrics=metrics)
-            sys.stdout.write(f"model saved to {out} ({', '.join(classifier.labels)})\n")
+            packed = pack(classifier, created_at=now, data_hash=chosen.digest(), metrics=metrics)
+            if out:
+                write_packed(packed, out)
+                where = str(out)
+            else:
+                where = f"the database (model #{models.add(packed, now)})"
+            sys.stdout.write(f"model saved to {where} ({', '.join(classifier.labels)})\n")
             return 0
-        try:
-            current = load(out)
-        except ModelFileError:
-            current = None  # nothing usable to compare with: the new model is saved
-        decision = Learner(config, labels).retrain(
+        current = None  # nothing usable to compare with: the new model is saved
+        with contextlib.suppress(ModelFileError):
+            current = load(out) if out else _stored(models)
+        decision = Learner(config, labels, models=None if out else models).retrain(
             now, trigger="cli", bundled=not args.no_bundled, out=out, current=current
         )
     finally:
         engine.dispose()
     assert decision is not None  # noqa: S101 - no run key, so never claimed by another worker
-    verdict = f"saved to {out}" if decision.promoted else f"not saved, {out} is kept"
+    kept = out or "the stored model"
+    verdict = f"saved to {decision.saved_to}" if decision.promoted else f"not saved, {kept} is kept"
     sys.stdout.write(
         f"{verdict}: {decision.reason} ({decision.labels} shop labels, {decision.held_back} held back; "
         f"accuracy {_score(decision.current_accuracy)} -> {_score(decision.candidate_accuracy)})\n"
@@ -161,18 +211,26 @@ def cmd_train(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def _stored(models: Any) -> Classifier | None:
+    from classifiers.store import unpack
+
+    found = models.latest()
+    return None if found is None else unpack(found[1], f"stored model {found[0]}")
+
+
 def _score(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f}"
 
 
 def cmd_evaluate(config: Config, args: argparse.Namespace) -> int:
-    from classifiers.evaluation import DataFileError, evaluate, evaluation_examples, read_labelled_csv
+    from classifiers.evaluation import DataFileError, evaluate, evaluation_examples
     from classifiers.model import DepartmentClassifier
     from classifiers.training import load, train_default
 
     try:
         examples = (
-            read_labelled_csv(args.data, config.department_keys)
+            # The import report goes to stderr: stdout is the figures (JSON with --json).
+            read_data(config, args, [args.data], report_to=sys.stderr)[0].examples
             if args.data
             else evaluation_examples(config.department_keys)
         )
@@ -181,7 +239,8 @@ def cmd_evaluate(config: Config, args: argparse.Namespace) -> int:
     model = args.model or config.model_path
     # Without a saved model: the bundled model, as a fresh install would have it.
     classifier: DepartmentClassifier = load(model) if model else train_default(config.department_keys)
-    report = evaluate(classifier, examples, config.classifier_threshold)
+    threshold = config.classifier_threshold
+    report = evaluate(classifier, examples, classifier.thresholds if threshold is None else threshold)
     if args.json:
         sys.stdout.write(json.dumps(report.figures, ensure_ascii=False) + "\n")
     else:

@@ -85,12 +85,17 @@ def outbox_command(
         engine.dispose()
 
 
+def preview(text: str | None, limit: int, masker: Masker) -> str:
+    """``text`` masked, on one line, cut to ``limit`` characters."""
+    if not text:
+        return "-"
+    flat = " ".join(masker.mask(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
 def _row(entry: OutboxEntry, masker: Masker) -> str:
     def short(text: str | None, limit: int) -> str:
-        if not text:
-            return "-"
-        flat = " ".join(masker.mask(text).split())
-        return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+        return preview(text, limit, masker)
 
     ticket = f"#{entry.ticket_ref}" if entry.ticket_ref is not None else "-"
     return "\t".join(

@@ -14,6 +14,7 @@ import logging
 import signal
 import threading
 import time
+from datetime import timedelta
 from types import FrameType
 
 from flask import Flask
@@ -28,6 +29,7 @@ from bot.runtime.web import create_web_app
 log = logging.getLogger(__name__)
 
 REQUEST_GRACE_SECONDS = 10.0
+DELIVERY_HORIZON = timedelta(seconds=2)
 JOIN_SECONDS = 10.0
 """How long a stopping process waits for the intake and delivery threads."""
 """How long a stopping ``run`` waits for requests in flight (Slack's own timeout is 3 s)."""
@@ -73,6 +75,9 @@ class IntakeThreads:
     rate limits) never holds up the tickets."""
 
     def __init__(self, app: App, stop: threading.Event) -> None:
+        # On the real clock a claim books send times a little ahead and waits for each, so a paced
+        # destination (a Slack channel: one message a second) sends steadily, not once a poll.
+        app.dispatcher.horizon = DELIVERY_HORIZON
         self.wake = threading.Event()
         self.threads = [
             threading.Thread(target=run_intake, args=(app.intake, stop, self.wake.set), name="intake"),
@@ -97,7 +102,7 @@ def run_worker(app: App) -> None:
     """Intake, scheduler and outbox dispatcher until a stop signal."""
     stop = threading.Event()
     _stop_on_signals(stop)
-    scheduler = build_scheduler(app)
+    scheduler = build_scheduler(app, deliver=False)
     scheduler.start()
     intake = IntakeThreads(app, stop)
     log.info("worker started")
@@ -110,20 +115,21 @@ def run_worker(app: App) -> None:
         log.info("worker stopped")
 
 
-def run_all(app: App, host: str = "0.0.0.0") -> None:  # noqa: S104 - a server listens on all interfaces
-    """Web app, scheduler and dispatcher in one process: the single-machine default."""
+def run_all(app: App) -> None:
+    """Web app, scheduler and dispatcher in one process: the single-machine default. It listens on
+    ``config.host`` (HOST or ``run --host``) and ``config.port`` (PORT)."""
     stop = threading.Event()
     _stop_on_signals(stop)
     web = create_web_app(app)
     in_flight = InFlight(web)
-    server = make_server(host, app.config.port, web, threaded=True)
+    server = make_server(app.config.host, app.config.port, web, threaded=True)
     serving = threading.Thread(target=server.serve_forever, name="web", daemon=True)
-    scheduler = build_scheduler(app)
+    scheduler = build_scheduler(app, deliver=False)
     scheduler.start()
     intake = IntakeThreads(app, stop)
     serving.start()
     extra = [start() for start in app.background]
-    log.info("listening on port %d", app.config.port)
+    log.info("listening on port %d (%s)", app.config.port, app.config.host)
     try:
         stop.wait()
     finally:

@@ -8,17 +8,19 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, TextIO
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Config
-from bot.core.access import Access, GroupMembers, Guard
+from bot.core.access import CONSOLE_ACTOR, Access, GroupMembers, Guard
 from bot.core.cards import CardWriter
+from bot.core.clock import SystemClock
 from bot.core.digest import DigestBuilder
 from bot.core.i18n import Translator
 from bot.core.inbox import Intake
-from bot.core.learning import Learner, ModelHolder
+from bot.core.learning import Learner, ModelHolder, packed_initial
 from bot.core.masking import DEFAULT_ORDER_PATTERNS, Masker
 from bot.core.outbox import Dispatcher, DispatchReport, RetryPolicy
 from bot.core.ports import Classifier, Clock, Sender
@@ -27,10 +29,13 @@ from bot.core.reminders import ReminderSweep
 from bot.core.routing import Directory
 from bot.core.sla import SlaPolicies
 from bot.core.triage import TriageService
+from bot.core.usecases import Services
 from bot.platforms.registry import directory as platform_directory
 from bot.platforms.registry import enabled
 from bot.runtime.metrics import Metrics
+from classifiers.store import MODEL_VERSION, PackedModel, bundled_digest, load_or_train
 from classifiers.training import ModelFileError, load
+from storage.classifier_models import SqlModels
 from storage.database import make_engine, make_session_factory
 from storage.figures import SqlFigures
 from storage.inbox import SqlInbox
@@ -39,6 +44,9 @@ from storage.migrate import is_current, upgrade
 from storage.outbox import SqlOutbox
 from storage.records import SqlRecords
 from storage.store import SqlStore
+
+if TYPE_CHECKING:
+    from bot.platforms.console.chat import ConsoleAdapter
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +77,8 @@ class App:
     metrics: Metrics
     access: Access
     records: Records
+    services: Services
+    """What the platforms are handed: the use cases they call, never this whole application."""
     senders: dict[str, Sender] = field(default_factory=dict)
     background: list[Callable[[], Callable[[], None]]] = field(default_factory=list)
     """Extra long-running parts an adapter adds (Slack Socket Mode): each starts and returns its stop."""
@@ -87,6 +97,16 @@ class App:
         self.engine.dispose()
 
 
+def console(app: App, out: TextIO, *, user: str = CONSOLE_ACTOR) -> ConsoleAdapter:
+    """The terminal chat on ``app``'s use cases; it runs the jobs and the delivery itself."""
+    from bot.platforms.console.chat import ConsoleAdapter
+
+    database = app.engine.url.render_as_string(hide_password=True)
+    return ConsoleAdapter(
+        app.services, out, jobs=app.run_due_jobs, deliver=app.dispatcher.drain, database=database, user=user
+    )
+
+
 def prepare_database(config: Config, engine: Engine) -> None:
     """Migrates the embedded SQLite database; refuses to start on an out-of-date PostgreSQL schema,
     which is migrated once by the release step (``triage-bot db upgrade``), not by every copy."""
@@ -97,17 +117,40 @@ def prepare_database(config: Config, engine: Engine) -> None:
 
 
 def build_classifier(config: Config, session_factory: sessionmaker[Session]) -> Classifier:
-    """The saved model (``classifier.model_path``), else one trained now on the bundled data and the
-    shop's labels. A model file that cannot be used (another scikit-learn version, untrusted types)
-    is reported and replaced by a freshly trained model rather than stopping the bot."""
+    """The classifier every process uses; see :func:`load_classifier`."""
+    return load_classifier(config, session_factory, SystemClock())[0]
+
+
+def load_classifier(
+    config: Config, session_factory: sessionmaker[Session], clock: Clock
+) -> tuple[Classifier, int | None]:
+    """The saved model (``classifier.model_path``), else the model stored in the database, else one
+    trained now on the bundled data and the shop's labels and stored for every other process: the
+    first start trains, every later one loads (a second or less). A stored model of another version
+    (or trained on other bundled data) is retrained once, with a log line; a model file that cannot
+    be used is reported and replaced rather than stopping the bot. Returns the store's model id.
+    """
     if config.model_path:
         try:
-            return load(config.model_path)
+            return load(config.model_path), None
         except ModelFileError as error:
-            log.warning("classifier: %s; training from the bundled data instead", error)
-    classifier = Learner(config, SqlLabels(session_factory)).initial_set().train()
-    release_freed_memory()
-    return classifier
+            log.warning("classifier: %s; using the stored model instead", error)
+    models = SqlModels(session_factory, MODEL_VERSION)
+    learner = Learner(config, SqlLabels(session_factory))
+
+    def read() -> PackedModel | None:
+        found = models.latest()
+        return None if found is None else found[1]
+
+    classifier, trained = load_or_train(
+        read,
+        lambda: packed_initial(learner, clock.now()),
+        lambda packed: models.add(packed, clock.now()),
+        bundled_hash=bundled_digest(),
+    )
+    if trained:
+        release_freed_memory()
+    return classifier, models.latest_id()
 
 
 def release_freed_memory() -> None:
@@ -157,14 +200,35 @@ def create_app(
     writer = make_writer(config)
     directory = platform_directory(config, platforms if platforms is not None else list(senders))
     sla = writer.sla
-    holder = ModelHolder(classifier or build_classifier(config, session_factory), config.model_path)
+    models = SqlModels(session_factory, MODEL_VERSION)
+    if classifier is None:
+        classifier, model_id = load_classifier(config, session_factory, clock)
+        holder = ModelHolder(classifier, config.model_path, models=models, model_id=model_id)
+    else:  # a classifier given by the caller (tests, benchmarks) stays until a promotion swaps it
+        holder = ModelHolder(classifier, config.model_path)
     policy = RetryPolicy(config.outbox_max_attempts, config.outbox_base_delay_seconds)
-    metrics = Metrics.from_environment(session_factory)
+    metrics = Metrics.from_environment(session_factory, clock)
     access = Access(config.roles, group_members(config, clock))
     access.warn_if_open()
     record_store = SqlRecords(session_factory)
     guard = Guard(access, store, record_store, clock)
     service = TriageService(config, store, holder, clock, directory, writer, sla, guard)
+    intake = Intake(SqlInbox(session_factory), service, store, clock, writer.t)
+    digests = DigestBuilder(config, store, SqlFigures(session_factory), directory, writer)
+    records = Records(config, service, guard, record_store, writer, clock)
+    services = Services(
+        config=config,
+        clock=clock,
+        writer=writer,
+        store=store,
+        directory=directory,
+        service=service,
+        intake=intake,
+        records=records,
+        digests=digests,
+        access=access,
+        guard=guard,
+    )
     return App(
         config=config,
         clock=clock,
@@ -178,13 +242,14 @@ def create_app(
         writer=writer,
         classifier=holder,
         service=service,
-        intake=Intake(SqlInbox(session_factory), service, store, clock, writer.t),
+        intake=intake,
         sweep=ReminderSweep(store, sla, directory, writer),
-        digests=DigestBuilder(config, store, SqlFigures(session_factory), directory, writer),
+        digests=digests,
         dispatcher=Dispatcher(outbox, senders, clock, policy, lease=outbox.lease),
         metrics=metrics,
         access=access,
-        records=Records(config, service, guard, record_store, writer, clock),
+        records=records,
         senders=dict(senders),
-        learner=Learner(config, SqlLabels(session_factory), holder),
+        learner=Learner(config, SqlLabels(session_factory), holder, models),
+        services=services,
     )

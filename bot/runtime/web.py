@@ -58,7 +58,7 @@ def create_web_app(app: App) -> Flask:
     register_charts(web, app)
     for platform in enabled(app.config):
         if platform.register_web is not None:
-            platform.register_web(web, app)
+            app.background.extend(platform.register_web(web, app.services))
     return web
 
 

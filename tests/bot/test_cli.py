@@ -69,3 +69,8 @@ def test_bad_config_stops_the_bot_with_the_key_named(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
     from_env = run_cli("console", cwd=tmp_path, env={"TRIAGE_CONFIG": str(config)})
     assert from_env.returncode == 2 and "sla.hours" in from_env.stderr
+
+
+def test_run_refuses_a_host_it_cannot_listen_on_naming_it(tmp_path: Path) -> None:
+    result = run_cli("run", "--host", "example.com/bot", cwd=tmp_path)
+    assert result.returncode == 2 and "HOST" in result.stderr and "Traceback" not in result.stderr

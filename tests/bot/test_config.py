@@ -16,7 +16,7 @@ def test_defaults_are_the_shop_s_seven_departments_in_japanese() -> None:
     assert config.language == "ja"
     assert config.timezone == "Asia/Tokyo"
     assert config.sla_hours == 24
-    assert config.port == 3000
+    assert (config.host, config.port) == ("0.0.0.0", 3000)
     assert config.database_url.startswith("sqlite:///")
     assert config.department_keys == (
         "logistics",
@@ -48,13 +48,14 @@ def test_environment_overrides_file_and_holds_the_secrets(tmp_path: Path) -> Non
         "TRIAGE_CONFIG": str(path),
         "DATABASE_URL": "postgresql+psycopg://db/triage",
         "PORT": "8080",
+        "HOST": "127.0.0.1",
         "SLACK_API_URL": "http://127.0.0.1:9/api/",
         "LINE_API_URL": "http://127.0.0.1:9",
         "SLACK_BOT_TOKEN": "xoxb-secret",
     }
     config = load_config(None, env)
     assert config.database_url == "postgresql+psycopg://db/triage"
-    assert config.port == 8080
+    assert (config.host, config.port) == ("127.0.0.1", 8080)
     assert config.platform("slack").api_url == "http://127.0.0.1:9/api/"
     assert config.platform("line").api_url == "http://127.0.0.1:9"
     assert config.enabled == ("slack",)
@@ -93,6 +94,8 @@ def test_bad_values_are_refused_naming_the_key(tmp_path: Path, toml: str, key: s
 def test_bad_port_missing_file_and_broken_toml(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="PORT"):
         parse_config({}, {"PORT": "http"})
+    with pytest.raises(ConfigError, match="HOST"):
+        parse_config({}, {"HOST": "127.0.0.1; rm"})
     with pytest.raises(ConfigError, match="file not found"):
         load_config(tmp_path / "missing.toml", {})
     broken = tmp_path / "broken.toml"

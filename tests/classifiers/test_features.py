@@ -9,7 +9,15 @@ import numpy as np
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from classifiers.features import WORD_MARK, NgramAnalyzer, Settings, TextNormalizer, build_pipeline, fold
+from classifiers.features import (
+    WORD_MARK,
+    NgramAnalyzer,
+    Settings,
+    TextNormalizer,
+    build_pipeline,
+    fold,
+    scorer_of,
+)
 
 
 @parametrize_with_checks([TextNormalizer(), TextNormalizer(fold_numbers=False)])
@@ -63,3 +71,16 @@ def test_pipeline_gives_calibrated_probabilities() -> None:
         assert probabilities.shape == (1, 2)
         assert probabilities.sum() == pytest.approx(1.0)
         assert pipeline.predict(["配送がまだです"])[0] == "logistics"
+
+
+def test_the_numpy_scorer_gives_the_pipelines_probabilities() -> None:
+    texts = ["配送が遅い", "荷物が届かない", "late delivery", "二重請求", "返金がない", "charged twice"]
+    texts += ["こんにちは", "ありがとう", "hello there", "배송이 늦어요", "환불 해주세요", "안녕하세요"]
+    labels = ["logistics", "logistics", "logistics", "billing", "billing", "billing"] + ["out_of_scope"] * 3
+    labels += ["logistics", "billing", "out_of_scope"]
+    for settings, y in ((Settings(), labels), (Settings(), [label == "billing" for label in labels])):
+        pipeline = build_pipeline(settings).fit(texts, [str(v) for v in y])
+        scorer = scorer_of(pipeline, settings)
+        unseen = ["届いた箱が潰れていた", "refund please", "", "!!!", "비밀번호를 잊었어요", *texts]
+        assert np.abs(scorer.predict_proba(unseen) - pipeline.predict_proba(unseen)).max() < 1e-12
+        assert list(scorer.classes_) == [str(c) for c in pipeline.classes_]

@@ -3,16 +3,19 @@ on held-out data, and its model files load safely."""
 
 from __future__ import annotations
 
+import io
+import json
 from pathlib import Path
 
+import numpy as np
 import pytest
-import skops.io as sio
 
 from bot.config import DEFAULT_DEPARTMENTS
 from classifiers.evaluation import evaluate, evaluation_examples
 from classifiers.model import OUT_OF_SCOPE, DepartmentClassifier, Example, bundled_examples, read_examples
+from classifiers.store import checksum
 from classifiers.text import clean, detect_language, normalize
-from classifiers.training import ModelFileError, load, train_default
+from classifiers.training import ModelFileError, load, metadata_path, train_default
 from tests.classifiers.saving import save_now
 
 KEYS = tuple(d.key for d in DEFAULT_DEPARTMENTS)
@@ -74,28 +77,47 @@ def test_corrections_teach_the_model(classifier: DepartmentClassifier) -> None:
     assert taught.predict(phrase).department == "marketing"
 
 
-def test_model_round_trips_through_skops(classifier: DepartmentClassifier, tmp_path: Path) -> None:
+def test_model_round_trips_through_its_file(classifier: DepartmentClassifier, tmp_path: Path) -> None:
     path = tmp_path / "model.skops"
     save_now(classifier, path)
     loaded = load(path)
-    text = "クーポンが使えませんでした"
-    assert loaded.predict(text) == classifier.predict(text)
+    for text in ("クーポンが使えませんでした", "배송이 늦어요 ㅠㅠ", "refund kab milega"):
+        assert loaded.predict(text) == classifier.predict(text)
+    assert loaded.thresholds == classifier.thresholds
 
 
-def test_untrusted_or_broken_model_files_are_refused(
+def _forge(path: Path, blob: bytes) -> None:
+    """Replaces a saved model's bytes and makes its checksum match, as an attacker could."""
+    path.write_bytes(blob)
+    meta = metadata_path(path)
+    metadata = json.loads(meta.read_text(encoding="utf-8"))
+    meta.write_text(json.dumps({**metadata, "checksum": checksum(blob)}), encoding="utf-8")
+
+
+def test_hostile_damaged_or_broken_model_files_are_refused(
     classifier: DepartmentClassifier, tmp_path: Path
 ) -> None:
-    # A real model with metadata, then its file swapped for one holding a type we never listed.
-    hostile = tmp_path / "hostile.skops"
-    save_now(classifier, hostile)
-    sio.dump({"pipeline": classifier.pipeline, "payload": Path("/etc/passwd")}, hostile)
-    with pytest.raises(ModelFileError, match=r"not trusted: .*PosixPath"):
-        load(hostile)
-    garbage = tmp_path / "garbage.skops"
-    save_now(classifier, garbage)
-    garbage.write_bytes(b"not a zip file")
-    with pytest.raises(ModelFileError, match="not a skops model"):
-        load(garbage)
+    path = tmp_path / "model.skops"
+    save_now(classifier, path)
+    path.write_bytes(path.read_bytes()[:-5] + b"xxxxx")
+    with pytest.raises(ModelFileError, match="damaged: its checksum does not match"):
+        load(path)
+    # With a matching checksum, a pickled object (which could run code when loaded) is still refused.
+    hostile = io.BytesIO()
+    np.savez(hostile, coef=np.array([Path("/etc/passwd")], dtype=object), intercept=np.zeros(2))
+    _forge(path, hostile.getvalue())
+    with pytest.raises(ModelFileError, match="not a model of ours"):
+        load(path)
+    wrong = io.BytesIO()
+    np.savez(
+        wrong, coef=np.zeros((2, 3)), intercept=np.zeros(2), classes=np.array(["a", "b"]), idf=np.zeros(3)
+    )
+    _forge(path, wrong.getvalue())
+    with pytest.raises(ModelFileError, match="arrays do not fit together"):
+        load(path)
+    _forge(path, b"not a zip file")
+    with pytest.raises(ModelFileError, match="not a model of ours"):
+        load(path)
     with pytest.raises(ModelFileError, match="not found"):
         load(tmp_path / "missing.skops")
 

@@ -14,6 +14,7 @@ from bot.config import DEFAULT_DEPARTMENTS, Config
 from bot.core.learning import ModelHolder
 from bot.runtime.services import build_classifier, prepare_database
 from classifiers.model import DepartmentClassifier
+from classifiers.store import MODEL_VERSION
 from classifiers.training import ModelVersionError, load, metadata_path, train_default
 from storage.database import make_engine, make_session_factory
 from tests.classifiers.saving import save_now
@@ -31,7 +32,10 @@ def test_metadata_is_written_beside_the_model(classifier: DepartmentClassifier, 
     save_now(classifier, path)
     metadata = json.loads(metadata_path(path).read_text(encoding="utf-8"))
     assert metadata_path(path).name == "departments.skops.json"
-    assert metadata["sklearn_version"] == sklearn.__version__
+    assert (
+        metadata["model_version"] == MODEL_VERSION
+        and metadata["trained_with"] == f"scikit-learn {sklearn.__version__}"
+    )
     assert metadata["labels"] == sorted([*KEYS, "out_of_scope"])
     assert metadata["training_data_hash"] == "test"
     assert metadata["created_at"] == "2026-11-30T09:00:00+00:00"
@@ -39,16 +43,15 @@ def test_metadata_is_written_beside_the_model(classifier: DepartmentClassifier, 
     assert not list(path.parent.glob("*.partial"))
 
 
-def test_a_model_from_another_sklearn_version_is_refused(
-    classifier: DepartmentClassifier, tmp_path: Path
-) -> None:
+def test_a_model_from_another_version_is_refused(classifier: DepartmentClassifier, tmp_path: Path) -> None:
     path = tmp_path / "old.skops"
     save_now(classifier, path)
     meta = metadata_path(path)
     meta.write_text(
-        json.dumps({**json.loads(meta.read_text()), "sklearn_version": "1.0.2"}), encoding="utf-8"
+        json.dumps({**json.loads(meta.read_text()), "model_version": "2/scikit-learn 1.0.2"}),
+        encoding="utf-8",
     )
-    with pytest.raises(ModelVersionError, match=r"scikit-learn 1\.0\.2, this is .*retrain"):
+    with pytest.raises(ModelVersionError, match=r"model version 2/scikit-learn 1\.0\.2, this is .*retrain"):
         load(path)
     meta.unlink()
     with pytest.raises(ModelVersionError, match="version is unknown"):
@@ -62,7 +65,8 @@ def test_the_app_retrains_when_its_model_file_is_from_another_version(
     save_now(classifier, path)
     meta = metadata_path(path)
     meta.write_text(
-        json.dumps({**json.loads(meta.read_text()), "sklearn_version": "0.24.0"}), encoding="utf-8"
+        json.dumps({**json.loads(meta.read_text()), "model_version": "1/scikit-learn 0.24.0"}),
+        encoding="utf-8",
     )
     engine = make_engine(config.database_url)
     try:

@@ -1,9 +1,10 @@
-"""Workers killed with SIGKILL mid-delivery, as real processes: every message still arrives; the
-only duplicate is the one a crash between Slack's answer and the commit must make.
+"""Workers killed with SIGKILL mid-delivery, as real processes: every message still arrives, and
+none twice, even after a crash between Slack's answer and the commit.
 
 The fake Slack API holds its answer, so each kill lands in its window deterministically: worker
 A dies while Slack has not posted the message (claimed, not sent), worker B after Slack posted it
-(sent, not recorded). Claims are leases: the next worker takes them over once they expire.
+(sent, not recorded). Claims are leases: the next worker takes them over once they expire, and
+looks in the channel for a message it may have posted (its ``metadata``) before posting.
 """
 
 from __future__ import annotations
@@ -54,9 +55,7 @@ def take_complaints(
         app.close()
 
 
-def test_killed_workers_lose_nothing_and_duplicate_only_in_the_send_then_crash_window(
-    database_url: str, tmp_path: Path
-) -> None:
+def test_killed_workers_lose_nothing_and_duplicate_nothing(database_url: str, tmp_path: Path) -> None:
     with fake_slack_api() as slack, serve_fake_line_api() as line:
         raw = shop_config(send_timeout=1.5, lease=3.0)
         env = {
@@ -90,13 +89,16 @@ def test_killed_workers_lose_nothing_and_duplicate_only_in_the_send_then_crash_w
         posted = Counter((call["channel"], call["text"]) for call in slack.delivered("chat.postMessage"))
         rows = outbox_rows(database_url)
         assert len(posted) == sum(row.platform == "slack" for row in rows)  # every Slack message
-        assert posted.pop((victim["channel"], victim["text"])) == 2  # B's send, then C's after B died
+        # B's send was posted; C, taking it over after B died, found it by its metadata.
+        assert posted[(victim["channel"], victim["text"])] == 1
         assert set(posted.values()) == {1}  # and nothing else twice
+        assert {"conversations.history", "conversations.replies"} & set(slack.methods())
         assert len(line.sent()) == sum(row.platform == "line" for row in rows)  # LINE: each once
 
 
 def test_the_window_between_slacks_answer_and_the_commit_is_milliseconds(database_url: str) -> None:
-    """The only duplicates come from a crash inside this window: measured here on loopback."""
+    """A crash inside this window leaves a message posted but not recorded (the next worker finds it
+    by its metadata instead of posting it again): measured here on loopback."""
     with fake_slack_api() as slack, serve_fake_line_api() as line:
         raw = shop_config()
         env = shop_env(slack.url, line.url)
@@ -106,6 +108,9 @@ def test_the_window_between_slacks_answer_and_the_commit_is_milliseconds(databas
         windows: list[float] = []
 
         class TimedSender(SlackSender):
+            def pace(self, *args: Any, **kwargs: Any) -> None:
+                return None  # the window is measured here, not the channels' pace
+
             def send(self, *args: Any, **kwargs: Any) -> Any:
                 result = super().send(*args, **kwargs)
                 returned.append(time.perf_counter())

@@ -12,15 +12,18 @@ import logging
 import re
 import unicodedata
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import timedelta
 from typing import TextIO
 
+from bot.core.access import CONSOLE_ACTOR
+from bot.core.card_data import from_data
 from bot.core.clock import FakeClock, parse_duration
-from bot.core.digest import MANAGERS, Week
 from bot.core.domain import IncomingMessage, InvalidArgument, OutboundMessage, TriageError, UnknownTicket
-from bot.core.ports import SendResult
-from bot.runtime.services import App
+from bot.core.i18n import Translator
+from bot.core.ports import Pace, SendResult
+from bot.core.routing import MANAGERS
+from bot.core.usecases import Services
 
 log = logging.getLogger(__name__)
 
@@ -37,22 +40,58 @@ class ConsoleSender:
         self.write = write
         self._ids = itertools.count(1)
 
-    def send(self, message: OutboundMessage, *, edit_message_id: str | None = None) -> SendResult:
+    def pace(self, message: OutboundMessage, *, editing: bool) -> Pace | None:
+        return None  # a terminal takes whatever comes
+
+    def send(
+        self,
+        message: OutboundMessage,
+        *,
+        edit_message_id: str | None = None,
+        outbox_id: int | None = None,
+        unsure: bool = False,
+    ) -> SendResult:
         if message.channel != CONSOLE:
             self.write(f"── {message.channel} ({message.kind}) ──")
-        self.write(message.text)
+        self.write(self.render(message))
         return SendResult(message_id=edit_message_id or f"console-{next(self._ids)}")
+
+    @staticmethod
+    def render(message: OutboundMessage) -> str:
+        """A card as its text (a row queued before the typed card: the text it was queued with)."""
+        stored = message.data.get("card")
+        if message.kind in ("card", "card_update") and isinstance(stored, Mapping):
+            try:
+                return from_data(stored).to_text()
+            except (KeyError, TypeError, ValueError, IndexError):
+                return message.text  # malformed, or a newer version's: its text is still the card
+        return message.text
 
 
 _REF = re.compile(r"^#?(\d{1,9})$")
 
 
 class ConsoleAdapter:
-    def __init__(self, app: App, out: TextIO, *, user: str = "console") -> None:
-        self.app = app
+    """The console is the embedded runtime as well: it runs the jobs (``jobs``, every few minutes of
+    a fake clock) and delivers what a line queued (``deliver``) itself."""
+
+    def __init__(
+        self,
+        services: Services,
+        out: TextIO,
+        *,
+        jobs: Callable[[], object],
+        deliver: Callable[[], object],
+        database: str,
+        user: str = CONSOLE_ACTOR,
+    ) -> None:
+        self.services = services
         self.out = out
+        self.jobs = jobs
+        self.deliver = deliver
+        self.database = database
         self.user = user
-        self.t = app.translator
+        self.t = services.t
         self.session = uuid.uuid4().hex[:12]
         self._lines = itertools.count(1)
         self.commands: dict[str, Callable[[list[str]], None]] = {
@@ -60,6 +99,7 @@ class ConsoleAdapter:
             "/list": self.handle_list,
             "/ack": self.handle_ack,
             "/resolve": self.handle_resolve,
+            "/notcomplaint": self.handle_not_complaint,
             "/reassign": self.handle_reassign,
             "/snooze": self.handle_snooze,
             "/history": self.handle_history,
@@ -71,8 +111,8 @@ class ConsoleAdapter:
         print(text, file=self.out, flush=True)
 
     def run(self, lines: Iterable[str]) -> None:
-        self.say(self.t("console.welcome", database=self.app.engine.url.render_as_string(hide_password=True)))
-        self.app.run_due_jobs()
+        self.say(self.t("console.welcome", database=self.database))
+        self.jobs()
         for line in lines:
             self.handle_line(line)
 
@@ -89,12 +129,14 @@ class ConsoleAdapter:
             else:
                 self.handle_complaint(text, number)
         except TriageError as error:
-            self.say(self.t(error.text_key, **error.params))
+            # Answered in the sender's own language when the error knows it (はい, 네, thanks...).
+            t = Translator(error.language) if error.language else self.t
+            self.say(t(error.text_key, **error.params))
         except Exception:
             event = uuid.uuid4().hex[:8]
             log.exception("console line failed", extra={"event_id": event})
             self.say(self.t("error.internal", event=event))
-        self.app.dispatcher.drain()
+        self.deliver()
 
     def handle_complaint(self, text: str, number: int) -> None:
         message = IncomingMessage(
@@ -103,9 +145,9 @@ class ConsoleAdapter:
             channel=CONSOLE,
             forwarder=self.user,
             text=text,
-            received_at=self.app.clock.now(),
+            received_at=self.services.clock.now(),
         )
-        self.app.service.intake(message)
+        self.services.open_ticket(message)
 
     def handle_command(self, command: str) -> None:
         name, *args = command.split()
@@ -117,15 +159,15 @@ class ConsoleAdapter:
     # -- commands -------------------------------------------------------------------------------
 
     def handle_help(self, _args: list[str]) -> None:
-        self.say(self.t("console.help", departments=", ".join(self.app.config.department_keys)))
+        self.say(self.t("console.help", departments=", ".join(self.services.config.department_keys)))
 
     def handle_list(self, args: list[str]) -> None:
-        tickets = self.app.service.open_tickets(args[0].lower() if args else None)
+        tickets = self.services.open_tickets(args[0] if args else None)
         if not tickets:
             self.say(self.t("list.empty"))
             return
-        now = self.app.clock.now()
-        writer = self.app.writer
+        now = self.services.clock.now()
+        writer = self.services.writer
         self.say(self.t("list.header", count=len(tickets)))
         for ticket in tickets:
             self.say(
@@ -140,22 +182,26 @@ class ConsoleAdapter:
             )
 
     def handle_ack(self, args: list[str]) -> None:
-        ticket = self.app.service.acknowledge(self._ref(args, "/ack #N"), self.user)
+        ticket = self.services.acknowledge(self._ref(args, "/ack #N"), self.user)
         self.say(self.t("done.acknowledged", ref=ticket.ref))
 
     def handle_resolve(self, args: list[str]) -> None:
-        ticket = self.app.service.resolve(self._ref(args, "/resolve #N"), self.user)
+        ticket = self.services.resolve(self._ref(args, "/resolve #N"), self.user)
         self.say(self.t("done.resolved", ref=ticket.ref))
+
+    def handle_not_complaint(self, args: list[str]) -> None:
+        ticket = self.services.not_a_complaint(self._ref(args, "/notcomplaint #N"), self.user)
+        self.say(self.t("done.not_complaint", ref=ticket.ref))
 
     def handle_reassign(self, args: list[str]) -> None:
         if len(args) != 2:
             raise InvalidArgument("error.usage", usage="/reassign #N DEPT")
-        ticket = self.app.service.reassign(self._ref(args, "/reassign #N DEPT"), self.user, args[1])
+        ticket = self.services.reassign(self._ref(args, "/reassign #N DEPT"), self.user, args[1])
         self.say(
             self.t(
                 "done.reassigned",
                 ref=ticket.ref,
-                department=self.app.writer.department_name(ticket.department),
+                department=self.services.writer.department_name(ticket.department),
             )
         )
 
@@ -166,36 +212,18 @@ class ConsoleAdapter:
             hours = float(args[1].rstrip("hH"))
         except ValueError:
             raise InvalidArgument("error.bad_hours") from None
-        ticket = self.app.service.snooze(self._ref(args, "/snooze #N HOURS"), self.user, hours)
+        ticket = self.services.snooze(self._ref(args, "/snooze #N HOURS"), self.user, hours)
         until = ticket.snoozed_until or ticket.due_at
-        self.say(self.t("done.snoozed", ref=ticket.ref, until=self.t.moment(until, self.app.config.tz)))
+        self.say(self.t("done.snoozed", ref=ticket.ref, until=self.t.moment(until, self.services.config.tz)))
 
     def handle_history(self, args: list[str]) -> None:
-        ref = self._ref(args, "/history #N")
-        entries = self.app.service.history(ref)
-        self.say(self.t("history.header", ref=ref))
-        for entry in entries:
-            self.say(
-                self.t(
-                    "history.item",
-                    at=self.t.moment(entry.at, self.app.config.tz),
-                    actor=entry.actor,
-                    action=self.app.service.describe(entry),
-                )
-            )
+        self.say(self.services.history_text(self._ref(args, "/history #N"), self.user))
 
     def handle_digest(self, args: list[str]) -> None:
-        team = args[0].lower() if args else MANAGERS
-        if team != MANAGERS and self.app.config.department(team) is None:
-            raise TriageError(
-                "error.unknown_department", key=team, known=", ".join(self.app.config.department_keys)
-            )
-        now = self.app.clock.now()
-        digests = self.app.digests
-        self.say(digests.build(team, Week.of(now, digests.schedule(team).tz), now).text)
+        self.say(self.services.digest(self.user, args[0] if args else MANAGERS).text)
 
     def handle_advance(self, args: list[str]) -> None:
-        clock = self.app.clock
+        clock = self.services.clock
         if not isinstance(clock, FakeClock):
             raise TriageError("error.fake_clock_only")
         delta = parse_duration("".join(args)) if args else None
@@ -204,8 +232,8 @@ class ConsoleAdapter:
         end = clock.now() + delta
         while clock.now() < end:
             clock.advance(min(STEP, end - clock.now()))
-            self.app.run_due_jobs()
-        self.say(self.t("console.time", now=self.t.moment(clock.now(), self.app.config.tz)))
+            self.jobs()
+        self.say(self.t("console.time", now=self.t.moment(clock.now(), self.services.config.tz)))
 
     @staticmethod
     def _ref(args: list[str], usage: str) -> int:

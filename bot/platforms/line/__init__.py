@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 
 from bot.config import Config
 from bot.core.ports import Sender
-from bot.platforms.base import Job, Platform
+from bot.platforms.base import Background, Job, Platform
 from bot.platforms.line.settings import NAME, SECTION
 
 if TYPE_CHECKING:
     from flask import Flask
 
-    from bot.runtime.services import App
+    from bot.core.usecases import Services
 
 
 def _sender(config: Config) -> Sender:
@@ -22,17 +22,18 @@ def _sender(config: Config) -> Sender:
     return LineSender(config)
 
 
-def _web(web: Flask, app: App) -> None:
+def _web(web: Flask, services: Services) -> list[Background]:
     from bot.platforms.line.webhook import register
 
-    register(web, app)
+    register(web, services)
+    return []
 
 
-def _quota_watch(app: App) -> Callable[[], object]:
+def _quota_watch(services: Services) -> Callable[[], object]:
     from bot.platforms.line.quota import QuotaWatch
 
-    watch = QuotaWatch(app)  # remembers the levels it has warned about this month
-    return lambda: watch.check(app.clock.now())
+    watch = QuotaWatch(services)  # remembers the levels it has warned about this month
+    return lambda: watch.check(services.clock.now())
 
 
 PLATFORM = Platform(

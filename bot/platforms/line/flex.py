@@ -14,7 +14,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from bot.config import Config
-from bot.core.cards import guess_choices
+from bot.core.card_data import read_card
+from bot.core.cards import Action, Card, Place
 from bot.core.domain import OutboundMessage
 from bot.core.i18n import Translator
 
@@ -32,9 +33,20 @@ SNOOZE_HOURS = 4
 # Colours start with a letter, so no "#123456" ever reads like a ticket reference.
 GREY, ACCENT, AMBER, RED = "#AAAAAA", "#AB47BC", "#B06000", "#D93025"
 
-ACTIONS = {"ack": (), "res": (), "rm": (), "re": ("d",), "sn": ("h",), "ft": ()}
-"""Postback actions and their extra fields: acknowledge, resolve, reassign menu, reassign, snooze,
-full text (sent 1:1 to a permitted person)."""
+ACTIONS = {"ack": (), "res": (), "nc": (), "rm": (), "re": ("d",), "sn": ("h",), "ft": ()}
+"""Postback actions and their extra fields: acknowledge, resolve, not a complaint, reassign menu,
+reassign, snooze, full text (sent 1:1 to a permitted person)."""
+POSTBACK_CODES = {
+    "acknowledge": "ack",
+    "resolve": "res",
+    "not_complaint": "nc",
+    "reassign": "rm",
+    "snooze": "sn",
+    "full_text": "ft",
+}
+"""The card actions' codes in postback data (kept short: the data has 300 characters)."""
+LABELS = {"reassign": "line.button.reassign", "snooze": "line.button.snooze"}
+"""Actions whose LINE button says more than the card's label (a menu here is one tap)."""
 _REF = re.compile(r"[1-9][0-9]{0,8}")
 _HOURS = re.compile(r"[1-9][0-9]{0,2}")
 
@@ -106,8 +118,10 @@ class FlexWriter:
         data = message.data
         if message.kind == "reply" and isinstance(data.get("ref"), int):
             return [self.to_reply(message)]
-        if message.kind in ("card", "card_update") and isinstance(data.get("ref"), int):
-            return [self.to_card(message)]
+        if message.kind in ("card", "card_update"):
+            card = read_card(data, self.t)
+            if card is not None:
+                return [self.to_card(card)]
         if message.kind == "digest" and "week" in data:
             return self.to_digest(message)
         messages = self.to_text(message.text)
@@ -152,40 +166,27 @@ class FlexWriter:
             reply["quickReply"] = choices
         return reply
 
-    def to_card(self, message: OutboundMessage) -> dict[str, Any]:
-        data = message.data
-        ref = int(data["ref"])
-        rows: list[dict[str, Any]] = []
-        if data.get("change"):
-            rows.append(_text(str(data["change"]), size="sm", color=ACCENT, weight="bold"))
-        flags = data.get("flags") or []
-        if data.get("priority") or flags:
-            separator = "、" if self.t.language == "ja" else ", "
-            rows.append(_text(self.t("card.priority", flags=separator.join(map(str, flags))), color=RED))
-        if data.get("order_number"):
-            rows.append(_text(self.t("card.order", order=str(data["order_number"])), size="sm"))
+    def to_card(self, card: Card) -> dict[str, Any]:
+        """A card as a bubble. LINE cannot edit a message, so an update is a new card that says
+        first what changed."""
+        rows = [_text(str(f.text), size="sm", color=ACCENT, weight="bold") for f in card.at(Place.NEWS)]
+        rows += [_text(str(f.text), color=RED) for f in card.at(Place.ALERT)]
+        rows += [_text(str(f.text), size="sm") for f in card.at(Place.FACT)]
+        rows.append(_text(cut(card.body or "…", CARD_TEXT_CHARS, self.t("line.cut")), margin="md"))
         rows += [
-            _text(self.t("card.status", status=data.get("status_text", "")), size="sm"),
-            _text(
-                self.t("card.deadline", deadline=data.get("deadline", ""), left=data.get("time_left", "")),
-                size="sm",
-            ),
-            _text(cut(str(data.get("text") or "…"), CARD_TEXT_CHARS, self.t("line.cut")), margin="md"),
+            _text(" ".join(filter(None, [str(f.text), f.link])), size="sm", color=GREY)
+            for f in card.at(Place.NOTE)
         ]
+        footer = self.card_buttons(card)
+        footer["contents"][:0] = self.guess_buttons(card)
         bubble: dict[str, Any] = {
             "type": "bubble",
             "size": "mega",
-            "header": _box([_text(str(data.get("title") or f"#{ref}"), weight="bold", size="md")]),
+            "header": _box([_text(card.title or f"#{card.ref}", weight="bold", size="md")]),
             "body": _box(rows, spacing="sm"),
+            "footer": footer,
         }
-        if data.get("status") != "resolved":
-            bubble["footer"] = self.card_buttons(ref)
-            guesses = self.guess_buttons(ref, data)
-            if guesses:
-                bubble["footer"]["contents"][:0] = guesses
-        else:
-            bubble["footer"] = _box([self.full_text_button(ref)])
-        return {"type": "flex", "altText": cut(message.text, ALT_TEXT_CHARS), "contents": bubble}
+        return {"type": "flex", "altText": cut(card.to_text(), ALT_TEXT_CHARS), "contents": bubble}
 
     def to_digest(self, message: OutboundMessage) -> list[dict[str, Any]]:
         """The weekly digest as a Flex bubble (key figures, then every line of it), followed by the
@@ -217,71 +218,41 @@ class FlexWriter:
             messages.append({"type": "image", "originalContentUrl": chart, "previewImageUrl": preview})
         return messages
 
-    def card_buttons(self, ref: int) -> dict[str, Any]:
-        def button(label: str, postback: Postback, style: str = "secondary") -> dict[str, Any]:
-            label = cut(label, LABEL_CHARS)
-            return {
-                "type": "button",
-                "style": style,
-                "height": "sm",
-                "action": {
-                    "type": "postback",
-                    "label": label,
-                    "data": postback.encode(),
-                    "displayText": label,
-                },
-            }
+    def card_buttons(self, card: Card) -> dict[str, Any]:
+        """The card's actions two to a row, then the body's (show full text) as links."""
+        buttons = [self.action_button(card.ref, action) for action in card.actions]
+        rows = [
+            _box(buttons[i : i + 2], layout="horizontal", spacing="sm") for i in range(0, len(buttons), 2)
+        ]
+        rows += [self.action_button(card.ref, action, "link") for action in card.body_actions]
+        return _box(rows, spacing="sm") if card.actions else _box(rows)
 
-        first = [
-            button(self.t("line.button.ack"), Postback("ack", ref), "primary"),
-            button(self.t("line.button.resolve"), Postback("res", ref)),
-        ]
-        second = [
-            button(self.t("line.button.reassign"), Postback("rm", ref)),
-            button(self.t("line.button.snooze", hours=SNOOZE_HOURS), Postback("sn", ref, hours=SNOOZE_HOURS)),
-        ]
-        return _box(
-            [
-                _box(first, layout="horizontal", spacing="sm"),
-                _box(second, layout="horizontal", spacing="sm"),
-                self.full_text_button(ref),
-            ],
-            spacing="sm",
+    def action_button(self, ref: int, action: Action, style: str | None = None) -> dict[str, Any]:
+        """A postback button: ``a=`` the action's LINE code (its id for a new action), ``t=`` the
+        ticket. A menu action is a button too: reassign asks for the department in a quick reply,
+        snooze takes its usual hours at once."""
+        code = POSTBACK_CODES.get(action.id, action.id)
+        label = self.t(LABELS[action.id], hours=SNOOZE_HOURS) if action.id in LABELS else action.label
+        hours = SNOOZE_HOURS if action.id == "snooze" else None
+        return _button(
+            cut(label, LABEL_CHARS),
+            Postback(code, ref, hours=hours),
+            style or ("primary" if action.primary else "secondary"),
         )
 
-    def guess_buttons(self, ref: int, data: dict[str, Any]) -> list[dict[str, Any]]:
+    def guess_buttons(self, card: Card) -> list[dict[str, Any]]:
         """On a triage card, one postback button per best guess ("物流・配送 72%"): the card's own
         reassignment (``a=re``), so the webhook reads it as strictly and the actor is LINE's user."""
-        choices = guess_choices(data) if data.get("needs_triage") else []
-        if not choices:
+        if card.choices is None:
             return []
         buttons = []
-        for key, name, probability in choices:
-            percent = self.t.percent(probability)
-            short = cut(name, max(LABEL_CHARS - len(percent) - 1, 1))
-            label = cut(self.t("card.guess", department=short, percent=percent), LABEL_CHARS)
-            postback = Postback("re", ref, department=key).encode()
-            buttons.append(
-                {
-                    "type": "button",
-                    "style": "primary",
-                    "color": ACCENT,
-                    "height": "sm",
-                    "action": {"type": "postback", "label": label, "data": postback, "displayText": label},
-                }
-            )
-        prompt = _text(self.t("card.pick_guess"), size="xs", color=GREY)
+        for choice in card.choices.items:
+            short = cut(choice.name, max(LABEL_CHARS - len(choice.percent) - 1, 1))
+            label = cut(self.t("card.guess", department=short, percent=choice.percent), LABEL_CHARS)
+            postback = Postback("re", card.ref, department=choice.department)
+            buttons.append({**_button(label, postback, "primary"), "color": ACCENT})
+        prompt = _text(card.choices.prompt, size="xs", color=GREY)
         return [prompt, _box(buttons, spacing="sm"), {"type": "separator", "margin": "md"}]
-
-    def full_text_button(self, ref: int) -> dict[str, Any]:
-        """Asks for the unmasked complaint; the bot sends it 1:1 to the person, if permitted."""
-        label = cut(self.t("line.button.full_text"), LABEL_CHARS)
-        return {
-            "type": "button",
-            "style": "link",
-            "height": "sm",
-            "action": {"type": "postback", "label": label, "data": Postback("ft", ref).encode()},
-        }
 
     def department_choices(self, ref: int, current: str | None) -> dict[str, Any] | None:
         """Quick-reply buttons that move ticket ``ref`` to another department (``None``: no other)."""
@@ -298,6 +269,13 @@ class FlexWriter:
                 }
             )
         return {"items": items[:QUICK_REPLY_ITEMS]} if items else None
+
+
+def _button(label: str, postback: Postback, style: str) -> dict[str, Any]:
+    action = {"type": "postback", "label": label, "data": postback.encode()}
+    if style != "link":  # the full text goes 1:1: nothing to echo in the group
+        action["displayText"] = label
+    return {"type": "button", "style": style, "height": "sm", "action": action}
 
 
 def _https(url: str) -> bool:

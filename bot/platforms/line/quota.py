@@ -11,9 +11,8 @@ from datetime import datetime
 import urllib3
 from linebot.v3.messaging import ApiException, MessagingApi
 
-from bot.core.domain import OutboundMessage
+from bot.core.usecases import Services
 from bot.platforms.line.sender import TIMEOUT, make_api
-from bot.runtime.services import App
 
 log = logging.getLogger(__name__)
 
@@ -21,9 +20,9 @@ LEVELS = (0.8, 0.95)
 
 
 class QuotaWatch:
-    def __init__(self, app: App, api: MessagingApi | None = None) -> None:
-        self.app = app
-        self.api = api or make_api(app.config)
+    def __init__(self, services: Services, api: MessagingApi | None = None) -> None:
+        self.services = services
+        self.api = api or make_api(services.config)
         self._warned: set[tuple[str, float]] = set()
         """(month, level) already warned about by this process. The warning's text is the same for
         every process, so its push retry key is too: LINE drops a second copy from another worker."""
@@ -43,16 +42,13 @@ class QuotaWatch:
             return None
         share = float(used) / float(quota.value)
         reached = [level for level in LEVELS if share >= level]
-        month = now.astimezone(self.app.config.tz).strftime("%Y-%m")
+        month = now.astimezone(self.services.config.tz).strftime("%Y-%m")
         if not reached or (month, reached[-1]) in self._warned:
             return share
         level = reached[-1]
         self._warned.add((month, level))
-        t = self.app.translator
+        t = self.services.t
         text = t("line.quota", level=t.percent(level), quota=int(quota.value), month=month)
-        targets = self.app.directory.manager_targets()
-        log.warning("LINE push quota at %.0f%%", share * 100, extra={"targets": len(targets)})
-        with self.app.store.transaction() as uow:
-            for platform, channel in targets:
-                uow.queue(OutboundMessage(platform, channel, "notice", text, {"month": month}), now)
+        targets = self.services.tell_managers(text, {"month": month})
+        log.warning("LINE push quota at %.0f%%", share * 100, extra={"targets": targets})
         return share

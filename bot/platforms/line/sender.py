@@ -15,7 +15,6 @@ import threading
 import uuid
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
 import urllib3
@@ -29,11 +28,12 @@ from linebot.v3.messaging import (
 )
 
 from bot.config import Config
+from bot.core.card_data import CardFormatError, read_card
 from bot.core.domain import OutboundMessage
 from bot.core.i18n import Translator
-from bot.core.ports import SendError, SendResult
+from bot.core.ports import Pace, SendError, SendResult
 from bot.platforms.line.flex import FlexWriter
-from bot.platforms.line.settings import settings
+from bot.platforms.line.settings import NAME, settings
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,10 @@ DEFAULT_API_URL = "https://api.line.me"
 RETRY_KEY_NAMESPACE = uuid.UUID("5b0e7d1c-6a43-4d8e-9a51-3c2f4f0d7e21")
 TIMEOUT = (3.0, 10.0)
 """Connect and read timeouts (seconds) for calls to LINE; deliveries read ``outbox.send_timeout_seconds``."""
-USER_ID = re.compile(r"\bU[0-9a-f]{32}\b")
+MESSAGES_PER_SECOND = 2000
+"""The Messaging API's limit for push and reply messages, per LINE channel (the bot)."""
+USER_ID = re.compile(r"U[0-9a-f]{32}")
+CARD_KINDS = ("card", "card_update")
 
 
 def make_api(config: Config) -> MessagingApi:
@@ -73,7 +76,7 @@ def to_send_error(exc: ApiException) -> SendError:
     """429 waits for ``Retry-After``; 5xx is retried; any other refusal (400/401/403...) is permanent."""
     status = int(exc.status or 0)
     if status == 429:
-        return SendError("LINE 429 rate limited", retry_after=_retry_after(exc.headers))
+        return SendError("LINE 429 rate limited", retry_after=_retry_after(exc.headers), rate_limited=True)
     if status >= 500 or status == 0:
         return SendError(f"LINE {status} {exc.reason or ''}".strip())
     return SendError(f"LINE {status} {exc.reason or ''}".strip(), permanent=True)
@@ -98,6 +101,10 @@ class DisplayNames:
         self.size = size
         self._names: OrderedDict[str, str] = OrderedDict()
         self._lock = threading.Lock()
+
+    def display_name(self, platform: str, user_id: str, chat: str) -> str:
+        """The :class:`~bot.core.ports.Names` port: LINE's users only (others keep their id)."""
+        return self.lookup(user_id, chat) if platform == NAME and USER_ID.fullmatch(user_id) else user_id
 
     def lookup(self, user_id: str, chat: str) -> str:
         """The user's name as shown in ``chat`` (a group ``C…``, a room ``R…``, else 1:1); the id
@@ -132,9 +139,21 @@ class LineSender:
         self.timeout = (min(TIMEOUT[0], timeout), timeout)
         self.names = DisplayNames(self.api, timeout=self.timeout)
 
-    def send(self, message: OutboundMessage, *, edit_message_id: str | None = None) -> SendResult:
-        """LINE cannot edit a message: a card update is a new message that says what changed."""
-        messages = self.flex.to_messages(self.with_names(message))
+    def pace(self, message: OutboundMessage, *, editing: bool) -> Pace:
+        """LINE limits the bot's channel as a whole (2,000 pushes or replies a second), not each chat."""
+        return Pace("messaging", MESSAGES_PER_SECOND, MESSAGES_PER_SECOND // 10)
+
+    def send(
+        self,
+        message: OutboundMessage,
+        *,
+        edit_message_id: str | None = None,
+        outbox_id: int | None = None,
+        unsure: bool = False,
+    ) -> SendResult:
+        """LINE cannot edit a message: a card update is a new message that says what changed. A
+        retry needs no looking first: its ``X-Line-Retry-Key`` makes LINE deliver the push once."""
+        messages = self.render(message)
         token = message.data.get("reply_token")
         try:
             if isinstance(token, str) and token:
@@ -152,14 +171,15 @@ class LineSender:
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise SendError(f"LINE unreachable: {type(exc).__name__}") from None
 
-    def with_names(self, message: OutboundMessage) -> OutboundMessage:
-        """A card's "who did what" names the LINE user instead of showing their id."""
-        change = message.data.get("change")
-        if message.kind != "card_update" or not isinstance(change, str) or not USER_ID.search(change):
-            return message
-        named = USER_ID.sub(lambda match: self.names.lookup(match[0], message.channel), change)
-        text = message.text.replace(change, named)
-        return replace(message, text=text, data={**message.data, "change": named})
+    def render(self, message: OutboundMessage) -> list[dict[str, Any]]:
+        """The message as LINE messages; a card names the LINE users in it instead of their ids."""
+        try:
+            card = read_card(message.data, self.flex.t) if message.kind in CARD_KINDS else None
+        except CardFormatError as error:  # a newer version's row: retried, and dead-lettered if it stays
+            raise SendError(f"LINE: {error}") from None
+        if card is None:
+            return self.flex.to_messages(message)
+        return [self.flex.to_card(card.named(self.names, NAME, message.channel))]
 
     def _reply(self, token: str, messages: list[dict[str, Any]]) -> SendResult:
         request = ReplyMessageRequest.from_dict({"replyToken": token, "messages": messages})

@@ -23,13 +23,12 @@ from linebot.v3 import WebhookParser
 from linebot.v3.exceptions import InvalidSignatureError
 from linebot.v3.models.events import UnknownEvent
 
-from bot.core.domain import DuplicateEvent, IncomingMessage, InvalidArgument, OutboundMessage, TriageError
-from bot.core.originals import Originals
+from bot.core.domain import IncomingMessage, InvalidArgument, OutboundMessage, TriageError
+from bot.core.usecases import Services
 from bot.platforms.line.content import expand_emojis
 from bot.platforms.line.flex import BadPostback, Postback, parse_postback
 from bot.platforms.line.sender import DisplayNames, LineSender, make_api
 from bot.platforms.line.settings import settings
-from bot.runtime.services import App
 
 __all__ = ["LINE", "DisplayNames", "LineSender", "LineWebhook", "register"]
 
@@ -44,10 +43,10 @@ HISTORY = re.compile(r"^/history(?:\s+#?(\d{1,9}))?\s*$", re.IGNORECASE)
 """``/history #N`` typed to the bot, 1:1 or in a group: the ticket's audit trail."""
 
 
-def register(web: Flask, app: App) -> None:
+def register(web: Flask, services: Services) -> None:
     """Mounts ``POST /line/webhook`` on ``web``."""
-    secret = app.config.secrets.get("LINE_CHANNEL_SECRET") or ""
-    webhook = LineWebhook(app, WebhookParser(secret), DisplayNames(make_api(app.config)))
+    secret = services.config.secrets.get("LINE_CHANNEL_SECRET") or ""
+    webhook = LineWebhook(services, WebhookParser(secret), DisplayNames(make_api(services.config)))
 
     @web.post("/line/webhook")
     def line_webhook() -> tuple[str, int]:
@@ -55,12 +54,12 @@ def register(web: Flask, app: App) -> None:
 
 
 class LineWebhook:
-    def __init__(self, app: App, parser: WebhookParser, names: DisplayNames) -> None:
-        self.app = app
+    def __init__(self, services: Services, parser: WebhookParser, names: DisplayNames) -> None:
+        self.services = services
         self.parser = parser
         self.names = names
-        self.t = app.translator
-        self.keyword = settings(app.config).complaint_keyword
+        self.t = services.t
+        self.keyword = settings(services.config).complaint_keyword
         self.handlers: dict[str, Callable[[Any], None]] = {
             "message": self.handle_message,
             "unsend": self.handle_unsend,
@@ -69,7 +68,6 @@ class LineWebhook:
             "join": self.handle_join,
             "postback": self.handle_postback,
         }
-        self.originals = Originals(app.service)
 
     def handle_request(self, body: bytes, signature: str | None) -> tuple[str, int]:
         """400 for a bad signature or body; 500 only when an event failed unexpectedly (LINE may
@@ -152,14 +150,14 @@ class LineWebhook:
             channel=chat_id(source),
             forwarder=str(source.user_id or chat_id(source)),
             text=text,
-            received_at=self.app.clock.now(),
+            received_at=self.services.clock.now(),
             reply_token=event.reply_token or None,
             message_id=str(message.id),
             names=self.customer_name(source),
         )
         # Stored for a worker, which opens the ticket and answers with the reply token (valid
         # for a minute; the sender falls back to a push). A redelivery is a no-op here or there.
-        self.app.intake.accept(incoming)
+        self.services.accept(incoming)
 
     def customer_name(self, source: Any) -> tuple[str, ...]:
         """In a 1:1 chat the writer may be the customer: their display name is masked wherever the
@@ -177,7 +175,7 @@ class LineWebhook:
             raise InvalidArgument("error.usage", usage="/history #N")
         actor = str(event.source.user_id or "")  # from LINE's signed event, never from the text
         ref = int(match[1])
-        history = self.app.records.history_text(ref, actor)
+        history = self.services.history_text(ref, actor)
         if event.source.type == "user":
             self.answer(event, history)
         else:  # the group may hold people who may not see it: only the asker gets it
@@ -204,8 +202,7 @@ class LineWebhook:
         ticket = None
         if message.type in ATTACHABLE and source.user_id:
             # The complaint this photo follows may still wait in the inbox (often the same webhook).
-            self.app.intake.settle(LINE, str(source.user_id))
-            ticket = self.app.service.attach(
+            ticket = self.services.attach(
                 LINE, str(source.user_id), str(message.type), str(message.id), within=ATTACH_WINDOW
             )
         image_set = getattr(message, "image_set", None)
@@ -227,10 +224,9 @@ class LineWebhook:
         if source is None or not self.first_time(event):
             return
         actor = str(source.user_id or chat_id(source))
-        if source.user_id:  # the complaint may still wait in the inbox (often the same webhook)
-            self.app.intake.settle(LINE, str(source.user_id))
         message_id = str(event.unsend.message_id)
-        self.originals.withdraw(LINE, message_id, actor, by_customer=source.type == "user")
+        # The complaint may still wait in the inbox (often the same webhook): withdraw settles it.
+        self.services.withdraw(LINE, message_id, actor, by_customer=source.type == "user")
 
     def handle_message_edited(self, event: Any) -> None:
         """A text edited after it was sent: a complaint's edit soon after corrects the ticket, a
@@ -244,7 +240,7 @@ class LineWebhook:
         if source.type != "user":
             text = self.addressed(text, getattr(message, "mention", None), shift) or text
         actor = str(source.user_id or chat_id(source))
-        self.originals.edited(LINE, str(message.id), actor, text)
+        self.services.edited(LINE, str(message.id), actor, text)
 
     def handle_follow(self, event: Any) -> None:
         """Added as a friend (or unblocked): how to send a complaint, once."""
@@ -261,7 +257,7 @@ class LineWebhook:
         if source is None or not self.first_time(event):
             return
         try:
-            postback = parse_postback(str(event.postback.data or ""), self.app.config.department_keys)
+            postback = parse_postback(str(event.postback.data or ""), self.services.config.department_keys)
         except BadPostback as exc:
             log.warning("LINE postback refused: %s", exc, extra={"event_id": event.webhook_event_id})
             self.answer(event, self.t("line.bad_postback"))
@@ -281,49 +277,40 @@ class LineWebhook:
         self.answer(event, self.t("line.done", actor=name, text=done))
 
     def act(self, postback: Postback, actor: str) -> str:
-        service, ref = self.app.service, postback.ref
+        service, ref = self.services, postback.ref
         if postback.action == "ack":
             return self.t("done.acknowledged", ref=service.acknowledge(ref, actor).ref)
         if postback.action == "res":
             return self.t("done.resolved", ref=service.resolve(ref, actor).ref)
+        if postback.action == "nc":
+            return self.t("done.not_complaint", ref=service.not_a_complaint(ref, actor).ref)
         if postback.action == "sn":
             ticket = service.snooze(ref, actor, float(postback.hours or 0))
-            until = self.t.moment(ticket.snoozed_until or ticket.due_at, self.app.config.tz)
+            until = self.t.moment(ticket.snoozed_until or ticket.due_at, self.services.config.tz)
             return self.t("done.snoozed", ref=ref, until=until)
         ticket = service.reassign(ref, actor, str(postback.department))
-        name = self.app.writer.department_name(ticket.department)
+        name = self.services.writer.department_name(ticket.department)
         return self.t("done.reassigned", ref=ref, department=name)
 
     def send_full_text(self, event: Any, ref: int, actor: str) -> None:
         """The unmasked complaint as a 1:1 push to the person who asked (never to the group)."""
-        text = self.app.records.full_text(ref, actor)
+        text = self.services.full_text(ref, actor)
         self.send_privately(event, actor, text, self.t("line.full_text.sent", ref=ref), ref)
 
     def send_privately(self, event: Any, actor: str, text: str, notice: str, ref: int) -> None:
         """``text`` as a 1:1 push to ``actor``; the chat the event came from only hears ``notice``."""
-        with self.app.store.transaction() as uow:
-            uow.queue(OutboundMessage(LINE, actor, "private", text, {}, ref), self.app.clock.now())
+        self.services.post(OutboundMessage(LINE, actor, "private", text, {}, ref))
         self.answer(event, notice)
 
     # -- helpers --------------------------------------------------------------------------------
 
     def first_time(self, event: Any) -> bool:
         """Records the event id; False when it was handled before (a redelivery)."""
-        with self.app.store.transaction() as uow:
-            try:
-                uow.record_event(LINE, str(event.webhook_event_id), self.app.clock.now())
-            except DuplicateEvent:
-                return False
-        return True
+        return self.services.first_time(LINE, str(event.webhook_event_id))
 
     def first_of_set(self, image_set: str) -> bool:
         """False when another photo of the same imageSet was answered already."""
-        with self.app.store.transaction() as uow:
-            try:
-                uow.record_event(LINE, f"imageset:{image_set}", self.app.clock.now())
-            except DuplicateEvent:
-                return False
-        return True
+        return self.services.first_time(LINE, f"imageset:{image_set}")
 
     def answer(self, event: Any, text: str, **data: Any) -> None:
         """Queues ``text`` for the chat the event came from, with its reply token when it has one."""
@@ -333,9 +320,7 @@ class LineWebhook:
         token = getattr(event, "reply_token", None)
         if token:
             data["reply_token"] = str(token)
-        now = self.app.clock.now()
-        with self.app.store.transaction() as uow:
-            uow.queue(OutboundMessage(LINE, chat_id(source), "notice", text, data), now)
+        self.services.post(OutboundMessage(LINE, chat_id(source), "notice", text, data))
 
 
 MAX_ID_CHARS = 128

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 from bot.config import Config
 from bot.core.access import GroupMembers
 from bot.core.ports import Clock, Sender
-from bot.platforms.base import Platform
+from bot.platforms.base import Background, Platform
 from bot.platforms.slack.settings import NAME, SECTION
 
 if TYPE_CHECKING:
     from flask import Flask
 
-    from bot.runtime.services import App
+    from bot.core.usecases import Services
 
 
 def _sender(config: Config) -> Sender:
@@ -22,10 +22,11 @@ def _sender(config: Config) -> Sender:
     return SlackSender(config)
 
 
-def _web(web: Flask, app: App) -> None:
+def _web(web: Flask, services: Services) -> list[Background]:
     from bot.platforms.slack.events import register
 
-    register(web, app)
+    adapter = register(web, services)
+    return [adapter.start_socket_mode] if adapter.socket_mode else []
 
 
 def _groups(config: Config, clock: Clock) -> GroupMembers | None:

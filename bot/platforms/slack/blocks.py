@@ -14,7 +14,8 @@ from datetime import datetime
 from typing import Any
 
 from bot.config import Config
-from bot.core.cards import CardWriter, guess_choices
+from bot.core.card_data import read_card
+from bot.core.cards import Action, Card, CardWriter, Field, Place
 from bot.core.domain import OutboundMessage, Ticket
 from bot.core.i18n import Translator
 
@@ -27,11 +28,14 @@ OPTION_CHARS = 75
 FALLBACK_CHARS = 3000
 MAX_BLOCKS = 50
 HOME_TICKETS = 40
-SNOOZE_HOURS = (1, 2, 4, 8, 24)
+SECTION_FIELDS = 10
 CUSTOMER_CHANNELS = ("line", "phone", "email", "form", "chat", "other")
 
+ACTION_PREFIX = "ticket_"
+"""A card action's ``action_id`` is this and the card's action id (``ticket_resolve``)."""
 ACKNOWLEDGE = "ticket_acknowledge"
 RESOLVE = "ticket_resolve"
+NOT_COMPLAINT = "ticket_not_complaint"
 REASSIGN = "ticket_reassign"
 SNOOZE = "ticket_snooze"
 CORRECT = "reply_reassign"
@@ -95,6 +99,10 @@ def fallback(text: str) -> str:
     return cut(escape(text), FALLBACK_CHARS) or " "
 
 
+def context(text: str) -> Block:
+    return {"type": "context", "elements": [plain(text, FIELD_CHARS)]}
+
+
 def _options(pairs: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
     return [{"text": plain(label, OPTION_CHARS), "value": value} for value, label in pairs[:100]]
 
@@ -124,88 +132,64 @@ class BlockWriter:
         return [[d.key, d.name(self.t.language)] for d in self.config.departments]
 
     def to_blocks(self, message: OutboundMessage) -> list[Block]:
-        if message.kind in ("card", "card_update") and "ref" in message.data:
-            return self.card(message.data)
+        if message.kind in ("card", "card_update"):
+            card = read_card(message.data, self.t)
+            if card is not None:
+                return self.card(card)
         if message.kind == "reply" and "ref" in message.data:
             return self.reply(message.text, int(message.data["ref"]))
         if message.kind == "digest" and "week" in message.data:
             return self.digest(message.text, message.data)
         return self.notice(message.text)
 
-    def card(self, data: dict[str, Any]) -> list[Block]:
-        t, ref = self.t, int(data["ref"])
-        blocks: list[Block] = [{"type": "header", "text": plain(str(data["title"]), HEADER_CHARS)}]
-        if data.get("priority") or data.get("flags"):
-            flags = ", ".join(str(flag) for flag in data.get("flags", []))
-            blocks.append(
-                {"type": "context", "elements": [plain(t("card.priority", flags=flags), FIELD_CHARS)]}
-            )
-        fields = [
-            t("card.status", status=data.get("status_text", data.get("status", ""))),
-            t("card.deadline", deadline=data.get("deadline", ""), left=data.get("time_left", "")),
-            t("card.forwarder", forwarder=data.get("forwarder", ""), platform=data.get("platform", "")),
-        ]
-        if data.get("order_number"):
-            fields.append(t("card.order", order=data["order_number"]))
-        blocks.append({"type": "section", "fields": [plain(field, FIELD_CHARS) for field in fields]})
-        blocks.append(
-            {
-                "type": "section",
-                "text": plain(str(data.get("text", ""))),
-                # Shown to everyone in the channel; the unmasked text goes only to permitted people.
-                "accessory": {
-                    "type": "button",
-                    "action_id": FULL_TEXT,
-                    "text": plain(t("slack.button.full_text"), OPTION_CHARS),
-                    "value": str(ref),
-                },
-            }
-        )
-        source = self.source(data)
-        if source:
-            blocks.append(source)
-        if data.get("change"):
-            blocks.append({"type": "context", "elements": [plain(str(data["change"]), FIELD_CHARS)]})
-        if data.get("status") != "resolved":
-            blocks += self.guesses(data)
-            blocks.append({"type": "actions", "block_id": f"ticket-{ref}", "elements": self._actions(data)})
+    def card(self, card: Card) -> list[Block]:
+        """Header, alerts, the facts side by side, the complaint text, notes, news, then buttons."""
+        blocks: list[Block] = [{"type": "header", "text": plain(card.title, HEADER_CHARS)}]
+        blocks += [context(str(field.text)) for field in card.at(Place.ALERT)]
+        facts = [plain(str(field.text), FIELD_CHARS) for field in card.at(Place.FACT)]
+        for i in range(0, len(facts), SECTION_FIELDS):
+            blocks.append({"type": "section", "fields": facts[i : i + SECTION_FIELDS]})
+        body: Block = {"type": "section", "text": plain(card.body)}
+        # Shown to everyone in the channel; the unmasked text goes only to permitted people.
+        for action in card.body_actions[:1]:
+            body["accessory"] = self.button(card.ref, action)
+        blocks.append(body)
+        blocks += [self.note(field) for field in card.at(Place.NOTE)]
+        blocks += [context(str(field.text)) for field in card.at(Place.NEWS)]
+        blocks += self.guesses(card)
+        if card.actions:
+            elements = [self.element(card.ref, action) for action in card.actions]
+            blocks.append({"type": "actions", "block_id": f"ticket-{card.ref}", "elements": elements})
         return blocks
 
-    def guesses(self, data: dict[str, Any]) -> list[Block]:
+    def guesses(self, card: Card) -> list[Block]:
         """On a triage card, one button per best guess ("物流・配送 72%") that routes the ticket there.
         The value carries only ``ref:department``; who clicked comes from Slack's signed payload."""
-        choices = guess_choices(data) if data.get("needs_triage") else []
-        if not choices:
+        if card.choices is None:
             return []
-        t, ref = self.t, int(data["ref"])
+        t, ref = self.t, card.ref
         buttons = [
             {
                 "type": "button",
                 "action_id": f"{GUESS}_{i}",
                 "text": plain(
-                    t("card.guess", department=cut(name, GUESS_NAME_CHARS), percent=t.percent(p)),
+                    t("card.guess", department=cut(choice.name, GUESS_NAME_CHARS), percent=choice.percent),
                     OPTION_CHARS,
                 ),
-                "value": f"{ref}:{key}",
+                "value": f"{ref}:{choice.department}",
             }
-            for i, (key, name, p) in enumerate(choices)
+            for i, choice in enumerate(card.choices.items)
         ]
         return [
-            {"type": "context", "elements": [plain(t("card.pick_guess"), FIELD_CHARS)]},
+            context(card.choices.prompt),
             {"type": "actions", "block_id": f"guesses-{ref}", "elements": buttons},
         ]
 
-    def source(self, data: dict[str, Any]) -> Block | None:
-        """Who wrote the forwarded message, with a button that opens it (the shortcut's permalink)."""
-        author, url = data.get("source_author"), data.get("source_url")
-        if not author and not url:
-            return None
-        who = str(author or data.get("forwarder", ""))
-        block: Block = {
-            "type": "section",
-            "text": plain(self.t("card.source_author", author=who), FIELD_CHARS),
-        }
-        if isinstance(url, str) and url.startswith("https://") and len(url) <= URL_CHARS:
+    def note(self, field: Field) -> Block:
+        """A line under the complaint; with a link (the forwarded message's permalink), a button to it."""
+        block: Block = {"type": "section", "text": plain(str(field.text), FIELD_CHARS)}
+        url = field.link
+        if url is not None and url.startswith("https://") and len(url) <= URL_CHARS:
             block["accessory"] = {
                 "type": "button",
                 "action_id": OPEN_SOURCE,
@@ -213,6 +197,25 @@ class BlockWriter:
                 "url": url,
             }
         return block
+
+    @staticmethod
+    def button(ref: int, action: Action) -> dict[str, Any]:
+        button = {
+            "type": "button",
+            "action_id": ACTION_PREFIX + action.id,
+            "text": plain(action.label, OPTION_CHARS),
+            "value": str(ref),
+        }
+        if action.primary:
+            button["style"] = "primary"
+        return button
+
+    def element(self, ref: int, action: Action) -> dict[str, Any]:
+        """A button, or for an action with options a menu whose values are ``ref:option``."""
+        if not action.options:
+            return self.button(ref, action)
+        options = _options([(f"{ref}:{option.value}", option.label) for option in action.options])
+        return _select(ACTION_PREFIX + action.id, action.label, options)
 
     def digest(self, text: str, data: dict[str, Any]) -> list[Block]:
         """The weekly digest: its title, the key figures side by side, then every line of it."""
@@ -230,35 +233,6 @@ class BlockWriter:
             {"type": "divider"},
         ]
         return blocks + self.notice("\n".join(body))[: MAX_BLOCKS - len(blocks)]
-
-    def _actions(self, data: dict[str, Any]) -> list[dict[str, Any]]:
-        t, ref = self.t, int(data["ref"])
-        elements: list[dict[str, Any]] = []
-        if data.get("status") == "open":
-            elements.append(
-                {
-                    "type": "button",
-                    "action_id": ACKNOWLEDGE,
-                    "text": plain(t("slack.button.acknowledge"), OPTION_CHARS),
-                    "value": str(ref),
-                }
-            )
-        elements.append(
-            {
-                "type": "button",
-                "action_id": RESOLVE,
-                "style": "primary",
-                "text": plain(t("slack.button.resolve"), OPTION_CHARS),
-                "value": str(ref),
-            }
-        )
-        departments = data.get("departments") or self.departments
-        others = [pair for pair in departments if pair[0] != data.get("department")]
-        if others:
-            elements.append(_select(REASSIGN, t("slack.reassign"), department_options(ref, others)))
-        hours = [(f"{ref}:{h}", t("slack.snooze_hours", hours=h)) for h in SNOOZE_HOURS]
-        elements.append(_select(SNOOZE, t("slack.snooze"), _options(hours)))
-        return elements
 
     def reply(self, text: str, ref: int) -> list[Block]:
         """The forwarder's confirmation, with a menu to correct the department at once."""

@@ -1,9 +1,15 @@
 """Delivers outbox messages to Slack: Block Kit through ``chat.postMessage`` and ``chat.update``.
 
-Slack's answers become :class:`~bot.core.ports.SendError` for the dispatcher: a 429 carries its
-``Retry-After``, server errors and timeouts are retried, and errors no retry can fix (a channel
-that does not exist, a bot not in it, a revoked token) are permanent, so they are dead-lettered
-at once instead of hammering Slack.
+Slack's answers become :class:`~bot.core.ports.SendError` for the dispatcher: a 429 is a rate limit
+with its ``Retry-After`` (a wait, not a failure), server errors and timeouts are retried, and
+errors no retry can fix (a channel that does not exist, a bot not in it, a revoked token) are
+permanent, so they are dead-lettered at once instead of hammering Slack.
+
+The pace each message keeps is Slack's published limits: ``chat.postMessage`` about one message a
+second per channel with short bursts, the other methods by their tier (per workspace). Every
+posted message carries ``metadata`` naming its outbox row (event type ``triage_outbox``); after a
+send whose answer never came, the retry looks for that message in the channel (or thread) first
+and records it instead of posting a second copy.
 """
 
 from __future__ import annotations
@@ -12,18 +18,18 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web import WebClient
 
 from bot.config import Config
+from bot.core.card_data import CardFormatError, read_card
 from bot.core.charts import render_chart
 from bot.core.domain import OutboundMessage
-from bot.core.ports import SendError, SendResult
-from bot.platforms.slack.blocks import BlockWriter, fallback
-from bot.platforms.slack.settings import settings
+from bot.core.ports import Pace, SendError, SendResult
+from bot.platforms.slack.blocks import Block, BlockWriter, fallback
+from bot.platforms.slack.settings import NAME, settings
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +59,16 @@ PERMANENT_ERRORS = frozenset(
 )
 
 
+METADATA_TYPE = "triage_outbox"
+POST_PER_SECOND, POST_BURST = 1.0, 3
+"""chat.postMessage: "1 message per second per channel, short bursts allowed" (Slack's rate limits)."""
+TIER_3, TIER_4 = 50 / 60, 100 / 60
+"""Per minute per workspace: chat.update (tier 3); chat.postEphemeral and the file upload methods
+(tier 4). A quarter of a minute's allowance may go at once (a week's digest charts, say)."""
+LOOKBACK = 100
+"""How many of a channel's (or thread's) latest messages a retry after an unanswered post reads."""
+
+
 def make_client(config: Config, token: str | None = None) -> WebClient:
     """A Web API client for the configured base URL (the tests' fake Slack, or Slack itself)."""
     kwargs: dict[str, Any] = {
@@ -63,6 +79,19 @@ def make_client(config: Config, token: str | None = None) -> WebClient:
         url = str(settings(config).api_url)
         kwargs["base_url"] = url if url.endswith("/") else url + "/"
     return WebClient(**kwargs)
+
+
+def _metadata(outbox_id: int | None) -> dict[str, Any] | None:
+    if outbox_id is None:
+        return None
+    return {"event_type": METADATA_TYPE, "event_payload": {"outbox_id": outbox_id}}
+
+
+def _maybe_taken(error: BaseException) -> bool:
+    """Whether Slack may have taken a message whose send raised ``error``: yes unless the
+    connection was refused, which happens before anything is sent."""
+    reason = getattr(error, "reason", None)
+    return not isinstance(error, ConnectionRefusedError) and not isinstance(reason, ConnectionRefusedError)
 
 
 def _header(headers: Mapping[str, Any], name: str) -> str | None:
@@ -87,7 +116,7 @@ def to_send_error(error: SlackApiError) -> SendError:
             retry_after = float(after) if after is not None else None
         except ValueError:
             retry_after = None
-        return SendError(f"slack: rate limited ({code})", retry_after=retry_after)
+        return SendError(f"slack: rate limited ({code})", retry_after=retry_after, rate_limited=True)
     if status >= 500:
         return SendError(f"slack: server error {status}")
     return SendError(f"slack: {code}", permanent=code in PERMANENT_ERRORS)
@@ -107,6 +136,10 @@ class UserNames:
         self.size = size
         self._names: OrderedDict[str, str] = OrderedDict()
         self._lock = threading.Lock()
+
+    def display_name(self, platform: str, user_id: str, chat: str) -> str:
+        """The :class:`~bot.core.ports.Names` port: Slack's users only (others keep their id)."""
+        return self.lookup(user_id) if platform == NAME and user_id else user_id
 
     def lookup(self, user_id: str) -> str:
         """The user's display name (else real name, else handle); the id itself when Slack does not tell."""
@@ -134,7 +167,7 @@ class UserNames:
         return name
 
 
-NAMED_FIELDS = ("forwarder", "source_author")
+CARD_KINDS = ("card", "card_update")
 
 
 class SlackSender:
@@ -146,12 +179,31 @@ class SlackSender:
         self.blocks = BlockWriter(config)
         self.names = UserNames(self.client)
 
-    def send(self, message: OutboundMessage, *, edit_message_id: str | None = None) -> SendResult:
+    def pace(self, message: OutboundMessage, *, editing: bool) -> Pace:
+        if message.kind == "digest_chart":
+            return Pace("files.upload", TIER_4, 25)
+        if editing:
+            return Pace("chat.update", TIER_3, 12)
+        if message.data.get("private_to"):
+            return Pace("chat.postEphemeral", TIER_4, 25)
+        return Pace(f"chat.postMessage:{message.channel}", POST_PER_SECOND, POST_BURST)
+
+    def send(
+        self,
+        message: OutboundMessage,
+        *,
+        edit_message_id: str | None = None,
+        outbox_id: int | None = None,
+        unsure: bool = False,
+    ) -> SendResult:
         if message.kind == "digest_chart":
             return self.upload_chart(message)
-        message = self.with_names(message)
-        blocks = self.blocks.to_blocks(message)
-        text = fallback(message.text)
+        if unsure and outbox_id is not None and not edit_message_id and not message.data.get("private_to"):
+            found = self.find_posted(message, outbox_id)
+            if found is not None:
+                log.info("slack message found posted already", extra={"outbox_id": outbox_id})
+                return SendResult(message_id=found)
+        blocks, text = self.render(message)
         try:
             if edit_message_id:
                 response = self.client.chat_update(
@@ -174,30 +226,56 @@ class SlackSender:
                     thread_ts=message.thread,
                     unfurl_links=False,
                     unfurl_media=False,
+                    metadata=_metadata(outbox_id),
                 )
         except SlackApiError as error:
             raise to_send_error(error) from None
         except (SlackClientError, OSError) as error:  # timeouts, refused connections, bad responses
-            raise SendError(f"slack: {type(error).__name__}") from None
+            raise SendError(f"slack: {type(error).__name__}", unsure=_maybe_taken(error)) from None
         ts = response.get("ts")
         return SendResult(message_id=str(ts) if ts else edit_message_id)
 
-    def with_names(self, message: OutboundMessage) -> OutboundMessage:
-        """A card names the people in it (forwarder, the message's author, who acted last) instead
-        of showing their Slack user ids."""
-        if message.kind not in ("card", "card_update") or message.platform != "slack":
-            return message
-        data, text = dict(message.data), message.text
-        for key in NAMED_FIELDS:
-            user = data.get(key)
-            if isinstance(user, str) and user:
-                data[key] = self.names.lookup(user)
-                text = text.replace(user, data[key])
-        actor, change = data.get("change_actor"), data.get("change")
-        if isinstance(actor, str) and actor and isinstance(change, str):
-            named = change.replace(actor, self.names.lookup(actor))
-            data["change"], text = named, text.replace(change, named)
-        return replace(message, text=text, data=data)
+    def render(self, message: OutboundMessage) -> tuple[list[Block], str]:
+        """The message's blocks and fallback text; a card names its people (forwarder, the
+        message's author, who acted last) instead of showing their Slack user ids."""
+        try:
+            card = read_card(message.data, self.blocks.t) if message.kind in CARD_KINDS else None
+        except CardFormatError as error:  # a newer version's row: retried, and dead-lettered if it stays
+            raise SendError(f"slack: {error}") from None
+        if card is None:
+            return self.blocks.to_blocks(message), fallback(message.text)
+        card = card.named(self.names, NAME, message.channel)
+        return self.blocks.card(card), fallback(card.to_text())
+
+    def find_posted(self, message: OutboundMessage, outbox_id: int) -> str | None:
+        """The ``ts`` of the message an earlier try posted for ``outbox_id``, if Slack has it: read
+        from the thread's replies or the channel's latest messages, with their metadata."""
+        try:
+            if message.thread:
+                response = self.client.conversations_replies(
+                    channel=message.channel, ts=message.thread, limit=LOOKBACK, include_all_metadata=True
+                )
+            else:
+                response = self.client.conversations_history(
+                    channel=message.channel, limit=LOOKBACK, include_all_metadata=True
+                )
+        except SlackApiError as error:
+            failure = to_send_error(error)
+            if failure.rate_limited:
+                raise failure from None
+            # No history to read (a scope, a channel gone): posting again risks a copy, not a loss.
+            log.warning("slack history unreadable before a retry: %s", error.response.get("error"))
+            return None
+        except (SlackClientError, OSError) as error:
+            raise SendError(f"slack: history {type(error).__name__}", unsure=True) from None
+        for posted in response.get("messages") or []:
+            metadata = posted.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if metadata.get("event_type") == METADATA_TYPE and str(payload.get("outbox_id")) == str(
+                outbox_id
+            ):
+                return str(posted.get("ts"))
+        return None
 
     def upload_chart(self, message: OutboundMessage) -> SendResult:
         """Draws the digest's chart and uploads it to the channel (``files_upload_v2``: get an

@@ -7,7 +7,7 @@ attachment with ``is_share`` (or ``is_msg_unfurl``), its words in ``message_bloc
 place in ``channel_id``/``ts`` and its link in ``from_url`` (``original_url`` for a pasted link).
 The Slack Email app posts a ``file_share`` whose file has ``filetype: email`` with ``subject``,
 ``from`` and ``plain_text``. Nothing here decides what is a complaint: see ``events.py``. A
-complaint's original deleted or edited is told to :class:`~bot.core.originals.Originals` here.
+complaint's original deleted or edited is told to :class:`~bot.core.usecases.Services` here.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from bot.core.originals import Originals
+from bot.core.usecases import Services
 from bot.platforms.slack.blocks import to_plain
 from bot.platforms.slack.settings import NAME
 
@@ -214,7 +214,7 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def on_original_change(event: dict[str, Any], originals: Originals, bot_user_id: str | None) -> None:
+def on_original_change(event: dict[str, Any], services: Services, bot_user_id: str | None) -> None:
     """A message deleted (``message_deleted``) or edited (``message_changed``): if it is a ticket's
     original, the ticket hears of it. Slack also sends ``message_changed`` when it unfurls a link
     or an app updates its message: only a person's edit (``edited``) counts."""
@@ -222,7 +222,7 @@ def on_original_change(event: dict[str, Any], originals: Originals, bot_user_id:
     if event.get("subtype") == "message_deleted":
         ts = _text(event.get("deleted_ts")) or _text(previous.get("ts"))
         if ts:
-            originals.deleted(PLATFORM, f"{channel}:{ts}", _text(previous.get("user")) or SLACKBOT)
+            services.deleted(PLATFORM, f"{channel}:{ts}", _text(previous.get("user")) or SLACKBOT)
         return
     message = _dict(event.get("message"))
     if message.get("bot_id") or not message.get("edited"):
@@ -235,4 +235,4 @@ def on_original_change(event: dict[str, Any], originals: Originals, bot_user_id:
         text, original = mention.sub(" ", _text(message.get("text")) or ""), f"{channel}:{message.get('ts')}"
     actor = _text(_dict(message.get("edited")).get("user")) or _text(message.get("user")) or SLACKBOT
     if original:
-        originals.edited(PLATFORM, original, actor, to_plain(text))
+        services.edited(PLATFORM, original, actor, to_plain(text))

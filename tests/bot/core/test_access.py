@@ -1,5 +1,9 @@
 """Roles in the core: who may forward, act, reassign, view and export; refusals change nothing and
-are audited; with no [roles] the bot stays open."""
+are audited; with no [roles] the bot stays open.
+
+The rules run on the in-memory store (``core``); a refusal (nothing changed, the audit entry, the
+access log) and the start-up warning also on SQLite and PostgreSQL (``app``).
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from bot.core.access import Access, Forbidden, Permission
 from bot.core.clock import FakeClock
 from bot.core.domain import Status
 from bot.runtime.services import App, create_app
+from tests.bot.core.conftest import Core, build_core
 from tests.conftest import START
 from tests.fakes import KeywordClassifier, RecordingSender, complaint
 
@@ -36,6 +41,11 @@ def build(database_url: str, roles: dict[str, Any] | None = ROLES, **raw: Any) -
     )
 
 
+def build_memory(roles: dict[str, Any] | None = ROLES, **raw: Any) -> Core:
+    tables = {"roles": roles, **raw} if roles is not None else raw
+    return build_core(parse_config(tables, {}), FakeClock(START), RecordingSender())
+
+
 @pytest.fixture
 def app(database_url: str) -> Iterator[App]:
     application = build(database_url)
@@ -43,18 +53,23 @@ def app(database_url: str) -> Iterator[App]:
     application.close()
 
 
-def open_ticket(app: App, text: str = "配送が遅れています", event: str = "ev-1") -> int:
+@pytest.fixture
+def core() -> Core:
+    return build_memory()
+
+
+def open_ticket(app: App | Core, text: str = "配送が遅れています", event: str = "ev-1") -> int:
     return app.service.intake(complaint(text, event)).ticket.ref
 
 
-def test_team_members_act_on_their_departments_tickets_and_managers_on_all(app: App) -> None:
-    ref = open_ticket(app)  # logistics
+def test_team_members_act_on_their_departments_tickets_and_managers_on_all(core: Core) -> None:
+    ref = open_ticket(core)  # logistics
 
-    assert app.service.acknowledge(ref, TEAM).acknowledged_by == TEAM
-    assert app.service.snooze(ref, LINE_MEMBER, 2).snoozed_until is not None
-    assert app.service.reassign(ref, BOSS, "billing").department == "billing"
-    assert app.service.resolve(ref, BILLING).status is Status.RESOLVED
-    actors = [(e.actor, e.action) for e in app.service.history(ref)]
+    assert core.service.acknowledge(ref, TEAM).acknowledged_by == TEAM
+    assert core.service.snooze(ref, LINE_MEMBER, 2).snoozed_until is not None
+    assert core.service.reassign(ref, BOSS, "billing").department == "billing"
+    assert core.service.resolve(ref, BILLING).status is Status.RESOLVED
+    actors = [(e.actor, e.action) for e in core.service.history(ref)]
     assert actors[1:] == [
         (TEAM, "acknowledged"),
         (LINE_MEMBER, "snoozed"),
@@ -89,16 +104,31 @@ def test_a_refused_action_changes_nothing_and_is_audited(app: App, actor: str) -
     assert app.outbox.pending_count() == queued  # no card update, nothing posted to the team
 
 
-def test_the_refusal_is_polite_and_in_the_users_language(database_url: str) -> None:
-    english = build(database_url, bot={"language": "en"})
-    try:
-        ref = open_ticket(english)
-        with pytest.raises(Forbidden) as refused:
-            english.service.resolve(ref, OUTSIDER)
-        text = english.translator(refused.value.text_key)
-        assert text.startswith("Sorry, you are not allowed")
-    finally:
-        english.close()
+def test_the_refusal_is_polite_and_in_the_users_language() -> None:
+    english = build_memory(bot={"language": "en"})
+    ref = open_ticket(english)
+    with pytest.raises(Forbidden) as refused:
+        english.service.resolve(ref, OUTSIDER)
+    text = english.translator(refused.value.text_key)
+    assert text.startswith("Sorry, you are not allowed")
+
+
+def test_a_click_or_a_view_is_one_transaction_with_one_check_refused_or_not(core: Core) -> None:
+    ref = open_ticket(core)
+    before = core.store.transactions
+    with pytest.raises(Forbidden):
+        core.service.acknowledge(ref, OUTSIDER)
+    core.service.acknowledge(ref, TEAM)
+    with pytest.raises(Forbidden):
+        core.records.full_text(ref, OUTSIDER)
+    assert "配送" in core.records.full_text(ref, TEAM)
+    assert core.store.transactions == before + 4
+    assert [(e.actor, e.action) for e in core.service.history(ref)][1:] == [
+        (OUTSIDER, "refused"),
+        (TEAM, "acknowledged"),
+        (OUTSIDER, "refused"),
+        (TEAM, "viewed_full_text"),
+    ]
 
 
 def test_staff_and_teams_forward_complaints_others_are_refused_and_logged(app: App) -> None:
@@ -114,31 +144,31 @@ def test_staff_and_teams_forward_complaints_others_are_refused_and_logged(app: A
     assert (entry.actor, entry.action, entry.allowed, entry.at) == (OUTSIDER, "forward", False, START)
 
 
-def test_the_forwarder_corrects_the_department_and_staff_empty_the_triage_queue(app: App) -> None:
-    ref = open_ticket(app)  # forwarded by STAFF, routed to logistics
-    assert app.service.reassign(ref, STAFF, "billing").department == "billing"
+def test_the_forwarder_corrects_the_department_and_staff_empty_the_triage_queue(core: Core) -> None:
+    ref = open_ticket(core)  # forwarded by STAFF, routed to logistics
+    assert core.service.reassign(ref, STAFF, "billing").department == "billing"
     with pytest.raises(Forbidden):
-        app.service.acknowledge(ref, STAFF)  # correcting is not working the ticket
+        core.service.acknowledge(ref, STAFF)  # correcting is not working the ticket
 
-    unclear = app.service.intake(replace(complaint("よくわからない", "ev-2"), forwarder=BILLING)).ticket
+    unclear = core.service.intake(replace(complaint("よくわからない", "ev-2"), forwarder=BILLING)).ticket
     assert unclear.needs_triage
-    assert app.service.reassign(unclear.ref, STAFF, "logistics").department == "logistics"
+    assert core.service.reassign(unclear.ref, STAFF, "logistics").department == "logistics"
     with pytest.raises(Forbidden):
-        app.service.reassign(unclear.ref, OUTSIDER, "billing")
+        core.service.reassign(unclear.ref, OUTSIDER, "billing")
 
 
-def test_viewing_the_full_text_is_for_the_team_the_forwarder_and_managers_and_is_audited(app: App) -> None:
-    ref = open_ticket(app, "配送が遅れています。電話 090-1234-5678 まで")
+def test_viewing_the_full_text_is_for_the_team_the_forwarder_and_managers_and_is_audited(core: Core) -> None:
+    ref = open_ticket(core, "配送が遅れています。電話 090-1234-5678 まで")
 
     for actor in (TEAM, STAFF, BOSS, ADMIN):
-        assert "090-1234-5678" in app.records.full_text(ref, actor)
+        assert "090-1234-5678" in core.records.full_text(ref, actor)
     for actor in (BILLING, OUTSIDER):
         with pytest.raises(Forbidden):
-            app.records.full_text(ref, actor)
+            core.records.full_text(ref, actor)
         with pytest.raises(Forbidden):
-            app.records.history_text(ref, actor)
+            core.records.history_text(ref, actor)
 
-    trail = [(e.actor, e.action) for e in app.service.history(ref)][1:]
+    trail = [(e.actor, e.action) for e in core.service.history(ref)][1:]
     assert trail == [
         (TEAM, "viewed_full_text"),
         (STAFF, "viewed_full_text"),
@@ -149,17 +179,17 @@ def test_viewing_the_full_text_is_for_the_team_the_forwarder_and_managers_and_is
         (OUTSIDER, "refused"),
         (OUTSIDER, "refused"),
     ]
-    text = app.records.history_text(ref, TEAM)
-    assert text.splitlines()[0] == app.translator("history.header", ref=ref)
+    text = core.records.history_text(ref, TEAM)
+    assert text.splitlines()[0] == core.translator("history.header", ref=ref)
     assert "全文を表示しました" in text and "権限がないため「全文表示」を拒否しました" in text
 
 
-def test_the_console_user_is_an_admin(app: App) -> None:
-    ref = open_ticket(app)
-    assert app.access.is_admin("console") and app.access.allowed("cli:ops", Permission.ADMIN)
-    assert app.service.resolve(ref, "console").status is Status.RESOLVED
-    assert not app.access.allowed(BOSS, Permission.ADMIN)
-    assert app.access.allowed(ADMIN, Permission.ADMIN)
+def test_the_console_user_is_an_admin(core: Core) -> None:
+    ref = open_ticket(core)
+    assert core.access.is_admin("console") and core.access.allowed("cli:ops", Permission.ADMIN)
+    assert core.service.resolve(ref, "console").status is Status.RESOLVED
+    assert not core.access.allowed(BOSS, Permission.ADMIN)
+    assert core.access.allowed(ADMIN, Permission.ADMIN)
 
 
 def test_without_roles_the_bot_stays_open_and_says_so_once_at_start(
@@ -170,11 +200,12 @@ def test_without_roles_the_bot_stays_open_and_says_so_once_at_start(
     try:
         warnings = [r for r in caplog.records if r.name == "bot.core.access"]
         assert len(warnings) == 1 and "[roles]" in warnings[0].getMessage()
-        ref = app.service.intake(replace(complaint("配送が遅い"), forwarder=OUTSIDER)).ticket.ref
-        assert app.service.resolve(ref, OUTSIDER).status is Status.RESOLVED
-        assert app.access.departments(OUTSIDER) is None
     finally:
         app.close()
+    core = build_memory(roles=None)
+    ref = core.service.intake(replace(complaint("配送が遅い"), forwarder=OUTSIDER)).ticket.ref
+    assert core.service.resolve(ref, OUTSIDER).status is Status.RESOLVED
+    assert core.access.departments(OUTSIDER) is None
 
 
 class Groups:

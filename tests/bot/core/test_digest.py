@@ -1,4 +1,8 @@
-"""The weekly digest on a real database: figures, once per (team, week), late catch-up."""
+"""The weekly digest: figures, once per (team, week), late catch-up.
+
+The rules run on the in-memory store (``core``); the hand-computed week (the SQL aggregates) and
+two workers racing run on SQLite and PostgreSQL (``app``).
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from bot.core.clock import FakeClock
 from bot.core.digest import MANAGERS, Week
 from bot.runtime.services import App
 from storage.models import DigestRow
+from tests.bot.core.conftest import Core, build_core
 from tests.fakes import RecordingSender, complaint
 
 MONDAY_0900_JST = datetime(2026, 11, 16, 0, 0, tzinfo=UTC)
@@ -33,16 +38,16 @@ def test_week_labels_follow_iso_weeks_in_the_shop_time_zone() -> None:
         Week.parse("2026-47", config.tz)
 
 
-def test_team_digest_counts_the_week_and_the_deadline_kept(app: App, clock: FakeClock) -> None:
+def test_team_digest_counts_the_week_and_the_deadline_kept(core: Core, clock: FakeClock) -> None:
     for i in range(3):
-        app.service.intake(complaint("配送が遅い", f"e{i}"))
-    app.service.intake(complaint("請求が二重", "b1"))
+        core.service.intake(complaint("配送が遅い", f"e{i}"))
+    core.service.intake(complaint("請求が二重", "b1"))
     clock.advance(timedelta(hours=2))
-    app.service.acknowledge(1, "U1")
+    core.service.acknowledge(1, "U1")
     clock.advance(timedelta(hours=30))
-    app.service.acknowledge(2, "U1")  # answered after its deadline
+    core.service.acknowledge(2, "U1")  # answered after its deadline
 
-    digest = app.digests.build("logistics", Week.of(MONDAY_0900_JST, app.config.tz), clock.now())
+    digest = core.digests.build("logistics", Week.of(MONDAY_0900_JST, core.config.tz), clock.now())
 
     assert digest.data["count"] == 3
     assert digest.data["deadline_kept"] == pytest.approx(1 / 3)
@@ -51,11 +56,11 @@ def test_team_digest_counts_the_week_and_the_deadline_kept(app: App, clock: Fake
     assert "#3" in digest.text
 
 
-def test_managers_digest_lists_every_team_biggest_change_first(app: App) -> None:
+def test_managers_digest_lists_every_team_biggest_change_first(core: Core) -> None:
     for i in range(3):
-        app.service.intake(complaint("配送が遅い", f"e{i}"))
-    app.service.intake(complaint("請求が二重", "b1"))
-    digest = app.digests.build(MANAGERS, Week.of(MONDAY_0900_JST, app.config.tz), MONDAY_0900_JST)
+        core.service.intake(complaint("配送が遅い", f"e{i}"))
+    core.service.intake(complaint("請求が二重", "b1"))
+    digest = core.digests.build(MANAGERS, Week.of(MONDAY_0900_JST, core.config.tz), MONDAY_0900_JST)
     lines = digest.text.splitlines()
     first_team = next(i for i, line in enumerate(lines) if line.startswith("物流・配送"))
     second_team = next(i for i, line in enumerate(lines) if line.startswith("決済・返金"))
@@ -64,50 +69,41 @@ def test_managers_digest_lists_every_team_biggest_change_first(app: App) -> None
 
 
 def test_weekly_digests_are_sent_once_per_team_and_week(
-    app: App, clock: FakeClock, sender: RecordingSender
+    core: Core, clock: FakeClock, sender: RecordingSender
 ) -> None:
-    app.service.intake(complaint("配送が遅い"))
-    assert app.digests.send_weekly_digests(clock.now()) == []  # nothing before this week yet
+    core.service.intake(complaint("配送が遅い"))
+    assert core.digests.send_weekly_digests(clock.now()) == []  # nothing before this week yet
 
     clock.set(MONDAY_0900_JST + timedelta(days=7, minutes=1))
-    sent = app.digests.send_weekly_digests(clock.now())
-    assert {d.team for d in sent} == {*app.config.department_keys, MANAGERS}
+    sent = core.digests.send_weekly_digests(clock.now())
+    assert {d.team for d in sent} == {*core.config.department_keys, MANAGERS}
     assert all(d.week.label == "2026-W47" and not d.data["late"] for d in sent)
-    assert app.digests.send_weekly_digests(clock.now() + timedelta(minutes=5)) == []
+    assert core.digests.send_weekly_digests(clock.now() + timedelta(minutes=5)) == []
 
-    app.dispatcher.drain()
+    core.dispatcher.drain()
     channels = [s.message.channel for s in sender.sent if s.message.kind == "digest"]
     assert "team:logistics" in channels and "managers" in channels
-    with app.session_factory() as session:
-        assert session.scalar(select(func.count()).select_from(DigestRow)) == len(sent)
+    assert len(core.store.state.digests) == len(sent)
 
 
-def test_a_week_missed_while_down_is_sent_late(app: App, clock: FakeClock) -> None:
-    app.service.intake(complaint("配送が遅い"))
+def test_a_week_missed_while_down_is_sent_late(core: Core, clock: FakeClock) -> None:
+    core.service.intake(complaint("配送が遅い"))
     clock.set(MONDAY_0900_JST + timedelta(days=9))  # back on Wednesday
-    sent = app.digests.send_weekly_digests(clock.now())
+    sent = core.digests.send_weekly_digests(clock.now())
     assert sent and all(d.data["late"] for d in sent)
     assert "停止中" in sent[0].text
 
 
-def test_digest_schedule_follows_config(config: Config, clock: FakeClock) -> None:
-    from bot.runtime.services import create_app
-    from tests.fakes import KeywordClassifier
-
-    config = replace(config, digest=replace(config.digest, weekday="fri", hour=17, minute=30))
-    app = create_app(
-        config, clock=clock, senders={"console": RecordingSender()}, classifier=KeywordClassifier()
-    )
-    try:
-        app.service.intake(complaint("配送が遅い"))
-        # The digest always covers the last full ISO week; with weekday = fri it comes on Friday.
-        friday_1729 = datetime(2026, 11, 27, 8, 29, tzinfo=UTC)
-        assert app.digests.scheduled_time(friday_1729) == datetime(2026, 11, 27, 17, 30, tzinfo=config.tz)
-        assert app.digests.send_weekly_digests(friday_1729) == []  # the week before had no tickets
-        sent = app.digests.send_weekly_digests(friday_1729 + timedelta(minutes=1))
-        assert sent and sent[0].week.label == "2026-W47" and not sent[0].data["late"]
-    finally:
-        app.close()
+def test_digest_schedule_follows_config(memory_config: Config, clock: FakeClock) -> None:
+    config = replace(memory_config, digest=replace(memory_config.digest, weekday="fri", hour=17, minute=30))
+    core = build_core(config, clock, RecordingSender())
+    core.service.intake(complaint("配送が遅い"))
+    # The digest always covers the last full ISO week; with weekday = fri it comes on Friday.
+    friday_1729 = datetime(2026, 11, 27, 8, 29, tzinfo=UTC)
+    assert core.digests.scheduled_time(friday_1729) == datetime(2026, 11, 27, 17, 30, tzinfo=config.tz)
+    assert core.digests.send_weekly_digests(friday_1729) == []  # the week before had no tickets
+    sent = core.digests.send_weekly_digests(friday_1729 + timedelta(minutes=1))
+    assert sent and sent[0].week.label == "2026-W47" and not sent[0].data["late"]
 
 
 def _at(day: int, hour: int) -> datetime:
@@ -160,21 +156,21 @@ def test_figures_match_a_hand_computed_week(app: App, clock: FakeClock) -> None:
     assert "期限内返信率：対象なし" in empty and "声に出さない" not in empty
 
 
-def test_a_week_without_complaints_and_a_week_across_the_new_year(app: App, clock: FakeClock) -> None:
+def test_a_week_without_complaints_and_a_week_across_the_new_year(core: Core, clock: FakeClock) -> None:
     clock.set(datetime(2026, 12, 31, 3, tzinfo=UTC))  # Thursday of 2026-W53
-    app.service.intake(complaint("配送が遅い", "nye", at=clock.now()))
+    core.service.intake(complaint("配送が遅い", "nye", at=clock.now()))
     clock.set(datetime(2027, 1, 3, 14, 59, tzinfo=UTC))  # Sunday 23:59 in Tokyo, still W53
-    app.service.intake(complaint("配送が遅い", "last-minute", at=clock.now()))
+    core.service.intake(complaint("配送が遅い", "last-minute", at=clock.now()))
 
-    week = Week.parse("2026-W53", app.config.tz)
-    assert week.end == datetime(2027, 1, 4, tzinfo=app.config.tz)
-    teams = app.digests.collect(week, datetime(2027, 1, 4, 1, tzinfo=UTC))
+    week = Week.parse("2026-W53", core.config.tz)
+    assert week.end == datetime(2027, 1, 4, tzinfo=core.config.tz)
+    teams = core.digests.collect(week, datetime(2027, 1, 4, 1, tzinfo=UTC))
     assert teams["logistics"].by_day == [0, 0, 0, 1, 0, 0, 1]
-    quiet = app.digests.collect(Week.parse("2026-W45", app.config.tz), datetime(2027, 1, 4, tzinfo=UTC))
+    quiet = core.digests.collect(Week.parse("2026-W45", core.config.tz), datetime(2027, 1, 4, tzinfo=UTC))
     assert quiet[MANAGERS].count == 0 and quiet[MANAGERS].open == 0
 
 
-def test_themes_name_what_grew_with_a_masked_example(app: App, clock: FakeClock) -> None:
+def test_themes_name_what_grew_with_a_masked_example(core: Core, clock: FakeClock) -> None:
     texts = [
         "配送の追跡番号が反映されない、090-1111-2222に電話して",
         "配送の追跡番号が反映されないのですが",
@@ -182,22 +178,22 @@ def test_themes_name_what_grew_with_a_masked_example(app: App, clock: FakeClock)
         "配送が遅い",
     ]
     for i, text in enumerate(texts):
-        app.service.intake(complaint(text, f"t{i}"))
-    digest = app.digests.build("logistics", Week.of(clock.now(), app.config.tz), clock.now())
+        core.service.intake(complaint(text, f"t{i}"))
+    digest = core.digests.build("logistics", Week.of(clock.now(), core.config.tz), clock.now())
     assert any("追跡番号が反映" in phrase or "反映され" in phrase for phrase, _ in digest.data["themes"])
     assert "090-1111-2222" not in digest.text
     assert "［電話番号］" in digest.text
 
 
-def test_chart_is_a_png_drawn_with_a_cjk_font(app: App, clock: FakeClock, tmp_path: object) -> None:
+def test_chart_is_a_png_drawn_with_a_cjk_font(core: Core, clock: FakeClock, tmp_path: object) -> None:
     from matplotlib.ft2font import FT2Font
     from noto_cjk_sans_jp_regular import FONT_PATH
 
     from bot.core.charts import _font_family, render_chart
 
-    app.service.intake(complaint("配送が遅い"))
-    digest = app.digests.build("logistics", Week.of(clock.now(), app.config.tz), clock.now())
-    png = render_chart(digest.data, app.translator)  # pytest turns a missing-glyph warning into an error
+    core.service.intake(complaint("配送が遅い"))
+    digest = core.digests.build("logistics", Week.of(clock.now(), core.config.tz), clock.now())
+    png = render_chart(digest.data, core.translator)  # pytest turns a missing-glyph warning into an error
 
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 5_000
     assert _font_family() == "Noto Sans CJK JP"
@@ -213,7 +209,7 @@ def _schedule_app(config: Config, clock: FakeClock, sender: RecordingSender) -> 
     return create_app(config, clock=clock, senders={"console": sender}, classifier=KeywordClassifier())
 
 
-def test_each_team_and_the_managers_follow_their_own_schedule(database_url: str, clock: FakeClock) -> None:
+def test_each_team_and_the_managers_follow_their_own_schedule(clock: FakeClock) -> None:
     raw = {
         "digest": {
             "departments": {
@@ -222,32 +218,28 @@ def test_each_team_and_the_managers_follow_their_own_schedule(database_url: str,
             "managers": {"weekday": "tue", "time": "08:30"},
         }
     }
-    config = replace(parse_config(raw, {}), database_url=database_url)
-    sender = RecordingSender()
-    app = _schedule_app(config, clock, sender)
-    try:
-        app.service.intake(complaint("配送が遅い"))
-        monday = MONDAY_0900_JST + timedelta(days=7, minutes=1)
-        sent = {d.team: d for d in app.digests.send_weekly_digests(monday)}
-        assert set(sent) == set(config.department_keys)  # the managers' day is Tuesday
-        assert sent["billing"].week.label == "2026-W47" and not sent["billing"].data["late"]
-        # Logistics posts on Wednesdays in New York: its W46 digest (New York's week, which holds
-        # the complaint made on Sunday evening there) was due last Wednesday, so it comes late.
-        new_york = ZoneInfo("America/New_York")
-        logistics = sent["logistics"]
-        assert logistics.week.label == "2026-W46" and logistics.week.start.tzinfo == new_york
-        assert logistics.data["count"] == 1 and logistics.data["late"]
+    config = parse_config(raw, {})
+    core = build_core(config, clock, RecordingSender())
+    core.service.intake(complaint("配送が遅い"))
+    monday = MONDAY_0900_JST + timedelta(days=7, minutes=1)
+    sent = {d.team: d for d in core.digests.send_weekly_digests(monday)}
+    assert set(sent) == set(config.department_keys)  # the managers' day is Tuesday
+    assert sent["billing"].week.label == "2026-W47" and not sent["billing"].data["late"]
+    # Logistics posts on Wednesdays in New York: its W46 digest (New York's week, which holds
+    # the complaint made on Sunday evening there) was due last Wednesday, so it comes late.
+    new_york = ZoneInfo("America/New_York")
+    logistics = sent["logistics"]
+    assert logistics.week.label == "2026-W46" and logistics.week.start.tzinfo == new_york
+    assert logistics.data["count"] == 1 and logistics.data["late"]
 
-        tuesday = datetime(2026, 11, 24, 8, 31, tzinfo=config.tz)
-        assert [d.team for d in app.digests.send_weekly_digests(tuesday)] == [MANAGERS]
+    tuesday = datetime(2026, 11, 24, 8, 31, tzinfo=config.tz)
+    assert [d.team for d in core.digests.send_weekly_digests(tuesday)] == [MANAGERS]
 
-        assert app.digests.send_weekly_digests(datetime(2026, 11, 25, 17, 59, tzinfo=new_york)) == []
-        (logistics,) = app.digests.send_weekly_digests(datetime(2026, 11, 25, 18, 0, tzinfo=new_york))
-        assert logistics.team == "logistics" and logistics.week.label == "2026-W47"
-        assert logistics.week.start == datetime(2026, 11, 16, tzinfo=new_york)
-        assert logistics.data["count"] == 0 and not logistics.data["late"]
-    finally:
-        app.close()
+    assert core.digests.send_weekly_digests(datetime(2026, 11, 25, 17, 59, tzinfo=new_york)) == []
+    (logistics,) = core.digests.send_weekly_digests(datetime(2026, 11, 25, 18, 0, tzinfo=new_york))
+    assert logistics.team == "logistics" and logistics.week.label == "2026-W47"
+    assert logistics.week.start == datetime(2026, 11, 16, tzinfo=new_york)
+    assert logistics.data["count"] == 0 and not logistics.data["late"]
 
 
 def test_two_workers_racing_send_each_digest_once(database_url: str, clock: FakeClock) -> None:

@@ -3,21 +3,30 @@ is not worse on held-back labels, the decision is stored, and the running app us
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import update
 
 from bot.config import Config
 from bot.core.clock import FakeClock
-from bot.core.learning import Learner, is_held_back
+from bot.core.learning import CHECK_SECONDS, QUICK_SECONDS, Learner, ModelHolder, is_held_back
 from bot.core.ports import Prediction
 from bot.runtime.scheduler import build_scheduler
 from bot.runtime.services import App, create_app
+from classifiers.model import DepartmentClassifier, Example
+from classifiers.store import MODEL_VERSION, PackedModel, bundled_digest, pack
 from classifiers.training import load, metadata_path
+from storage.classifier_models import SqlModels
 from storage.labels import SqlLabels
+from storage.models import ClassifierModelRow
+from tests.conftest import START
 from tests.fakes import KeywordClassifier, RecordingSender, complaint
 
 GIFT = "アンケートのお礼ギフトが届かない"  # a campaign gift: marketing; the keyword model says logistics
@@ -144,3 +153,90 @@ def test_the_scheduler_has_the_weekly_retraining(model_app: App) -> None:
     job = next(job for job in scheduler.get_jobs() if job.id == "retrain_classifier")
     assert isinstance(job.trigger, CronTrigger)
     assert "day_of_week='sun'" in str(job.trigger)
+
+
+class Ticking:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_correction_reaches_every_process_within_a_minute(model_app: App) -> None:
+    texts = gift_texts(30)
+    teach(model_app, texts, "marketing")
+    assert model_app.learner is not None
+    ticking = Ticking()
+    models = SqlModels(model_app.session_factory, MODEL_VERSION)
+    web = ModelHolder(KeywordClassifier(), models=models, model_id=models.latest_id(), monotonic=ticking)
+    assert web.predict(GIFT).department == "logistics"
+
+    # The worker's job (every QUICK_SECONDS) sees new labels and retrains, once per state of them.
+    decision = model_app.learner.retrain_on_new_labels(model_app.clock.now())
+    assert decision is not None and decision.promoted and decision.saved_to is not None
+    assert "store #" in decision.saved_to
+    assert model_app.learner.retrain_on_new_labels(model_app.clock.now()) is None  # nothing new
+    other_worker = Learner(model_app.config, SqlLabels(model_app.session_factory), models=models)
+    assert other_worker.retrain_on_new_labels(model_app.clock.now()) is None  # already run there
+    assert [t for _, t, _, _ in SqlLabels(model_app.session_factory).trainings()] == ["corrections"]
+
+    # A web process asks the store at most every CHECK_SECONDS, then serves the promoted model.
+    ticking.now = CHECK_SECONDS - 1
+    assert web.predict(GIFT).department == "logistics"
+    ticking.now = CHECK_SECONDS
+    assert web.predict(GIFT).department == "marketing"
+    assert web.model_id == models.latest_id()
+    assert QUICK_SECONDS + CHECK_SECONDS + 20 <= 60  # the job, the check, and training's 5-20 s
+
+
+def test_the_scheduler_learns_corrections_every_few_seconds(model_app: App) -> None:
+    scheduler = build_scheduler(model_app)
+    job = next(job for job in scheduler.get_jobs() if job.id == "learn_corrections")
+    assert isinstance(job.trigger, IntervalTrigger)
+    assert job.trigger.interval.total_seconds() == QUICK_SECONDS
+
+
+def tiny_model(bundled_hash: str | None) -> PackedModel:
+    rows = [
+        *(Example(t, "logistics") for t in ("配送が遅い", "荷物が届かない", "late delivery")),
+        *(Example(t, "billing") for t in ("二重請求", "返金がない", "charged twice")),
+        *(Example(t, "out_of_scope") for t in ("こんにちは", "ありがとう", "hello there")),
+    ]
+    return pack(
+        DepartmentClassifier.train(rows * 2),
+        created_at=START,
+        data_hash="tiny",
+        bundled_hash=bundled_hash,
+    )
+
+
+def test_a_start_loads_the_stored_model_and_retrains_another_versions_once(
+    config: Config, clock: FakeClock, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    trained: list[int] = []
+
+    def train_now(learner: Learner, now: datetime) -> PackedModel:
+        trained.append(1)
+        return tiny_model(bundled_digest())
+
+    monkeypatch.setattr("bot.runtime.services.packed_initial", train_now)
+    first = create_app(config, clock=clock, senders={"console": RecordingSender()})
+    try:
+        models = SqlModels(first.session_factory, MODEL_VERSION)
+        assert trained == [1] and models.latest_id() is not None  # the first start trains and stores
+        second = create_app(config, clock=clock, senders={"console": RecordingSender()}, engine=first.engine)
+        assert trained == [1]  # every later start loads
+        assert second.classifier.predict("荷物が届かない").department == "logistics"
+        # A model stored by another version: retrained once, with a log line, never half-loaded.
+        with first.session_factory() as session, session.begin():
+            session.execute(update(ClassifierModelRow).values(version="2/scikit-learn 1.5", detail={}))
+        with caplog.at_level(logging.WARNING, logger="classifiers.store"):
+            create_app(config, clock=clock, senders={"console": RecordingSender()}, engine=first.engine)
+        assert trained == [1, 1] and "training a new model" in caplog.text
+        create_app(config, clock=clock, senders={"console": RecordingSender()}, engine=first.engine)
+        assert trained == [1, 1]
+    finally:
+        first.close()

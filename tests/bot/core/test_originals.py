@@ -91,7 +91,8 @@ def test_deletions_are_noted_and_edits_taken_in_only_soon_after(app: App, clock:
     ticket = app.service.get(ref)
     assert ticket.text == TEXT + "注文番号 A-5521"
     assert EDITED_LATE in ticket.flags and SOURCE_DELETED in ticket.flags
-    text, data = app.writer.card(ticket, clock.now())
+    card = app.writer.card(ticket, clock.now())
+    text = card.to_text()
     assert "受付の後で編集されました" in text and "元のメッセージは削除されました" in text
-    assert "優先" not in text  # notices are not priorities
-    assert "山田太郎" not in text and "転送者のメモ：至急" in data["text"]
+    assert card.field("priority") is None and "優先" not in text  # notices are not priorities
+    assert "山田太郎" not in text and "転送者のメモ：至急" in card.body

@@ -22,10 +22,10 @@ def test_failed_send_is_retried_with_backoff_then_delivered(
     app: App, clock: FakeClock, sender: RecordingSender
 ) -> None:
     app.service.intake(complaint("配送が遅い"))
-    sender.failures = [SendError("HTTP 500"), None, SendError("HTTP 500")]  # the reply fails twice
+    sender.failures = [SendError("HTTP 500"), None, SendError("HTTP 500")]  # the card fails twice
 
     first = app.dispatcher.run_once()
-    assert (first.sent, first.retried) == (1, 1)  # the reply failed, the card went out
+    assert (first.sent, first.retried) == (1, 1)  # the card (first: the team's) failed, the reply went out
     assert app.dispatcher.run_once().sent == 0  # not due again before its backoff
 
     clock.advance(timedelta(seconds=5))  # base delay for the first retry
@@ -36,7 +36,7 @@ def test_failed_send_is_retried_with_backoff_then_delivered(
     assert app.dispatcher.run_once().sent == 1
 
     assert sorted(sender.kinds()) == ["card", "reply"]
-    assert [(r.status, r.attempts) for r in rows(app)] == [("sent", 2), ("sent", 0)]
+    assert [(r.kind, r.status, r.attempts) for r in rows(app)] == [("reply", "sent", 0), ("card", "sent", 2)]
     assert all(r.platform_message_id for r in rows(app))
 
 
@@ -61,9 +61,9 @@ def test_message_is_dead_lettered_after_the_last_attempt_never_dropped(
         clock.advance(timedelta(hours=2))
 
     dead = list(app.outbox.dead_letters())
-    assert [d.message.kind for d in dead] == ["reply"]
+    assert [d.message.kind for d in dead] == ["card"]  # the card goes first, so it got the failures
     assert dead[0].attempts == 6
-    assert rows(app)[0].last_error == "HTTP 500"
+    assert rows(app)[1].last_error == "HTTP 500"
     assert app.dispatcher.run_once().sent == 0  # a dead letter is not sent again by itself
 
 
@@ -74,7 +74,7 @@ def test_permanent_error_and_crashing_sender(app: App, clock: FakeClock, sender:
     report = app.dispatcher.run_once()
 
     assert (report.dead, report.retried) == (1, 1)
-    assert rows(app)[1].last_error == "ValueError: bug in sender"
+    assert rows(app)[0].last_error == "ValueError: bug in sender"  # the reply, sent after the card
 
 
 def test_message_for_a_platform_without_sender_is_dead_lettered(app: App) -> None:

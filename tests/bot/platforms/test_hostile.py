@@ -388,14 +388,18 @@ def test_overlong_line_ids_are_ignored(line_db: Line) -> None:
     assert line_db.tickets() == []
 
 
-@pytest.mark.parametrize("field", ["channel", "ts", "user", "thread_ts"])
-@pytest.mark.parametrize("value", [[], {"a": []}, 12, True])
-def test_slack_ids_of_the_wrong_type_get_400(slack_db: Slack, field: str, value: Any) -> None:
-    if field in ("channel", "user") and isinstance(value, dict):
-        value = []  # an object is how interactions carry them
-    event = payload("app_mention", text="<@U0BOT> 配送が遅い")
+@pytest.mark.parametrize("kind", ["app_mention", "message"])
+@pytest.mark.parametrize("field", ["channel", "ts", "user", "thread_ts", "text"])
+@pytest.mark.parametrize("value", [[], {"id": "C0INTAKE"}, {"a": []}, 12, True])
+def test_slack_ids_of_the_wrong_type_get_400_and_nothing_is_stored(
+    slack_db: Slack, kind: str, field: str, value: Any
+) -> None:
+    """An object where an event carries an id (``"channel": {"id": ...}``, the interactions' shape)
+    is refused at the door: stored, it would fail in the worker on every attempt."""
+    event = payload(kind, text="<@U0BOT> 配送が遅い", channel="C0INTAKE")
     event["event"][field] = value
     assert slack_db.post(event)[0] == 400
+    assert slack_db.app.intake.inbox.waiting() == 0
     assert slack_db.tickets() == []
 
 

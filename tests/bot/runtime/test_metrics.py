@@ -9,7 +9,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 
 from bot.core.clock import FakeClock
-from storage.models import DigestRow, OutboxRow, ReminderRow
+from storage.models import DigestRow, InboxRow, OutboxRow, ReminderRow
 from tests.served import Served, line_text, post_line, served, slack_mention
 
 
@@ -118,3 +118,45 @@ def test_metrics_count_reminders_and_digests_from_the_database(database_url: str
         sent_digests = sum(v for (name, _), v in samples.items() if name == "triage_digests_sent_total")
         assert sent_digests == digests
         assert value(samples, "triage_digests_sent_total", team="managers") == 1
+
+
+def test_metrics_show_what_waits_for_each_destination_and_quarantined_complaints(database_url: str) -> None:
+    with served(database_url) as site:
+        for number in range(3):
+            mention = slack_mention(f"Ev01{number}", "配送が3日遅れています", f"1763850000.00010{number}")
+            assert site.post_slack(mention) == 200
+        clock = site.app.clock
+        assert isinstance(clock, FakeClock)
+        clock.advance(timedelta(seconds=90))
+
+        _, samples = scrape(site)
+
+        destinations = {
+            dict(labels)["destination"]: count
+            for (name, labels), count in samples.items()
+            if name == "triage_outbox_waiting"
+        }
+        assert sum(destinations.values()) == outbox_count(site, "pending") == 6  # 3 cards, 3 replies
+        assert all(key.startswith("slack:C") for key in destinations)
+        for destination in destinations:
+            assert value(samples, "triage_outbox_oldest_wait_seconds", destination=destination) == 90
+        assert value(samples, "triage_intake_quarantined") == 0
+
+        site.app.dispatcher.drain()
+        with site.app.session_factory() as session, session.begin():
+            session.add(
+                InboxRow(
+                    platform="slack",
+                    event_id="C0:1",
+                    forwarder="U0",
+                    message={},
+                    received_at=clock.now(),
+                    available_at=clock.now(),
+                    attempts=5,
+                    quarantined_at=clock.now(),
+                )
+            )
+        _, samples = scrape(site)
+        assert not any(name == "triage_outbox_waiting" for name, _ in samples)  # all sent
+        assert value(samples, "triage_intake_quarantined") == 1
+        assert value(samples, "triage_intake_waiting") == 0

@@ -272,3 +272,18 @@ def test_a_worker_without_the_web_app_asks_slack_who_is_in_a_group(
         assert api.to("usergroups.users.list") == [{"usergroup": "S0LOGI"}]
     finally:
         worker.close()
+
+
+@pytest.mark.parametrize("ref", ["2147483648", "99999999999999999999", "0"])
+def test_a_ticket_number_no_ticket_can_have_is_not_found_never_an_internal_error(
+    slack_db: Slack, ref: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Past PostgreSQL's integer (DataError) or SQLite's 64 bits (OverflowError), a number is a
+    ticket that does not exist, as in the console."""
+    mention(slack_db)
+    assert command(slack_db, f"#{ref}", TEAM)[0] == 200
+    assert click(slack_db, "ticket_acknowledge", ref, TEAM) == 200
+
+    answers = [answer["text"] for answer in slack_db.api.to("response_url")]
+    assert answers == [f"チケット #{ref} が見つかりません。番号を確認してください（例：#12）。"] * 2
+    assert not [record for record in caplog.records if record.levelname == "ERROR"]

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from bot.config import parse_config
 from bot.core.clock import FakeClock
 from bot.core.domain import IncomingMessage
-from bot.platforms.slack.events import PERMALINK_TIMEOUT_SECONDS
+from bot.platforms.slack.messages import PERMALINK_TIMEOUT_SECONDS
 from bot.platforms.slack.sender import SlackSender, UserNames
 from bot.runtime.services import App, create_app
 from storage.models import OutboxRow

@@ -17,7 +17,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from flask import Flask
 from slack_sdk.signature import SignatureVerifier
 from werkzeug.serving import make_server
 
@@ -25,7 +24,6 @@ from bot.config import Config, ConfigError, parse_config
 from bot.core.clock import FakeClock
 from bot.core.domain import Status
 from bot.platforms.slack.blocks import cut, escape, to_plain
-from bot.platforms.slack.events import register
 from bot.platforms.slack.sender import SlackSender
 from bot.runtime.services import App, create_app
 from bot.runtime.web import create_web_app
@@ -198,6 +196,7 @@ def test_a_mention_opens_one_ticket_even_when_slack_retries(slack_db: Slack) -> 
     assert [a["action_id"] for a in actions] == [
         "ticket_acknowledge",
         "ticket_resolve",
+        "ticket_not_complaint",
         "ticket_reassign",
         "ticket_snooze",
     ]
@@ -409,6 +408,23 @@ def test_the_cards_buttons_work_the_ticket_and_update_the_same_card(slack_db: Sl
     assert "すでに解決済み" in slack.api.to("response_url")[-1]["text"]
 
 
+def test_not_a_complaint_closes_the_ticket_and_updates_its_card(slack: Slack) -> None:
+    slack.post(payload("app_mention"))
+    slack.deliver()
+    ts = card_ts(slack, "C0LOGISTICS")
+
+    assert slack.action("ticket_not_complaint", "1")[0] == 200
+    slack.deliver()
+
+    ticket = slack.app.service.get(1)
+    assert ticket.status is Status.RESOLVED and ticket.not_complaint
+    [entry] = [e for e in slack.app.service.history(1) if e.action == "not_complaint"]
+    assert entry.actor == "U0TEAM"
+    update = slack.api.to("chat.update")[-1]
+    assert update["ts"] == ts and "苦情ではないとして閉じました" in blocks_text(update["blocks"])
+    assert "actions" not in [b["type"] for b in update["blocks"]]
+
+
 def test_the_forwarders_menu_corrects_the_department(slack: Slack) -> None:
     slack.post(payload("app_mention"))
     slack.deliver()
@@ -513,7 +529,7 @@ def test_a_429_goes_back_to_the_outbox_for_retry_after(slack: Slack) -> None:
     slack.post(payload("app_mention"))
 
     slack.deliver()
-    assert len(slack.posts()) == 2  # the reply was refused, the card went out
+    assert len(slack.posts()) == 2  # the card (first) was refused, the reply went out
     assert slack.app.outbox.pending_count() == 1
 
     slack.clock.advance(timedelta(seconds=29))
@@ -530,8 +546,8 @@ def test_server_errors_are_retried_and_permanent_errors_dead_lettered(slack: Sla
     slack.post(payload("app_mention"))
 
     slack.deliver()
-    assert [d.message.kind for d in slack.app.outbox.dead_letters()] == ["card"]
-    assert slack.app.outbox.pending_count() == 1  # the reply waits for its retry
+    assert [d.message.kind for d in slack.app.outbox.dead_letters()] == ["reply"]
+    assert slack.app.outbox.pending_count() == 1  # the card (sent first) waits for its retry
     slack.clock.advance(timedelta(seconds=5))
     slack.deliver()
     assert slack.app.outbox.pending_count() == 0
@@ -546,7 +562,7 @@ def test_socket_mode_starts_with_the_app_when_an_app_token_is_set(sqlite_url: st
     config = replace(config, secrets=replace(config.secrets, values=values))
     app = create_app(config, clock=FakeClock(START), senders={}, classifier=KeywordClassifier())
     try:
-        register(Flask("test"), app)
+        create_web_app(app)
         assert len(app.background) == 1  # started by `triage-bot run` next to the web app
     finally:
         app.close()

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bot.config import parse_config
 from bot.core.clock import FakeClock
 from bot.core.domain import EmptyComplaint, IncomingMessage
-from bot.core.inbox import refusal
+from bot.core.inbox import QUARANTINE_AFTER, refusal, retry_at
 from bot.runtime.services import App, create_app
 from storage.models import InboxRow, TicketRow
 from tests.conftest import START
@@ -171,18 +171,51 @@ def test_on_slack_a_refusal_is_shown_only_to_the_forwarder_in_the_thread() -> No
     )
 
 
-def test_a_complaint_failing_for_days_is_still_retried_every_ten_minutes(
+def test_a_complaint_that_keeps_failing_is_quarantined_and_never_fails_a_batch_again(
     app: App, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(messages: list[IncomingMessage]) -> Any:
-        raise RuntimeError("always")
+    opened = app.service.intake_many
+    batches: list[int] = []
 
-    monkeypatch.setattr(app.service, "intake_many", broken)
+    def broken_for_one(messages: list[IncomingMessage]) -> Any:
+        batches.append(len(messages))
+        if any(m.event_id == "ev-1" for m in messages):
+            raise RuntimeError("always")
+        return opened(messages)
+
+    monkeypatch.setattr(app.service, "intake_many", broken_for_one)
     app.intake.accept(message(1))
-    for _ in range(60):  # past 2**47 seconds, where an unbounded backoff overflows
+    app.intake.accept(message(2))
+    assert app.intake.process() == 2
+    assert batches == [2, 1, 1]  # the batch failed once; each on its own, the good one opened
+    for number in range(3, 3 + QUARANTINE_AFTER):
         clock.advance(timedelta(minutes=10))
-        assert app.intake.process() == 1
-    assert app.intake.inbox.waiting() == 1
+        app.intake.accept(message(number))
+        batches.clear()
+        app.intake.drain()
+        if number < 2 + QUARANTINE_AFTER:
+            assert sorted(batches) == [1, 1]  # tried before: on its own, the new one in a batch
+    assert len(tickets(app)) == 1 + QUARANTINE_AFTER
+    assert app.intake.inbox.waiting() == 0  # quarantined: no worker takes it any more
+    clock.advance(timedelta(days=1))
+    assert app.intake.process() == 0
+    assert retry_at(START, 60) - START == timedelta(minutes=10)  # the backoff never overflows
+
+
+def test_a_stored_complaint_with_an_object_where_text_belongs_is_quarantined_at_once(
+    app: App, clock: FakeClock
+) -> None:
+    app.intake.accept(message(1))
+    app.intake.accept(message(2))
+    with app.session_factory() as session, session.begin():
+        oldest = session.scalars(select(InboxRow).order_by(InboxRow.id)).first()
+        assert oldest is not None
+        oldest.message = {**oldest.message, "channel": {"id": "C0INTAKE"}}
+    assert app.intake.drain() == 1
+    assert app.intake.inbox.waiting() == 0
+    with app.session_factory() as session:
+        row = session.get(InboxRow, oldest.id)
+        assert row is not None and row.quarantined_at is not None
 
 
 def test_a_row_this_version_cannot_read_does_not_block_the_others(app: App, clock: FakeClock) -> None:

@@ -1,8 +1,8 @@
 """original_messages, tickets.note and tickets.names: what an unsend, deletion or edit finds;
 the forwarder's comment on a shared message; names to mask
 
-Revision ID: 0008
-Revises: 0006
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-04 22:20:00
 
 A Slack "Forward message" with a comment opens a ticket of the shared message; the comment is the
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008"
-down_revision: str | None = "0006"
+revision: str = "0009"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
