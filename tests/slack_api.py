@@ -62,6 +62,8 @@ class FakeSlackApi:
         self.uploads: dict[str, bytes] = {}
         """Bytes received at the upload URLs that files.getUploadURLExternal handed out, by file id."""
         self.user_names: dict[str, str] = {}
+        self.channels: dict[str, tuple[str, bool]] = {}
+        """conversations.info: channel id -> (name, whether the bot is a member); others are not found."""
         """Display names users.info gives; other users are ``user_not_found``."""
         self.posted: dict[str, list[dict[str, Any]]] = {}
         """Messages posted per channel, oldest first (``thread_ts`` set for replies in a thread)."""
@@ -243,6 +245,13 @@ class FakeSlackApi:
                 return 200, call.answer, {}
             profile = {"display_name": self.user_names[user], "real_name": ""}
             body.update(user={"id": user, "name": user.lower(), "profile": profile})
+        elif method == "conversations.info":
+            channel = str(args.get("channel", ""))
+            if channel not in self.channels:
+                call.answer = {"ok": False, "error": "channel_not_found"}
+                return 200, call.answer, {}
+            name, member = self.channels[channel]
+            body.update(channel={"id": channel, "name": name, "is_channel": True, "is_member": member})
         elif method == "chat.getPermalink":
             channel, ts = args.get("channel", ""), str(args.get("message_ts", ""))
             body.update(

@@ -14,7 +14,7 @@ Every public name is re-exported here, so callers import from ``bot.config`` onl
 - ``values``: :class:`ConfigError` and the readers of typed values that all of them share.
 """
 
-from bot.config.digest import Digest, DigestSchedule
+from bot.config.digest import DEFAULT_SILENT_RATIO, Digest, DigestSchedule
 from bot.config.platforms import PlatformSection, PlatformSettings, Secrets
 from bot.config.settings import DEFAULT_DATABASE_URL, LANGUAGES, Config, load_config, parse_config
 from bot.config.sla import DEFAULT_CLOSED_DAYS, DEFAULT_WEEK, Shift, SlaSettings
@@ -25,6 +25,7 @@ __all__ = [
     "DEFAULT_CLOSED_DAYS",
     "DEFAULT_DATABASE_URL",
     "DEFAULT_DEPARTMENTS",
+    "DEFAULT_SILENT_RATIO",
     "DEFAULT_WEEK",
     "LANGUAGES",
     "WEEKDAYS",

@@ -10,6 +10,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.config.values import WEEKDAYS, ConfigError, _choice, _number, _reject_unknown, _str, _table
 
+DEFAULT_SILENT_RATIO = 29.0
+"""Heinrich's 1:29:300 as commonly read for complaints: about 29 unhappy customers say nothing for each
+one who complains."""
+
 
 @dataclass(frozen=True)
 class DigestSchedule:
@@ -30,8 +34,10 @@ class Digest:
     weekday: str = "mon"
     hour: int = 9
     minute: int = 0
-    silent_ratio: float = 29.0
+    silent_ratio: float = DEFAULT_SILENT_RATIO
     """Unhappy customers who never complain for each one who does (Heinrich's 1:29:300 as a rule of thumb)."""
+    silent_estimate: bool = True
+    """The digest's rough estimate of silent customers; ``false`` leaves it out."""
     timezone: str | None = None
     """``None``: [bot].timezone."""
     teams: Mapping[str, DigestSchedule] = field(default_factory=dict)
@@ -47,7 +53,9 @@ class Digest:
 
 def _digest(table: Mapping[str, Any], departments: set[str], default_timezone: str) -> Digest:
     _reject_unknown(
-        table, "digest.", {"weekday", "time", "silent_ratio", "timezone", "departments", "managers"}
+        table,
+        "digest.",
+        {"weekday", "time", "silent_ratio", "silent_estimate", "timezone", "departments", "managers"},
     )
     base = _digest_schedule(table, "digest.", DigestSchedule(timezone=default_timezone))
     teams = {}
@@ -63,10 +71,20 @@ def _digest(table: Mapping[str, Any], departments: set[str], default_timezone: s
         weekday=base.weekday,
         hour=base.hour,
         minute=base.minute,
-        silent_ratio=_number(table, "digest.silent_ratio", "silent_ratio", 29.0, low=0, high=10_000),
+        silent_ratio=_number(
+            table, "digest.silent_ratio", "silent_ratio", DEFAULT_SILENT_RATIO, low=0, high=10_000
+        ),
+        silent_estimate=_switch(table, "digest.silent_estimate", "silent_estimate"),
         timezone=base.timezone if "timezone" in table else None,
         teams=teams,
     )
+
+
+def _switch(table: Mapping[str, Any], key: str, name: str) -> bool:
+    value = table.get(name, True)
+    if not isinstance(value, bool):
+        raise ConfigError(key, f"must be true or false, got {value!r}")
+    return value
 
 
 def _digest_schedule(table: Mapping[str, Any], prefix: str, base: DigestSchedule) -> DigestSchedule:

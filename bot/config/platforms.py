@@ -13,8 +13,6 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from bot.config.values import ConfigError
-
 
 class PlatformSettings(Protocol):
     """What every platform's parsed section has; the rest is the platform's own."""
@@ -52,9 +50,15 @@ class PlatformSection:
     target_example: str = ""
 
     def check_target(self, key: str, value: str) -> str | None:
-        if self.target_pattern is not None and value and not self.target_pattern.match(value):
-            raise ConfigError(key, f"a channel id such as {self.target_example} (not a name), got {value!r}")
+        """The id as given (``None`` when empty). Its form is not refused here: a wrong one is
+        reported at start (log and /readyz, see :meth:`misformed`) and the other teams still work."""
         return value or None
+
+    def misformed(self, value: str) -> str | None:
+        """Why ``value`` is not a channel id of this platform (a name such as ``#logistics``), or ``None``."""
+        if self.target_pattern is None or self.target_pattern.match(value):
+            return None
+        return f"{value!r} is not a channel id such as {self.target_example} (a name is not enough)"
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -23,6 +23,8 @@ from bot.config.values import ConfigError, _choice, _number, _reject_unknown, _s
 
 LANGUAGES = ("ja", "en", "ko")
 DEFAULT_DATABASE_URL = "sqlite:///triage-bot.db"
+LOCAL_CONFIG = "config.toml"
+"""Read from the working directory when neither --config nor TRIAGE_CONFIG names a file."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,8 @@ class Config:
     """Complaint texts older than this are erased by the daily retention job (``None``: kept)."""
     public_url: str | None = None
     """[web] public_url: the bot's public https address, for links platforms fetch (LINE's chart images)."""
+    source: str | None = None
+    """The config file read and why (``--config``, ``TRIAGE_CONFIG``, the working directory)."""
 
     @property
     def sla_hours(self) -> float:
@@ -83,13 +87,23 @@ class Config:
 
 
 def load_config(path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None) -> Config:
-    """Reads the config file (``path``, else ``$TRIAGE_CONFIG``, else defaults) and the environment.
+    """Reads the config file and the environment: ``path``, else ``$TRIAGE_CONFIG``, else
+    ``config.toml`` in the working directory when there is one (where the README says to put it),
+    else the defaults.
 
     Raises:
         ConfigError: a value is invalid, or the named file is missing or not TOML.
     """
     env = os.environ if env is None else env
-    path = path or env.get("TRIAGE_CONFIG") or None
+    source = None
+    if path:
+        source = f"{path} (--config)"
+    elif env.get("TRIAGE_CONFIG"):
+        path = env["TRIAGE_CONFIG"]
+        source = f"{path} (TRIAGE_CONFIG)"
+    elif Path(LOCAL_CONFIG).is_file():
+        path = LOCAL_CONFIG
+        source = f"{Path(LOCAL_CONFIG).resolve()} (the working directory)"
     raw: dict[str, Any] = {}
     if path is not None:
         try:
@@ -98,7 +112,7 @@ def load_config(path: str | os.PathLike[str] | None = None, env: Mapping[str, st
             raise ConfigError("--config", f"file not found: {path}") from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError("--config", f"{path} is not valid TOML: {exc}") from None
-    return parse_config(raw, env)
+    return replace(parse_config(raw, env), source=source)
 
 
 def parse_config(

@@ -28,6 +28,7 @@ from bot.core.i18n import Translator
 from bot.core.masking import Masker
 from bot.core.ports import Names
 from bot.core.sla import SlaPolicies
+from bot.core.wording import time_left
 
 SUMMARY_CHARS = 60
 MAX_GUESSES = 3
@@ -272,13 +273,8 @@ class CardWriter:
         return self.t.moment(ticket.due_at, self.sla.for_ticket(ticket).tz)
 
     def time_left(self, ticket: Ticket, now: datetime) -> str:
-        """Time left to the deadline: working time for a business-hours team, else clock time."""
-        policy = self.sla.for_ticket(ticket)
-        if policy.business_hours and now < ticket.due_at:
-            return self.t(
-                "time.working_left", duration=self.t.duration(policy.working_left(ticket.due_at, now))
-            )
-        return self.t.time_left(ticket.due_at, now)
+        """Time left to the deadline as the ticket's team counts it (:func:`bot.core.wording.time_left`)."""
+        return time_left(self.t, self.sla.for_ticket(ticket), ticket.due_at, now)
 
     def reply(self, ticket: Ticket) -> str:
         key = "reply.triage" if ticket.needs_triage else "reply.created"

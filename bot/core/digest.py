@@ -23,6 +23,7 @@ from bot.core.domain import OutboundMessage
 from bot.core.ports import DayFigures, Figures, Store, UnitOfWork, WeekRows
 from bot.core.routing import MANAGERS as MANAGERS
 from bot.core.routing import Directory, Target
+from bot.core.wording import silent_estimate, week_range
 from classifiers.themes import TermCounts, Theme, themes_from
 
 LATE_AFTER = timedelta(hours=1)
@@ -210,7 +211,8 @@ class DigestBuilder:
         t = self.t
         last_week = figures.history[0]
         average = sum(figures.history) / len(figures.history)
-        lines = [t("digest.title", team=self.team_name(figures.team), week=week.label)]
+        period = week_range(t, week.start, week.end)
+        lines = [t("digest.title", team=self.team_name(figures.team), week=period)]
         if late:
             lines.append(t("digest.late"))
         lines.append(
@@ -260,16 +262,17 @@ class DigestBuilder:
                         example=example,
                     )
                 )
-        if figures.count:
-            ratio = self.config.digest.silent_ratio
-            lines.append(t("digest.silent", silent=int(figures.count * ratio), ratio=f"{ratio:g}"))
+        if figures.count and self.config.digest.silent_estimate:
+            lines.append(silent_estimate(t, figures.count, self.config.digest.silent_ratio))
         if teams is not None:
             lines.append(t("digest.teams_header"))
             lines += self._team_lines(teams)
+        others = {k: f for k, f in (teams or {}).items() if k != MANAGERS}  # compared on the managers' chart
         data = {
             "team": figures.team,
             "team_name": self.team_name(figures.team),
             "week": week.label,
+            "period": period,
             "count": figures.count,
             "last_week": last_week,
             "average": round(average, 2),
@@ -283,6 +286,10 @@ class DigestBuilder:
             "themes": [[th.phrase, th.count] for th in figures.themes],
             "late": late,
             "weekdays": [t.weekday(i) for i in range(7)],
+            "dates": [f"{week.day(i).month}/{week.day(i).day}" for i in range(7)],
+            "teams": [
+                [self.team_name(k), f.count, f.history[0], f.open, f.overdue] for k, f in others.items()
+            ],
         }
         return Digest(figures.team, week, "\n".join(lines), data)
 

@@ -117,6 +117,52 @@ class Records:
         return erased
 
 
+def export_table(
+    since: datetime,
+    *,
+    full: bool,
+    actor: str,
+    guard: Guard,
+    store: RecordStore,
+    cards: CardWriter,
+) -> tuple[list[str], list[list[str | int]]]:
+    """The tickets created since ``since`` as a table for Excel: headers, department names, Yes/No
+    and states in the bot's language, times local to [bot].timezone; texts masked unless ``full``.
+
+    Only admins may export; the export is audited with its scope (who, since when, masked or full,
+    how many tickets).
+    """
+    guard.require(actor, Permission.ADMIN, "export_full" if full else "export")
+    tickets = store.tickets_since(since)
+    t, tz = cards.t, cards.config.tz
+    yes_no = {True: t("export.yes"), False: t("export.no")}
+
+    def local(at: datetime | None) -> str:
+        return at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if at else ""
+
+    rows: list[list[str | int]] = [
+        [
+            ticket.ref,
+            local(ticket.created_at),
+            cards.department_name(ticket.department),
+            yes_no[ticket.needs_triage],
+            yes_no[bool(ticket.priority)],
+            t(f"status.{ticket.status.value}"),
+            local(ticket.due_at),
+            local(ticket.first_response_at),
+            local(ticket.resolved_at),
+            ticket.language,
+            ticket.platform,
+            ticket.forwarder,
+            _inert(ticket.text if full else cards.masked(ticket)),
+        ]
+        for ticket in tickets
+    ]
+    detail = {"since": since.isoformat(), "full": full, "tickets": len(tickets)}
+    guard.log_store.log_access(AccessEntry(guard.clock.now(), actor, "export", True, detail))
+    return [t(f"export.{column}") for column in EXPORT_COLUMNS], rows
+
+
 def export_csv(
     out: TextIO,
     since: datetime,
@@ -127,41 +173,16 @@ def export_csv(
     store: RecordStore,
     cards: CardWriter,
 ) -> int:
-    """Writes the tickets created since ``since`` as CSV; texts masked unless ``full``.
+    """Writes :func:`export_table` as CSV to ``out``; returns the number of tickets written.
 
-    Returns the number of tickets written. Only admins may export; the export is audited with its
-    scope (who, since when, masked or full, how many tickets).
+    The caller opens ``out`` as UTF-8 with a byte-order mark (``utf-8-sig``): without it Japanese
+    Excel reads the file as Shift_JIS and garbles it.
     """
-    guard.require(actor, Permission.ADMIN, "export_full" if full else "export")
-    tickets = store.tickets_since(since)
+    header, rows = export_table(since, full=full, actor=actor, guard=guard, store=store, cards=cards)
     writer = csv.writer(out)
-    writer.writerow(EXPORT_COLUMNS)
-    for ticket in tickets:
-        text = ticket.text if full else cards.masked(ticket)
-        writer.writerow(
-            [
-                ticket.ref,
-                ticket.created_at.isoformat(),
-                ticket.department or "",
-                ticket.needs_triage,
-                ticket.priority,
-                ticket.status.value,
-                ticket.due_at.isoformat(),
-                _iso(ticket.first_response_at),
-                _iso(ticket.resolved_at),
-                ticket.language,
-                ticket.platform,
-                ticket.forwarder,
-                _inert(text),
-            ]
-        )
-    detail = {"since": since.isoformat(), "full": full, "tickets": len(tickets)}
-    guard.log_store.log_access(AccessEntry(guard.clock.now(), actor, "export", True, detail))
-    return len(tickets)
-
-
-def _iso(at: datetime | None) -> str:
-    return at.isoformat() if at else ""
+    writer.writerow(header)
+    writer.writerows(rows)
+    return len(rows)
 
 
 def _inert(text: str) -> str:

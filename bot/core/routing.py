@@ -7,6 +7,7 @@ from typing import Literal, Protocol
 
 from bot.config import Config
 from bot.core.domain import Ticket, UnknownDepartment
+from bot.core.wording import find_department
 
 Target = tuple[str, str]
 ChartDelivery = Literal["upload", "url", "none"]
@@ -21,7 +22,7 @@ def team_key(config: Config, name: str, *, managers: bool = False) -> str:
     Raises:
         UnknownDepartment: no such team; the error lists the known ones.
     """
-    key = name.strip().lower()
+    key = find_department(config.departments, name) or name.strip().lower()  # a key or any shown name
     if config.department(key) is not None or (managers and key == MANAGERS):
         return key
     known = (*config.department_keys, MANAGERS) if managers else config.department_keys

@@ -200,7 +200,11 @@ class TriageService:
     # -- actions --------------------------------------------------------------------------------
 
     def acknowledge(self, ref: int, actor: str) -> Ticket:
+        """Marks the ticket as being worked on; a second acknowledgement is refused and posts nothing."""
+
         def change(ticket: Ticket, now: datetime) -> dict[str, Any]:
+            if ticket.status is Status.ACKNOWLEDGED:
+                raise TriageError("error.already_acknowledged", ref=ref, actor=ticket.acknowledged_by or "?")
             ticket.status = Status.ACKNOWLEDGED
             ticket.acknowledged_by = actor
             ticket.first_response_at = ticket.first_response_at or now
@@ -268,12 +272,15 @@ class TriageService:
         return ticket
 
     def snooze(self, ref: int, actor: str, hours: float) -> Ticket:
+        """Holds the reminders for ``hours`` (``snoozed_until`` says until when: never in the past)."""
         if not 0.5 <= hours <= 168:
             raise InvalidArgument("error.bad_hours")
 
         def change(ticket: Ticket, now: datetime) -> dict[str, Any]:
-            # A snooze delays reminders but never hides the deadline itself.
-            until = min(now + timedelta(hours=hours), ticket.due_at)
+            # A snooze delays reminders but never hides the deadline itself; once the deadline has
+            # passed it holds the overdue nudges for the hours asked.
+            wanted = now + timedelta(hours=hours)
+            until = min(wanted, ticket.due_at) if ticket.due_at > now else wanted
             ticket.snoozed_until = until
             return {
                 "hours": hours,
@@ -287,6 +294,10 @@ class TriageService:
         """Moves a ticket to another department; the move is also a label the classifier learns from."""
         key = team_key(self.config, department)
         with self._permitted(ref, actor, Permission.REASSIGN, "reassign") as (uow, ticket):
+            if ticket.department == key and not ticket.needs_triage:
+                raise TriageError(
+                    "error.same_department", ref=ref, department=self.writer.department_name(key)
+                )
             now = self.clock.now()
             old_targets = self._card_targets(ticket)
             old = ticket.department

@@ -76,6 +76,18 @@ class ClockCalendar:
         return None
 
 
+def public_holidays(country: str | None) -> Mapping[date, str] | None:
+    """The public holidays of ``country`` (``"JP"``); ``None`` for none or a country the ``holidays``
+    package does not know (the start-up check reports that; deadlines then count every weekday)."""
+    if not country:
+        return None
+    try:
+        found: Mapping[date, str] = holiday_data.country_holidays(country)
+    except NotImplementedError:
+        return None
+    return found
+
+
 class BusinessCalendar:
     """A team's week of (split) shifts in its time zone, minus public holidays and the shop's closed days.
 
@@ -98,9 +110,10 @@ class BusinessCalendar:
         self.tz = tz
         self.week = tuple(tuple(day) for day in week)
         self.closed = tuple(closed)
-        self._holidays: Mapping[date, str] = (
-            holiday_data.country_holidays(holiday_country) if holiday_country else {}
-        )
+        found = public_holidays(
+            holiday_country
+        )  # an empty-looking calendar fills in when asked: test for None
+        self._holidays: Mapping[date, str] = found if found is not None else {}
         self._days: dict[date, tuple[tuple[datetime, datetime], ...]] = {}
 
     @property

@@ -44,6 +44,27 @@ class Platform:
     group_members: Callable[[Config, Clock], GroupMembers | None] | None = None
     """Who belongs to the user groups [roles] may name on this platform."""
     jobs: Sequence[Job] = field(default_factory=tuple)
+    check: Callable[[Config], list[str]] | None = None
+    """The start-up check that asks the platform what it can (credentials, channels, webhook):
+    each problem in words, for the log and /readyz. It never raises: a bot that can half-work runs."""
 
     def addresses(self, config: Config) -> Addresses:
         return ConfiguredAddresses(config, self.name, self.chart_delivery)
+
+
+def configured_targets(config: Config, section: PlatformSection, triage_key: str) -> list[tuple[str, str]]:
+    """Every channel the config names on ``section``'s platform, as ``(config key, id)``;
+    ``triage_key`` is the section's key for the triage channel."""
+    name, key = section.name, section.team_key
+    found = [(f"departments.{d.key}.{key}", d.targets[name]) for d in config.departments if name in d.targets]
+    if name in config.managers.targets:
+        found.append((f"managers.{key}", config.managers.targets[name]))
+    settings = config.platforms.get(name)
+    if settings is not None and settings.triage_target:
+        found.append((f"{name}.{triage_key}", settings.triage_target))
+    return found
+
+
+def misformed_targets(targets: list[tuple[str, str]], section: PlatformSection) -> list[str]:
+    """The targets that are not ids of the platform (a channel's name, a typo), each in words."""
+    return [f"{key}: {why}" for key, value in targets if (why := section.misformed(value))]

@@ -56,7 +56,7 @@ def outbox_command(
             else:
                 print(t("outbox.header"), file=out)
                 for entry in entries:
-                    print(_row(entry, masker), file=out)
+                    print(_row(entry, masker, t), file=out)
             return 0
         if action == "retry":
             if all_dead == bool(ids):
@@ -79,7 +79,10 @@ def outbox_command(
         )
         return 0
     except OutboxAdminError as error:
-        print(t(error.text_key, **error.params), file=err)
+        params = dict(error.params)
+        if "status" in params:
+            params["status"] = t(f"outbox.status.{params['status']}")
+        print(t(error.text_key, **params), file=err)
         return 1
     finally:
         engine.dispose()
@@ -93,7 +96,7 @@ def preview(text: str | None, limit: int, masker: Masker) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def _row(entry: OutboxEntry, masker: Masker) -> str:
+def _row(entry: OutboxEntry, masker: Masker, t: Translator) -> str:
     def short(text: str | None, limit: int) -> str:
         return preview(text, limit, masker)
 
@@ -101,7 +104,7 @@ def _row(entry: OutboxEntry, masker: Masker) -> str:
     return "\t".join(
         [
             str(entry.id),
-            entry.status,
+            t(f"outbox.status.{entry.status}"),  # in words (配信不能), not the database's dead
             entry.platform,
             entry.kind,
             str(entry.attempts),

@@ -84,6 +84,8 @@ class App:
     """Extra long-running parts an adapter adds (Slack Socket Mode): each starts and returns its stop."""
     learner: Learner | None = None
     """Retrains the classifier from the shop's corrections (the weekly job)."""
+    problems: list[str] = field(default_factory=list)
+    """What the start-up checks found (bot.runtime.startup): listed by /readyz, the bot runs on."""
 
     def run_due_jobs(self, now: datetime | None = None) -> DispatchReport:
         """Opens the waiting complaints, runs the scheduled jobs for ``now`` and delivers what they queued."""

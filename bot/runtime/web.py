@@ -18,6 +18,7 @@ from bot.core.clock import SystemClock
 from bot.platforms.registry import build_senders, enabled
 from bot.runtime.logs import configure_logging
 from bot.runtime.services import App, create_app
+from bot.runtime.startup import report_startup
 from storage.migrate import current_revision, head_revision
 
 log = logging.getLogger(__name__)
@@ -48,10 +49,13 @@ def create_web_app(app: App) -> Flask:
             checks["database"] = f"unreachable: {type(exc).__name__}"
         checks["classifier"] = "ok" if app.classifier is not None else "missing"
         ready = all(value == "ok" for value in checks.values())
+        # The start-up checks' findings (a channel the bot is not in...) leave the bot ready: it
+        # works for everything else, so traffic keeps coming, and the operator reads what to fix.
+        found = {"problems": app.problems} if app.problems else {}
         if ready:
-            return jsonify(ready=True, checks=checks), 200
+            return jsonify(ready=True, checks=checks, **found), 200
         reason = "; ".join(f"{name}: {value}" for name, value in checks.items() if value != "ok")
-        return jsonify(ready=False, checks=checks, reason=reason), 503
+        return jsonify(ready=False, checks=checks, reason=reason, **found), 503
 
     from bot.runtime.chart_server import register as register_charts
 
@@ -67,6 +71,7 @@ def wsgi() -> Flask:
     config = load_config()
     configure_logging(os.environ.get("LOG_LEVEL", "info"), config.log_format, config.secrets)
     app = create_app(config, clock=SystemClock(), senders=build_senders(config))
+    app.problems = report_startup(config)
     web = create_web_app(app)
     # With --preload this runs in gunicorn's master: no connection may be open when it forks the
     # workers (SQLite's file locks belong to a process); each worker opens its own.

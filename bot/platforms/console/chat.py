@@ -24,6 +24,7 @@ from bot.core.i18n import Translator
 from bot.core.ports import Pace, SendResult
 from bot.core.routing import MANAGERS
 from bot.core.usecases import Services
+from bot.core.wording import snoozed
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +112,8 @@ class ConsoleAdapter:
         print(text, file=self.out, flush=True)
 
     def run(self, lines: Iterable[str]) -> None:
-        self.say(self.t("console.welcome", database=self.database))
+        source = self.services.config.source or self.t("console.no_config")
+        self.say(self.t("console.welcome", database=self.database, config=source))
         self.jobs()
         for line in lines:
             self.handle_line(line)
@@ -162,7 +164,8 @@ class ConsoleAdapter:
         self.say(self.t("console.help", departments=", ".join(self.services.config.department_keys)))
 
     def handle_list(self, args: list[str]) -> None:
-        tickets = self.services.open_tickets(args[0] if args else None)
+        # A department's shown name may hold spaces (Logistics & delivery): the rest of the line is it.
+        tickets = self.services.open_tickets(" ".join(args) if args else None)
         if not tickets:
             self.say(self.t("list.empty"))
             return
@@ -176,17 +179,17 @@ class ConsoleAdapter:
                     ref=ticket.ref,
                     status=self.t(f"status.{ticket.status.value}"),
                     department=writer.department_name(ticket.department),
-                    left=self.t.time_left(ticket.due_at, now),
+                    left=writer.time_left(ticket, now),
                     summary=writer.summary(ticket),
                 )
             )
 
     def handle_ack(self, args: list[str]) -> None:
-        ticket = self.services.acknowledge(self._ref(args, "/ack #N"), self.user)
+        ticket = self.services.acknowledge(self._ref(args, "usage.ack"), self.user)
         self.say(self.t("done.acknowledged", ref=ticket.ref))
 
     def handle_resolve(self, args: list[str]) -> None:
-        ticket = self.services.resolve(self._ref(args, "/resolve #N"), self.user)
+        ticket = self.services.resolve(self._ref(args, "usage.resolve"), self.user)
         self.say(self.t("done.resolved", ref=ticket.ref))
 
     def handle_not_complaint(self, args: list[str]) -> None:
@@ -194,9 +197,9 @@ class ConsoleAdapter:
         self.say(self.t("done.not_complaint", ref=ticket.ref))
 
     def handle_reassign(self, args: list[str]) -> None:
-        if len(args) != 2:
-            raise InvalidArgument("error.usage", usage="/reassign #N DEPT")
-        ticket = self.services.reassign(self._ref(args, "/reassign #N DEPT"), self.user, args[1])
+        if len(args) < 2:
+            raise InvalidArgument("error.usage", usage=self.t("usage.reassign"))
+        ticket = self.services.reassign(self._ref(args, "usage.reassign"), self.user, " ".join(args[1:]))
         self.say(
             self.t(
                 "done.reassigned",
@@ -207,20 +210,19 @@ class ConsoleAdapter:
 
     def handle_snooze(self, args: list[str]) -> None:
         if len(args) != 2:
-            raise InvalidArgument("error.usage", usage="/snooze #N HOURS")
+            raise InvalidArgument("error.usage", usage=self.t("usage.snooze"))
         try:
             hours = float(args[1].rstrip("hH"))
         except ValueError:
             raise InvalidArgument("error.bad_hours") from None
-        ticket = self.services.snooze(self._ref(args, "/snooze #N HOURS"), self.user, hours)
-        until = ticket.snoozed_until or ticket.due_at
-        self.say(self.t("done.snoozed", ref=ticket.ref, until=self.t.moment(until, self.services.config.tz)))
+        ticket = self.services.snooze(self._ref(args, "usage.snooze"), self.user, hours)
+        self.say(snoozed(self.t, ticket, self.services.config.tz))
 
     def handle_history(self, args: list[str]) -> None:
-        self.say(self.services.history_text(self._ref(args, "/history #N"), self.user))
+        self.say(self.services.history_text(self._ref(args, "usage.history"), self.user))
 
     def handle_digest(self, args: list[str]) -> None:
-        self.say(self.services.digest(self.user, args[0] if args else MANAGERS).text)
+        self.say(self.services.digest(self.user, " ".join(args) if args else MANAGERS).text)
 
     def handle_advance(self, args: list[str]) -> None:
         clock = self.services.clock
@@ -235,10 +237,10 @@ class ConsoleAdapter:
             self.jobs()
         self.say(self.t("console.time", now=self.t.moment(clock.now(), self.services.config.tz)))
 
-    @staticmethod
-    def _ref(args: list[str], usage: str) -> int:
+    def _ref(self, args: list[str], usage: str) -> int:
+        """The ticket number in ``args[0]``; ``usage`` is the i18n key of the command's usage line."""
         if not args:
-            raise InvalidArgument("error.usage", usage=usage)
+            raise InvalidArgument("error.usage", usage=self.t(usage))
         match = _REF.match(args[0])
         if not match:
             raise UnknownTicket(args[0])

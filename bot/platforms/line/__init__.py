@@ -36,6 +36,12 @@ def _quota_watch(services: Services) -> Callable[[], object]:
     return lambda: watch.check(services.clock.now())
 
 
+def _check(config: Config) -> list[str]:
+    from bot.platforms.line.checks import check
+
+    return check(config)
+
+
 PLATFORM = Platform(
     name=NAME,
     section=SECTION,
@@ -43,4 +49,5 @@ PLATFORM = Platform(
     make_sender=_sender,
     register_web=_web,
     jobs=(Job("check_line_quota", 30, _quota_watch),),
+    check=_check,
 )

@@ -33,13 +33,12 @@ SNOOZE_HOURS = 4
 # Colours start with a letter, so no "#123456" ever reads like a ticket reference.
 GREY, ACCENT, AMBER, RED = "#AAAAAA", "#AB47BC", "#B06000", "#D93025"
 
-ACTIONS = {"ack": (), "res": (), "nc": (), "rm": (), "re": ("d",), "sn": ("h",), "ft": ()}
+ACTIONS = {"ack": (), "res": (), "not_complaint": (), "rm": (), "re": ("d",), "sn": ("h",), "ft": ()}
 """Postback actions and their extra fields: acknowledge, resolve, not a complaint, reassign menu,
 reassign, snooze, full text (sent 1:1 to a permitted person)."""
 POSTBACK_CODES = {
     "acknowledge": "ack",
     "resolve": "res",
-    "not_complaint": "nc",
     "reassign": "rm",
     "snooze": "sn",
     "full_text": "ft",

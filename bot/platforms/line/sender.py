@@ -43,7 +43,7 @@ TIMEOUT = (3.0, 10.0)
 """Connect and read timeouts (seconds) for calls to LINE; deliveries read ``outbox.send_timeout_seconds``."""
 MESSAGES_PER_SECOND = 2000
 """The Messaging API's limit for push and reply messages, per LINE channel (the bot)."""
-USER_ID = re.compile(r"U[0-9a-f]{32}")
+USER_ID = re.compile(r"(?<![0-9A-Za-z])U[0-9a-f]{32}(?![0-9a-f])")  # Japanese text may touch it: 「U…さんが」
 CARD_KINDS = ("card", "card_update")
 
 

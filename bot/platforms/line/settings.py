@@ -11,7 +11,11 @@ from bot.config import Config, ConfigError, PlatformSection
 from bot.config.values import _reject_unknown, _str
 
 NAME = "line"
-DEFAULT_KEYWORD = "#クレーム"
+DEFAULT_KEYWORD = "#苦情"
+"""The bot's word for it (the glossary's 苦情). ``#クレーム``, the default before, is always accepted too."""
+ALSO_ACCEPTED = ("#クレーム",)
+GROUP_ID = re.compile(r"^[CRU][0-9a-f]{32}$")
+"""A group (C...), room (R...) or user (U...) id: the letter and 32 hex digits."""
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,10 @@ SECTION = PlatformSection(
     api_url_env="LINE_API_URL",
     user_pattern=re.compile(r"^U[0-9a-f]{32}$"),
     user_example="U followed by 32 hex digits",
+    target_pattern=GROUP_ID,
+    target_example="C4af4980629...",
 )
+TRIAGE_KEY = "triage_group"
 
 
 def settings(config: Config) -> LineSettings:

@@ -25,10 +25,11 @@ from linebot.v3.models.events import UnknownEvent
 
 from bot.core.domain import IncomingMessage, InvalidArgument, OutboundMessage, TriageError
 from bot.core.usecases import Services
+from bot.core.wording import snoozed
 from bot.platforms.line.content import expand_emojis
 from bot.platforms.line.flex import BadPostback, Postback, parse_postback
 from bot.platforms.line.sender import DisplayNames, LineSender, make_api
-from bot.platforms.line.settings import settings
+from bot.platforms.line.settings import ALSO_ACCEPTED, settings
 
 __all__ = ["LINE", "DisplayNames", "LineSender", "LineWebhook", "register"]
 
@@ -59,7 +60,7 @@ class LineWebhook:
         self.parser = parser
         self.names = names
         self.t = services.t
-        self.keyword = settings(services.config).complaint_keyword
+        self.keywords = (settings(services.config).complaint_keyword, *ALSO_ACCEPTED)
         self.handlers: dict[str, Callable[[Any], None]] = {
             "message": self.handle_message,
             "unsend": self.handle_unsend,
@@ -172,7 +173,7 @@ class LineWebhook:
             return
         match = HISTORY.match(command)
         if match is None or match[1] is None:
-            raise InvalidArgument("error.usage", usage="/history #N")
+            raise InvalidArgument("error.usage", usage=self.t("usage.history"))
         actor = str(event.source.user_id or "")  # from LINE's signed event, never from the text
         ref = int(match[1])
         history = self.services.history_text(ref, actor)
@@ -185,8 +186,9 @@ class LineWebhook:
         """The complaint in a group message meant for the bot, else ``None``. ``shift`` maps the
         mention's place in LINE's text to ``text`` (emoji placeholders written out before it)."""
         stripped = text.lstrip()
-        if stripped.startswith(self.keyword):
-            return stripped[len(self.keyword) :].strip()
+        for keyword in self.keywords:
+            if stripped.startswith(keyword):
+                return stripped[len(keyword) :].strip()
         for mentionee in getattr(mention, "mentionees", None) or []:
             if getattr(mentionee, "is_self", False):
                 start, end = shift(mentionee.index), shift(mentionee.index + mentionee.length)
@@ -282,12 +284,11 @@ class LineWebhook:
             return self.t("done.acknowledged", ref=service.acknowledge(ref, actor).ref)
         if postback.action == "res":
             return self.t("done.resolved", ref=service.resolve(ref, actor).ref)
-        if postback.action == "nc":
+        if postback.action == "not_complaint":
             return self.t("done.not_complaint", ref=service.not_a_complaint(ref, actor).ref)
         if postback.action == "sn":
             ticket = service.snooze(ref, actor, float(postback.hours or 0))
-            until = self.t.moment(ticket.snoozed_until or ticket.due_at, self.services.config.tz)
-            return self.t("done.snoozed", ref=ref, until=until)
+            return snoozed(self.t, ticket, self.services.config.tz)
         ticket = service.reassign(ref, actor, str(postback.department))
         name = self.services.writer.department_name(ticket.department)
         return self.t("done.reassigned", ref=ref, department=name)

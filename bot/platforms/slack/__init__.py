@@ -37,6 +37,12 @@ def _groups(config: Config, clock: Clock) -> GroupMembers | None:
     return SlackUserGroups(make_client(config), clock)
 
 
+def _check(config: Config) -> list[str]:
+    from bot.platforms.slack.checks import check
+
+    return check(config)
+
+
 PLATFORM = Platform(
     name=NAME,
     section=SECTION,
@@ -44,4 +50,5 @@ PLATFORM = Platform(
     make_sender=_sender,
     register_web=_web,
     group_members=_groups,
+    check=_check,
 )

@@ -313,7 +313,7 @@ class BlockWriter:
             department = writer.department_name(None if ticket.needs_triage else ticket.department)
             counts[department] = counts.get(department, 0) + 1
             status = t(f"status.{ticket.status.value}")
-            left = t.time_left(ticket.due_at, now)
+            left = writer.time_left(ticket, now)
             lines.append(
                 t(
                     "list.item",

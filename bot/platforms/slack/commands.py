@@ -33,7 +33,7 @@ class CommandHandlers:
         """``/history #N``: the ticket's audit trail, only to the person who asked."""
         words = str(command.get("text", "")).split()
         if len(words) != 1:
-            raise InvalidArgument("error.usage", usage="/history #N")
+            raise InvalidArgument("error.usage", usage=self.t("usage.history"))
         text = self.services.history_text(ref_of(words[0]), command["user_id"])
         ack(response_type="ephemeral", text=kit.fallback(text), blocks=self.kit.notice(text))
 

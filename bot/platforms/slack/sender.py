@@ -283,7 +283,8 @@ class SlackSender:
         data = message.data
         png = render_chart(data, self.blocks.t)
         name = f"digest-{data.get('team', 'team')}-{data.get('week', '')}.png"
-        title = self.blocks.t("chart.title", team=data.get("team_name", ""), week=data.get("week", ""))
+        period = data.get("period") or data.get("week", "")
+        title = self.blocks.t("chart.title", team=data.get("team_name", ""), week=period)
         try:
             response = self.client.files_upload_v2(
                 channel=message.channel, content=png, filename=name, title=title, alt_txt=title

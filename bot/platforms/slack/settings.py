@@ -67,7 +67,10 @@ SECTION = PlatformSection(
     api_url_env="SLACK_API_URL",
     user_pattern=re.compile(r"^[UWS][A-Z0-9]{2,}$"),
     user_example="U0123ABCD, W..., user groups S...",
+    target_pattern=CHANNEL_ID,
+    target_example="C0123ABCD",
 )
+TRIAGE_KEY = "triage_channel"
 
 
 def settings(config: Config) -> SlackSettings:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.config import ConfigError, parse_config
@@ -56,12 +57,16 @@ def test_exports_are_masked_unless_full_for_admins_only_and_audited(app: App) ->
     app.service.intake(complaint('=HYPERLINK("http://x") 請求が二重です', "ev-2"))
 
     masked = export(app, full=False)
-    assert list(masked[0]) == list(EXPORT_COLUMNS)
-    assert "090-1234-5678" not in masked[0]["text"] and "yamada@example.jp" not in masked[0]["text"]
-    assert masked[0]["department"] == "logistics" and masked[0]["status"] == "open"
-    assert masked[1]["text"].startswith("'=HYPERLINK")  # a spreadsheet shows it, never runs it
+    t = app.translator  # headers, department names, states and Yes/No in the bot's language
+    assert list(masked[0]) == [t(f"export.{column}") for column in EXPORT_COLUMNS]
+    assert list(masked[0])[:3] == ["番号", "受付日時", "部署"]
+    assert "090-1234-5678" not in masked[0]["本文"] and "yamada@example.jp" not in masked[0]["本文"]
+    assert masked[0]["部署"] == "物流・配送" and masked[0]["状態"] == "未対応"
+    assert masked[0]["要トリアージ"] == "いいえ"
+    assert masked[0]["受付日時"] == "2026-11-16 09:00"  # Tokyo time, as the team reads it
+    assert masked[1]["本文"].startswith("'=HYPERLINK")  # a spreadsheet shows it, never runs it
     full = export(app, full=True, actor="cli:ops")
-    assert full[0]["text"] == PHONE_TEXT
+    assert full[0]["本文"] == PHONE_TEXT
     with pytest.raises(Forbidden):
         export(app, full=True, actor="U0BOSS")
 
@@ -158,9 +163,20 @@ def test_the_export_command_writes_csv_and_audits_the_operator(tmp_path: Path) -
         "export", "--since", "2026-11-01", "--out", str(out), cwd=tmp_path, env={"DATABASE_URL": url}
     )
     assert masked.returncode == 0, masked.stderr
-    assert "1 件のチケットを書き出しました" in masked.stderr  # in the bot's language (ja by default)
-    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
-    assert len(rows) == 1 and "090-1234-5678" not in rows[0]["text"]
+    assert "1件のチケットを書き出しました" in masked.stderr  # in the bot's language (ja by default)
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # the BOM Japanese Excel needs
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert len(rows) == 1 and "090-1234-5678" not in rows[0]["本文"]
+    book = tmp_path / "tickets.xlsx"
+    excel = run_cli(
+        "export", "--since", "2026-11-01", "--out", str(book), cwd=tmp_path, env={"DATABASE_URL": url}
+    )
+    assert excel.returncode == 0, excel.stderr
+    sheet = load_workbook(book).active
+    assert sheet is not None
+    cells = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert cells[0][:3] == ["番号", "受付日時", "部署"] and cells[1][0] == 1 and cells[1][2] == "物流・配送"
+    assert "090-1234-5678" not in str(cells[1][-1])
     full = run_cli("export", "--since", "2026-11-01", "--full", cwd=tmp_path, env={"DATABASE_URL": url})
     assert full.returncode == 0 and "090-1234-5678" in full.stdout
     bad = run_cli("export", "--since", "last week", cwd=tmp_path, env={"DATABASE_URL": url})
@@ -169,7 +185,11 @@ def test_the_export_command_writes_csv_and_audits_the_operator(tmp_path: Path) -
     app = build(url)
     try:
         log = app.records.guard.log_store.access_log()
-        assert [(e.action, e.detail["full"]) for e in log] == [("export", False), ("export", True)]
+        assert [(e.action, e.detail["full"]) for e in log] == [
+            ("export", False),
+            ("export", False),
+            ("export", True),
+        ]
         assert all(e.actor.startswith("cli:") for e in log)
     finally:
         app.close()

@@ -263,7 +263,7 @@ def test_business_hours_keep_quiet_at_night_and_list_breaches_before_closing(
     assert ticket.due_at == at_tokyo(2026, 11, 18, 18, 0)  # 24 working hours: Mon, Tue, Wed
     core.dispatcher.drain()
     card = sender.texts("card")[0]  # the promised deadline and the working time left
-    assert "返信期限：11/18(水) 18:00（営業時間で残り 1日0時間0分）" in card
+    assert "返信期限：11/18(水) 18:00（営業時間で残り24時間）" in card
     timeline = [
         (at_tokyo(2026, 11, 18, 13, 59), []),
         (at_tokyo(2026, 11, 18, 14, 0), ["reminder:team:logistics"]),  # warning: 4 working hours left

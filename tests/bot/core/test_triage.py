@@ -194,6 +194,47 @@ def test_snooze_never_passes_the_deadline(core: Core, clock: FakeClock) -> None:
     assert snoozed.snoozed_until == ticket.due_at
 
 
+def test_snooze_of_an_overdue_ticket_holds_the_nudges_from_now(core: Core, clock: FakeClock) -> None:
+    ticket = core.service.intake(complaint("配送が遅い")).ticket
+    clock.advance(timedelta(hours=30))
+    snoozed = core.service.snooze(ticket.ref, "U1", 2)
+    assert snoozed.snoozed_until == clock.now() + timedelta(hours=2)  # never in the past
+
+
+def test_a_second_acknowledgement_is_refused_and_posts_nothing(core: Core, sender: RecordingSender) -> None:
+    ref = core.service.intake(complaint("配送が遅い")).ticket.ref
+    core.service.acknowledge(ref, "U1")
+    core.dispatcher.drain()
+    posted = len(sender.sent)
+    with pytest.raises(TriageError, match="already_acknowledged") as again:
+        core.service.acknowledge(ref, "U2")
+    core.dispatcher.drain()
+    assert again.value.params == {"ref": ref, "actor": "U1"}
+    assert len(sender.sent) == posted
+    assert [e.action for e in core.service.history(ref)] == ["created", "acknowledged"]
+
+
+def test_reassigning_to_the_same_department_is_refused_and_not_a_correction(core: Core) -> None:
+    ticket = core.service.intake(complaint("配送が遅い")).ticket
+    assert ticket.department == "logistics"
+    with pytest.raises(TriageError, match="same_department"):
+        core.service.reassign(ticket.ref, "U1", "物流・配送")
+    assert [e.action for e in core.service.history(ticket.ref)] == ["created"]
+    with core.store.transaction() as uow:
+        assert uow.corrections(ticket.created_at, ticket.created_at + timedelta(days=1)) == []
+
+
+def test_departments_are_found_by_key_or_any_of_their_names(core: Core) -> None:
+    ref = core.service.intake(complaint("配送が遅い")).ticket.ref
+    for typed, key in [
+        ("決済・返金", "billing"),
+        ("Orders & stock", "orders"),
+        ("ＰＲＯＤＵＣＴ", "product"),
+    ]:
+        assert core.service.reassign(ref, "U1", typed).department == key
+    assert [t.ref for t in core.service.open_tickets("상품 품질")] == [ref]
+
+
 def test_bad_actions_get_clear_errors_and_change_nothing(core: Core) -> None:
     ref = core.service.intake(complaint("配送が遅い")).ticket.ref
     with pytest.raises(UnknownDepartment) as unknown:

@@ -36,13 +36,13 @@ def test_bad_input_gets_clear_answers_and_no_traceback(tmp_path: Path) -> None:
     out = result.stdout
     assert "苦情の本文が空です" in out
     assert "部署「shipping」はありません" in out and "logistics" in out
-    assert "チケット #42 が見つかりません" in out
-    assert "使い方：/ack #N" in out
-    assert "時間は 0.5〜168" in out
+    assert "チケット#42が見つかりません" in out
+    assert "使い方：/ack #番号" in out
+    assert "時間は0.5〜168" in out
     assert "「/frobnicate」というコマンドはありません" in out
     assert "--fake-clock" in out
-    assert "先頭 20000 文字" in out
-    assert "未解決のチケット 1 件" in out
+    assert "先頭20000文字" in out
+    assert "未解決のチケット1件" in out
     assert "Traceback" not in out + result.stderr
 
 
@@ -60,10 +60,10 @@ def test_the_team_works_a_ticket_and_sees_its_history(tmp_path: Path) -> None:
 
     out = result.stdout
     assert result.returncode == 0, result.stderr
-    assert "#1 を対応中にしました。" in out
-    assert "#1 を 受注・在庫 に振り替えました" in out
-    assert "#1 を解決済みにしました。" in out
-    history = out[out.index("#1 の履歴") :]
+    assert "#1を対応中にしました。" in out
+    assert "#1を「受注・在庫」に振り替えました" in out
+    assert "#1を解決済みにしました。" in out
+    history = out[out.index("#1の履歴") :]
     for action in ("受け付けました", "対応を開始しました", "振り替えました", "解決済みにしました"):
         assert action in history
     assert "未解決のチケットはありません。" in out
@@ -81,7 +81,7 @@ def test_fake_clock_shows_warning_last_call_and_escalation(tmp_path: Path) -> No
     escalation = out.index("── managers (escalation) ──")
     assert warning < last_call < overdue < escalation
     assert out.count("#1 決済・返金：") == 4  # one line each: warning, last call, overdue, escalation
-    assert "🕒 現在 11/17(火) 09:30" in out
+    assert "🕒 現在11/17(火) 09:30" in out
 
 
 def test_the_bot_speaks_english_when_configured(tmp_path: Path) -> None:
@@ -111,3 +111,20 @@ def test_personal_data_never_reaches_the_screen(tmp_path: Path) -> None:
         assert secret not in result.stdout
         assert secret not in result.stderr
     assert "A-5521" in result.stdout
+
+
+def test_time_left_reads_the_same_on_the_card_in_list_and_in_reminders(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text("[sla]\nbusiness_hours = true\n", encoding="utf-8")
+    lines = ["返金がまだありません", "/list 決済・返金", "/advance 6h", "/list", "/reassign #1 決済・返金"]
+    script = "\n".join([*lines, "/ack #1", "/ack #1"]) + "\n"
+    result = run_cli("console", "--fake-clock", "2026-12-07T09:00", stdin=script, cwd=tmp_path)
+
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    # 24 working hours from Monday 09:00 are shown as working hours, never as days
+    assert "返信期限：12/9(水) 18:00（営業時間で残り24時間）" in out
+    assert "#1 [未対応] 決済・返金：営業時間で残り24時間" in out  # /list by the name shown on the card
+    assert "#1 [未対応] 決済・返金：営業時間で残り19時間" in out
+    assert "#1はすでに「決済・返金」の担当です。振り替えていません。" in out
+    assert "#1を対応中にしました。" in out and "#1はすでに対応中です（consoleさん）。" in out
+    assert out.count("── team:billing (card_update) ──") == 1  # the second ack posted nothing

@@ -57,7 +57,7 @@ def test_show_full_text_is_pushed_one_to_one_to_a_team_member_only(line: Line) -
     assert PHONE in private
     assert pushed_to(line, OUTSIDER) == []
     assert all(PHONE not in message for message in pushed_to(line, GROUP) + said(line))
-    assert any("1:1 のトークでお送りしました" in s for s in said(line))
+    assert any("1:1のトークでお送りしました" in s for s in said(line))
     assert any(REFUSAL in s for s in said(line))
     trail = [(e.actor, e.action) for e in line.app.service.history(1)][1:]
     assert trail == [(MEMBER, "viewed_full_text"), (OUTSIDER, "refused")]
@@ -90,7 +90,7 @@ def test_history_is_a_text_command_for_permitted_people(line: Line) -> None:
     assert len(answers) == 3
     assert "1:1" in answers[0] and FORWARDER not in answers[0]  # the group only hears where it went
     assert REFUSAL in answers[1]
-    assert "/history #N" in answers[2]
+    assert "/history #番号" in answers[2]
     (trail,) = pushed_to(line, MEMBER)  # the trail itself went to the asker alone, once
     assert "#1" in trail and FORWARDER in trail
     assert len(line.tickets()) == 1  # commands are not complaints

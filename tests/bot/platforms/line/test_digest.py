@@ -66,9 +66,11 @@ def test_the_digest_is_a_flex_bubble_and_the_chart_an_image_served_by_url(line_d
     ((flex, image),) = send_digests(line)
 
     bubble = flex["contents"]
-    assert bubble["header"]["contents"][0]["text"] == "📊 週次レポート 物流・配送（2026-W47）"
+    assert (
+        bubble["header"]["contents"][0]["text"] == "📊 物流・配送の週次レポート（11/16（月）〜11/22（日））"
+    )
     rows = bubble["body"]["contents"]
-    assert [c["text"] for c in rows[0]["contents"]] == ["件数", "2 件（先週 0 件）"]
+    assert [c["text"] for c in rows[0]["contents"]] == ["件数", "2件（先週0件）"]
     assert image["type"] == "image"
     full, preview = urlsplit(image["originalContentUrl"]), urlsplit(image["previewImageUrl"])
     assert (full.scheme, full.netloc) == ("https", "triage.example.com")

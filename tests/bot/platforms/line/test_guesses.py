@@ -92,7 +92,7 @@ def test_a_low_confidence_complaint_lands_in_the_triage_group_and_one_tap_routes
     assert trail == [(MEMBER, "reassigned", {"from": "logistics", "to": "billing"})]
     _, update = cards(line, TRIAGE)  # LINE cannot edit: the update is a new card
     assert guess_actions(update) == []
-    assert "#1 を 決済・返金 に振り替えました" in line.texts()[-1] + line.texts()[-2]
+    assert "#1を「決済・返金」に振り替えました" in line.texts()[-1] + line.texts()[-2]
     (billing_card,) = cards(line, BILLING)
     assert guess_actions(billing_card) == []
     assert "注文番号：A-10023" in json.dumps(billing_card, ensure_ascii=False)

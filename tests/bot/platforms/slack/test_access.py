@@ -167,7 +167,7 @@ def test_history_command_answers_only_the_asker(slack: Slack) -> None:
     assert command(slack, "#1", OUTSIDER)[0] == 200
     assert command(slack, "", TEAM)[0] == 200
     refused, usage = slack.api.to("response_url")
-    assert REFUSAL in refused["text"] and "/history #N" in usage["text"]
+    assert REFUSAL in refused["text"] and "/history #番号" in usage["text"]
 
 
 def test_digest_command_is_for_the_teams_members_and_the_managers(slack: Slack) -> None:
@@ -205,11 +205,11 @@ def test_app_home_shows_the_users_teams_tickets_and_managers_see_all(slack: Slac
         return blocks_text(slack.api.to("views.publish")[-1]["view"]["blocks"])
 
     team = home(TEAM)
-    assert "未解決のチケット 1 件" in team and "物流・配送：1 件" in team and "決済" not in team
+    assert "未解決のチケット1件" in team and "物流・配送：1件" in team and "決済" not in team
     billing = home(BILLING)
-    assert "未解決のチケット 1 件" in billing and "決済・返金：1 件" in billing
+    assert "未解決のチケット1件" in billing and "決済・返金：1件" in billing
     boss = home(BOSS)
-    assert "未解決のチケット 2 件" in boss
+    assert "未解決のチケット2件" in boss
     assert "チームにも登録されていません" in home(OUTSIDER)
     assert PHONE not in team + boss
 

@@ -86,9 +86,13 @@ def test_the_weekly_digest_is_block_kit_followed_by_its_chart(slack_db: Slack) -
     (digest,) = digests(slack, "C0LOGISTICS")
     assert digest["blocks"][0] == {
         "type": "header",
-        "text": {"type": "plain_text", "text": "📊 週次レポート 物流・配送（2026-W47）", "emoji": True},
+        "text": {
+            "type": "plain_text",
+            "text": "📊 物流・配送の週次レポート（11/16（月）〜11/22（日））",
+            "emoji": True,
+        },
     }
-    assert digest["blocks"][1]["fields"][0]["text"] == "件数\n2 件（先週 0 件）"
+    assert digest["blocks"][1]["fields"][0]["text"] == "件数\n2件（先週0件）"
     assert calls_to(slack.api, "C0LOGISTICS") == ["chat.postMessage", "files.completeUploadExternal"]
     assert calls_to(slack.api, "C0MANAGERS") == ["chat.postMessage", "files.completeUploadExternal"]
     completed = slack.api.to("files.completeUploadExternal")
@@ -165,7 +169,10 @@ def test_slash_digest_answers_only_the_caller_in_the_configured_language(
         assert status == 200
         answer = json.loads(body)
         assert answer["response_type"] == "ephemeral"
-        assert answer["blocks"][0]["text"]["text"] == "📊 Weekly digest Logistics &amp; delivery (2026-W47)"
+        assert (
+            answer["blocks"][0]["text"]["text"]
+            == "📊 Weekly digest Logistics &amp; delivery (Mon 16 Nov – Sun 22 Nov)"
+        )
         assert answer["blocks"][1]["fields"][0]["text"] == "Complaints\n1 (last week 0)"
         assert slack.api.methods() == [] and slack.app.outbox.pending_count() == 0  # nothing posted
 
@@ -217,7 +224,7 @@ def test_the_shortcut_keeps_the_messages_permalink_and_author_and_cards_show_nam
     assert slack.action("ticket_acknowledge", str(ticket.ref))[0] == 200
     slack.deliver()
     update = json.dumps(slack.api.to("chat.update")[-1]["blocks"], ensure_ascii=False)
-    assert "田中 さんが対応を開始しました" in update and "U0TEAM" not in update
+    assert "田中さんが対応を開始しました" in update and "U0TEAM" not in update
     asked_about = [a["user"] for a in slack.api.to("users.info")]
     assert sorted(set(asked_about)) == sorted(asked_about)  # each person looked up once, then cached
 

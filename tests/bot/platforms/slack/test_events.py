@@ -471,7 +471,7 @@ def test_app_home_shows_the_open_tickets(slack: Slack) -> None:
     (published,) = slack.api.to("views.publish")
     assert published["user_id"] == "U0TEAM"
     text = blocks_text(published["view"]["blocks"])
-    assert "未解決のチケット 1 件" in text and "#1" in text and "物流・配送：1 件" in text
+    assert "未解決のチケット1件" in text and "#1" in text and "物流・配送：1件" in text
 
 
 # -- errors ---------------------------------------------------------------------------------------
