@@ -103,7 +103,7 @@ def test_the_photos_of_one_image_set_get_one_reply(line: Line) -> None:
     assert attached == ["555000000000000201", "555000000000000202", "555000000000000203"]
     replies = [json.dumps(call.body, ensure_ascii=False) for call in line.api.to("/message/reply")]
     assert sum("添付しました" in reply for reply in replies) == 1
-    assert any("3 件を #1 に添付しました" in reply for reply in replies)
+    assert any("3件を#1に添付しました" in reply for reply in replies)
 
 
 def test_line_emoji_placeholders_become_words_and_alt_texts_stay(line: Line) -> None:
@@ -142,7 +142,7 @@ def test_a_new_friend_is_greeted_and_a_room_is_called_a_room(line: Line) -> None
     }
     assert "友だち追加ありがとうございます" in replies["rt-follow-1"] and "転送" in replies["rt-follow-1"]
     room = replies["rt-join-room-1"]
-    assert "このトークルームのIDは Ra8dbf4673c4c812cd491258042226c99" in room and "このグループ" not in room
+    assert "このトークルームのIDはRa8dbf4673c4c812cd491258042226c99" in room and "このグループ" not in room
     assert line.tickets() == [] and GROUP not in room
 
 
