@@ -91,7 +91,7 @@ def test_a_routed_card_has_its_facts_and_buttons_and_no_choices() -> None:
 def test_a_triage_card_offers_the_configured_best_guesses_once_each() -> None:
     card = writer().card(TRIAGE, START)
 
-    assert card.title == "🎫 #7 要トリアージ（候補：決済・返金）"
+    assert card.title == "🎫 #7　要トリアージ（候補：決済・返金）"
     assert card.choices is not None
     assert [(c.department, c.name, c.probability, c.percent) for c in card.choices.items] == [
         ("billing", "決済・返金", 0.3, "30%"),
@@ -115,7 +115,7 @@ def test_a_card_after_a_change_says_who_did_what_and_drops_what_is_done() -> Non
     change = card.field("change")
     assert change is not None and change.place is Place.NEWS
     assert change.text.parts[0] == Person("U-actor")  # the card's own platform and chat
-    assert str(change.text) == "U-actor さんが対応を開始しました（11/16(月) 09:05）"
+    assert str(change.text) == "U-actorさんが対応を開始しました（11/16(月) 09:05）"
     assert card.to_text().endswith(str(change.text))
     assert [a.id for a in card.actions] == ["resolve", "not_complaint", "reassign", "snooze"]
 
@@ -133,7 +133,7 @@ def test_people_are_named_through_the_port_where_the_card_is_shown() -> None:
     text = card.to_text()
     assert "転送者：鈴木（chat）" in text
     assert "元のメッセージの投稿者：佐藤 https://example.com/p1" in text
-    assert "田中 さんが対応を開始しました" in text
+    assert "田中さんが対応を開始しました" in text
     assert "U-" not in text
 
 
@@ -144,7 +144,7 @@ class OddNames:
 
 def test_a_display_name_is_shown_as_written_never_as_a_template() -> None:
     card = writer().card(ticket(), START, CHANGE).named(OddNames(), "chat", "C")
-    assert str(card.field("change").text).startswith("{at} U-actor さんが対応を開始しました（11/16")  # type: ignore[union-attr]
+    assert str(card.field("change").text).startswith("{at} U-actorさんが対応を開始しました（11/16")  # type: ignore[union-attr]
 
 
 def test_personal_data_is_masked_everywhere_the_card_goes() -> None:
@@ -218,7 +218,7 @@ def legacy(ticket: Ticket, card: Card, change_text: str | None = None) -> dict[s
         "status_text": t(f"status.{ticket.status.value}"),
         "due_at": ticket.due_at.isoformat(),
         "deadline": "11/17(火) 09:00",
-        "time_left": "残り 1日0時間0分",
+        "time_left": "残り1日",
         "text": card.body,
         "forwarder": ticket.forwarder,
         "platform": ticket.platform,
