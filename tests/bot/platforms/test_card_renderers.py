@@ -110,7 +110,6 @@ STABLE_IDS = {
     "line": {
         "acknowledge": '"a=ack&t=7"',
         "resolve": '"a=res&t=7"',
-        "not_complaint": '"a=nc&t=7"',
         "reassign": '"a=rm&t=7"',
         "snooze": '"a=sn&t=7&h=4"',
         "full_text": '"a=ft&t=7"',
