@@ -273,7 +273,7 @@ def test_tickets_waiting_too_long_are_resolved_with_a_note(
 
     assert app.service.get(ref).status is Status.RESOLVED
     assert app.service.history(ref)[-1].action == "auto_resolved"
-    assert any(s.message.kind == "thread" and "7 日間" in s.message.text for s in staff.sent)
+    assert any(s.message.kind == "thread" and "7日間" in s.message.text for s in staff.sent)
 
 
 def test_waiting_is_for_customer_tickets(app: App) -> None:
@@ -307,7 +307,7 @@ def test_the_digest_reports_the_share_satisfied_and_the_unhappy_by_number(app: A
     clock.advance(timedelta(hours=1))
 
     digest = app.digests.build("logistics", Week.of(clock.now(), app.config.tz), clock.now())
-    assert "お客様満足度：満足 50%（回答 2 件）" in digest.text
+    assert "お客様満足度：満足50%（回答2件）" in digest.text
     assert (
         f"不満の回答：#{refs[1]}" in digest.text and f"#{refs[0]}" not in digest.text.split("不満の回答")[1]
     )

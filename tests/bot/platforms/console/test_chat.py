@@ -142,6 +142,6 @@ def test_find_searches_by_order_number_and_words(tmp_path: Path) -> None:
 
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "「A-15001」の検索結果 1 件" in out and re.search(r"#1 \[未対応\] 物流・配送", out)
-    assert "「二重」の検索結果 1 件" in out and re.search(r"#2 \[未対応\] 決済・返金", out)
+    assert "「A-15001」の検索結果1件" in out and re.search(r"#1 \[未対応\] 物流・配送", out)
+    assert "「二重」の検索結果1件" in out and re.search(r"#2 \[未対応\] 決済・返金", out)
     assert "使い方：/find" in out

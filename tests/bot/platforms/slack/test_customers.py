@@ -212,7 +212,7 @@ def test_app_home_lists_my_tickets_first(slack: Slack) -> None:
 
     (published,) = slack.api.to("views.publish")
     text = blocks_text(published["view"]["blocks"])
-    assert text.index("あなたの担当 1 件") < text.index(f"#{second} ") < text.index("チームのチケット")
+    assert text.index("あなたの担当1件") < text.index(f"#{second} ") < text.index("チームのチケット")
     assert text.index("チームのチケット") < text.index(f"#{first} ")
 
 
