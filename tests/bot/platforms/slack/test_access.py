@@ -285,5 +285,5 @@ def test_a_ticket_number_no_ticket_can_have_is_not_found_never_an_internal_error
     assert click(slack_db, "ticket_acknowledge", ref, TEAM) == 200
 
     answers = [answer["text"] for answer in slack_db.api.to("response_url")]
-    assert answers == [f"チケット #{ref} が見つかりません。番号を確認してください（例：#12）。"] * 2
+    assert answers == [f"チケット#{ref}が見つかりません。番号を確認してください（例：#12）。"] * 2
     assert not [record for record in caplog.records if record.levelname == "ERROR"]
