@@ -14,12 +14,11 @@ from typing import TextIO
 from bot.config import Config
 from bot.core.access import cli_operator
 from bot.core.i18n import Translator
-from bot.core.masking import DEFAULT_ORDER_PATTERNS, Masker
+from bot.core.masking import Masker
 from bot.core.ports import Clock
-from bot.runtime.outbox_admin import ERROR_CHARS, PREVIEW_CHARS, preview
-from storage.database import make_engine, make_session_factory
+from bot.runtime.outbox_admin import ERROR_CHARS, PREVIEW_CHARS, admin_sessions, admin_texts, preview
+from storage.database import make_engine
 from storage.inbox_admin import InboxAdminError, InboxEntry, drop, list_entries, retry
-from storage.migrate import is_current, upgrade
 
 log = logging.getLogger(__name__)
 
@@ -35,16 +34,12 @@ def inbox_command(
     err: TextIO,
 ) -> int:
     """Runs one admin action; returns the exit status (0 done, 1 refused)."""
-    t = Translator(config.language)
-    masker = Masker(config.order_patterns or DEFAULT_ORDER_PATTERNS, label=lambda kind: t(f"mask.{kind}"))
+    t, masker = admin_texts(config)
     engine = make_engine(config.database_url)
     try:
-        if engine.dialect.name == "sqlite":
-            upgrade(engine)
-        elif not is_current(engine):
-            print(t("outbox.schema_behind"), file=err)
+        sessions = admin_sessions(engine, t, err)
+        if sessions is None:
             return 1
-        sessions = make_session_factory(engine)
         actor = cli_operator()
         if action == "list":
             entries = list_entries(sessions, waiting=waiting)

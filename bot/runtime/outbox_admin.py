@@ -10,6 +10,9 @@ import logging
 from collections.abc import Sequence
 from typing import TextIO
 
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
 from bot.config import Config
 from bot.core.access import cli_operator
 from bot.core.i18n import Translator
@@ -38,16 +41,12 @@ def outbox_command(
 ) -> int:
     """Runs one admin action; returns the exit status (0 done, 1 refused, 2 bad usage)."""
     # Only what the command needs (not the whole app with its classifier): it starts in a moment.
-    t = Translator(config.language)
-    masker = Masker(config.order_patterns or DEFAULT_ORDER_PATTERNS, label=lambda kind: t(f"mask.{kind}"))
+    t, masker = admin_texts(config)
     engine = make_engine(config.database_url)
     try:
-        if engine.dialect.name == "sqlite":
-            upgrade(engine)
-        elif not is_current(engine):
-            print(t("outbox.schema_behind"), file=err)
+        sessions = admin_sessions(engine, t, err)
+        if sessions is None:
             return 1
-        sessions = make_session_factory(engine)
         actor = cli_operator()
         if action == "list":
             entries = list_entries(sessions, pending=pending)
@@ -113,3 +112,20 @@ def _row(entry: OutboxEntry, masker: Masker, t: Translator) -> str:
             short(entry.text, PREVIEW_CHARS),
         ]
     )
+
+
+def admin_texts(config: Config) -> tuple[Translator, Masker]:
+    """The bot's language and its masking, for the admin commands."""
+    t = Translator(config.language)
+    return t, Masker(config.order_patterns or DEFAULT_ORDER_PATTERNS, label=lambda kind: t(f"mask.{kind}"))
+
+
+def admin_sessions(engine: Engine, t: Translator, err: TextIO) -> sessionmaker[Session] | None:
+    """The admin commands' database: SQLite migrated as at start; an out-of-date PostgreSQL schema is
+    refused with a message (``None``), since the release step migrates it."""
+    if engine.dialect.name == "sqlite":
+        upgrade(engine)
+    elif not is_current(engine):
+        print(t("outbox.schema_behind"), file=err)
+        return None
+    return make_session_factory(engine)
