@@ -37,6 +37,7 @@ FIELDS = tuple(field.name for field in fields(IncomingMessage))
 def to_json(message: IncomingMessage) -> dict[str, Any]:
     data = {name: getattr(message, name) for name in FIELDS}
     data["received_at"] = message.received_at.isoformat()
+    data["names"] = list(message.names)
     return data
 
 
@@ -54,14 +55,19 @@ def from_json(data: dict[str, Any]) -> IncomingMessage:
     Raises:
         WrongTypes: a field holds something other than text (or null).
     """
-    known = {name: data[name] for name in FIELDS if name in data and name != "received_at"}
+    known = {name: data[name] for name in FIELDS if name in data and name not in ("received_at", "names")}
     flags = {name: known.pop(name) for name in FLAGS if name in known}
     if not all(isinstance(value, str | None) for value in known.values()):
         raise WrongTypes("a field is not text")
     if not all(isinstance(value, bool) for value in flags.values()):
         raise WrongTypes("a flag is not true or false")
+    names = data.get("names") or []
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+        raise WrongTypes("names are not a list of text")
     known.update(flags)
-    return IncomingMessage(**known, received_at=datetime.fromisoformat(data["received_at"]))
+    return IncomingMessage(
+        **known, names=tuple(names), received_at=datetime.fromisoformat(data["received_at"])
+    )
 
 
 Row = dict[str, Any]

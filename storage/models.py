@@ -97,6 +97,10 @@ class TicketRow(Base):
     satisfaction: Mapped[str | None] = mapped_column(String(16))
     reply_token: Mapped[str | None] = mapped_column(String(256))
     reply_token_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    note: Mapped[str | None] = mapped_column(Text)
+    """The forwarder's comment on a shared message (erased with the text)."""
+    names: Mapped[list[str] | None] = mapped_column(JSON)
+    """Names to mask in the text besides the customer (erased with the text)."""
     not_complaint: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql_text("false"))
     """Closed as "not a complaint": out of the digest's figures."""
 
@@ -155,6 +159,21 @@ class InboxRow(Base):
         UniqueConstraint("platform", "event_id", name="uq_inbox_platform_event"),
         Index("ix_inbox_available_at", "available_at"),
         Index("ix_inbox_platform_forwarder", "platform", "forwarder"),
+    )
+
+
+class OriginalMessageRow(Base):
+    """A ticket's original message on its platform (LINE's message id, Slack's ``channel:ts``): its
+    unsend, deletion or edit finds the ticket. An original shared twice stays with the first."""
+
+    __tablename__ = "original_messages"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    message_id: Mapped[str] = mapped_column(String(128))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+
+    __table_args__ = (
+        UniqueConstraint("platform", "message_id", name="uq_original_messages_platform_message"),
     )
 
 

@@ -53,7 +53,7 @@ class SqlRecords:
             result = session.execute(
                 update(TicketRow)
                 .where(TicketRow.created_at < cutoff, TicketRow.erased_at.is_(None))
-                .values(text="", customer=None, erased_at=now)
+                .values(text="", customer=None, note=None, names=None, erased_at=now)
             )
             erased = cast(CursorResult[Any], result).rowcount
             session.execute(

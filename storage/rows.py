@@ -36,6 +36,7 @@ _TICKET_FIELDS = (
     "satisfaction",
     "reply_token",
     "reply_token_at",
+    "note",
     "not_complaint",
 )
 
@@ -44,7 +45,12 @@ def to_ticket(row: TicketRow) -> Ticket:
     values = {name: getattr(row, name) for name in _TICKET_FIELDS}
     guesses = tuple((str(name), float(p)) for name, p in row.guesses or ())
     return Ticket(
-        ref=row.id, status=Status(row.status), flags=tuple(row.flags or ()), guesses=guesses, **values
+        ref=row.id,
+        status=Status(row.status),
+        flags=tuple(row.flags or ()),
+        guesses=guesses,
+        names=tuple(row.names or ()),
+        **values,
     )
 
 
@@ -54,6 +60,7 @@ def ticket_values(ticket: Ticket) -> dict[str, Any]:
         status=ticket.status.value,
         flags=list(ticket.flags),
         guesses=[[name, p] for name, p in ticket.guesses],
+        names=list(ticket.names) or None,
     )
     return values
 

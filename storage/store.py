@@ -21,6 +21,7 @@ from storage.models import (
     DigestChartRow,
     DigestRow,
     InboundEventRow,
+    OriginalMessageRow,
     OutboxRow,
     PendingReplyRow,
     ReminderRow,
@@ -114,6 +115,23 @@ class SqlUnitOfWork:
         values = [{"key_platform": p, "key_event": e, "ref": ref} for (p, e), ref in refs.items()]
         if values:
             self._connection.execute(statement, values)
+
+    def record_originals(self, originals: Mapping[EventKey, int]) -> None:
+        values = [
+            {"platform": platform, "message_id": message_id, "ticket_id": ref}
+            for (platform, message_id), ref in sorted(originals.items())
+        ]
+        if values:
+            statement = _insert(self.session, OriginalMessageRow).on_conflict_do_nothing()
+            self._connection.execute(statement, values)
+
+    def find_original(self, platform: str, message_id: str) -> Ticket | None:
+        row = self.session.scalar(
+            select(TicketRow)
+            .join(OriginalMessageRow, OriginalMessageRow.ticket_id == TicketRow.id)
+            .where(OriginalMessageRow.platform == platform, OriginalMessageRow.message_id == message_id)
+        )
+        return to_ticket(row) if row is not None else None
 
     def add_tickets(self, tickets: Sequence[Ticket]) -> None:
         if not tickets:
@@ -253,6 +271,20 @@ class SqlUnitOfWork:
         ]
         if values:
             self._connection.execute(insert(OutboxRow), values)
+
+    def erase_queued(self, ref: int, cards: Sequence[OutboundMessage]) -> None:
+        by_target = {(card.platform, card.channel): card for card in cards}
+        for row in self.session.scalars(select(OutboxRow).where(OutboxRow.ticket_id == ref)).all():
+            card = by_target.get((row.platform, row.channel))
+            if row.kind in ("card", "card_update") and card is not None:
+                row.text, row.data = card.text, dict(card.data)
+            elif row.kind == "reply":
+                continue  # the forwarder's receipt quotes nothing of the complaint
+            elif row.status in ("pending", "dead"):
+                self.session.delete(row)  # a reminder's excerpt, a full text still to send
+            else:
+                row.text, row.data = "", {}
+        self.session.flush()
 
     def due_for_reminder(self, now: datetime, *, limit: int) -> list[tuple[Ticket, frozenset[str]]]:
         """Claims open tickets whose next reminder is due, with the reminder keys already sent.

@@ -4,7 +4,7 @@ It keeps the contracts the SQL store keeps (tests/storage/test_store_contract.py
 assertions against both): an event key is recorded once, a (ticket, reminder key) once, a digest
 once per (team, week); a unit of work commits on success and rolls back on error; ``for_update``
 is a no-op (one lock serializes the units of work). Tickets come out as copies, as rows do, so
-a change counts only once it is saved. The outbox half (:class:`MemoryOutbox`) is the
+a change counts only once it is saved. The outbox half (:class:`tests.memory_outbox.MemoryOutbox`) is the
 dispatcher's view of the same queued messages, with the SQL outbox's rules: a claim is a lease, a
 card update waits for its card and for the earlier updates, a digest's chart for its text.
 """
@@ -14,16 +14,15 @@ from __future__ import annotations
 import copy
 import secrets
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from bot.core.access import AccessEntry
-from bot.core.domain import AuditEntry, DuplicateEvent, OutboundMessage, QueuedMessage, Status, Ticket
-from bot.core.outbox import gate_key, next_slot, priority
-from bot.core.ports import EventKey, Pace, TicketQuery
+from bot.core.domain import AuditEntry, DuplicateEvent, OutboundMessage, Status, Ticket
+from bot.core.ports import EventKey, TicketQuery
 
 
 @dataclass
@@ -50,6 +49,8 @@ class MemoryState:
     tickets: dict[int, Ticket] = field(default_factory=dict)
     events: dict[EventKey, int | None] = field(default_factory=dict)
     """(platform, event id) -> the ticket it opened."""
+    originals: dict[EventKey, int] = field(default_factory=dict)
+    """(platform, message id) -> the ticket whose original message it is."""
     audit: list[AuditEntry] = field(default_factory=list)
     outbox: list[OutboxItem] = field(default_factory=list)
     reminders: dict[tuple[int, str], datetime] = field(default_factory=dict)
@@ -85,6 +86,14 @@ class MemoryUnitOfWork:
         self.state.events.update(refs)
 
     # -- tickets --------------------------------------------------------------------------------
+
+    def record_originals(self, originals: Mapping[EventKey, int]) -> None:
+        for key, ref in originals.items():
+            self.state.originals.setdefault(key, ref)
+
+    def find_original(self, platform: str, message_id: str) -> Ticket | None:
+        ref = self.state.originals.get((platform, message_id))
+        return self.get_ticket(ref) if ref is not None else None
 
     def add_tickets(self, tickets: Sequence[Ticket]) -> None:
         for ticket in tickets:
@@ -165,8 +174,25 @@ class MemoryUnitOfWork:
 
     def queue_many(self, messages: Sequence[OutboundMessage], at: datetime) -> None:
         for message in messages:
-            item_id = len(self.state.outbox) + 1
+            item_id = max((item.id for item in self.state.outbox), default=0) + 1  # some may be dropped
             self.state.outbox.append(OutboxItem(item_id, copy.deepcopy(message), at, at))
+
+    def erase_queued(self, ref: int, cards: Sequence[OutboundMessage]) -> None:
+        by_target = {(card.platform, card.channel): card for card in cards}
+        kept = []
+        for item in self.state.outbox:
+            message = item.message
+            card = by_target.get((message.platform, message.channel))
+            if message.ticket_ref != ref or message.kind == "reply":
+                kept.append(item)  # the forwarder's receipt quotes nothing of the complaint
+            elif message.kind in ("card", "card_update") and card is not None:
+                item.message = replace(message, text=card.text, data=dict(card.data))
+                kept.append(item)
+            elif item.status not in ("pending", "dead"):
+                item.message = replace(message, text="", data={})
+                kept.append(item)
+            # else dropped: a reminder's excerpt, a full text still to send
+        self.state.outbox = kept
 
     # -- reminders ------------------------------------------------------------------------------
 
@@ -306,6 +332,7 @@ class MemoryStore:
             erased = [t for t in uow.state.tickets.values() if t.created_at < cutoff and t.erased_at is None]
             for ticket in erased:
                 ticket.text, ticket.customer, ticket.erased_at = "", None, now
+                ticket.note, ticket.names = None, ()
             gone = {ref for ref, t in uow.state.tickets.items() if t.erased_at is not None}
             for item in uow.state.outbox:
                 old = item.created_at < cutoff or item.message.ticket_ref in gone
@@ -319,134 +346,3 @@ class MemoryStore:
         """Every message queued so far (of ``kind``), sent or not, in queue order."""
         with self.lock:
             return [item.message for item in self.state.outbox if kind in (None, item.message.kind)]
-
-
-class MemoryOutbox:
-    """The dispatcher's side of :class:`MemoryStore`'s queue; see :class:`bot.core.ports.Outbox`."""
-
-    def __init__(self, store: MemoryStore, *, lease: timedelta = timedelta(minutes=2)) -> None:
-        self.store = store
-        self.lease = lease
-        self.gates: dict[str, datetime] = {}
-
-    def claim(
-        self,
-        now: datetime,
-        limit: int,
-        *,
-        pace: Callable[[OutboundMessage, bool], Pace | None] | None = None,
-        horizon: timedelta = timedelta(0),
-    ) -> list[QueuedMessage]:
-        claimed: list[QueuedMessage] = []
-        with self.store.lock:
-            for item in sorted(self.store.state.outbox, key=lambda i: (priority(i.message.kind), i.id)):
-                if len(claimed) == limit:
-                    break
-                due = item.status == "pending" and item.next_attempt_at <= now
-                expired = (
-                    item.status == "sending"
-                    and item.claimed_at is not None
-                    and item.claimed_at <= now - self.lease
-                )
-                if not (due or expired):
-                    continue
-                edit_id, waiting = self._card_state(item)
-                if waiting or (item.message.kind == "digest_chart" and self._digest_pending(item)):
-                    continue
-                item.unsure = item.unsure or expired
-                lane = pace(item.message, edit_id is not None) if pace else None
-                gate, send_at = None, None
-                if lane is not None:
-                    gate = gate_key(item.message.platform, lane)
-                    send_at, after = next_slot(self.gates.get(gate), lane, now)
-                    if send_at > now + horizon:
-                        item.status, item.claimed_at = "pending", None
-                        item.next_attempt_at = max(item.next_attempt_at, send_at)
-                        continue
-                    self.gates[gate] = after
-                item.status, item.claimed_at = "sending", now
-                claimed.append(
-                    QueuedMessage(item.id, item.message, item.attempts, edit_id, send_at, gate, item.unsure)
-                )
-        return claimed
-
-    def limited(self, item_id: int, gate: str | None, until: datetime) -> None:
-        with self.store.lock:
-            item = self._item(item_id)
-            item.status, item.claimed_at, item.next_attempt_at = "pending", None, until
-            if gate is not None:
-                self.gates[gate] = max(self.gates.get(gate, until), until)
-
-    def _card_state(self, item: OutboxItem) -> tuple[str | None, bool]:
-        """A card update's card id, and whether it must wait (its card or an earlier update is queued)."""
-        m = item.message
-        if m.kind != "card_update" or m.ticket_ref is None:
-            return None, False
-        same = [
-            other
-            for other in self.store.state.outbox
-            if (other.message.ticket_ref, other.message.platform, other.message.channel)
-            == (m.ticket_ref, m.platform, m.channel)
-        ]
-        if any(o.message.kind == "card_update" and o.id < item.id and o.status in _QUEUED for o in same):
-            return None, True
-        card = next((o for o in same if o.message.kind == "card"), None)
-        if card is None:
-            return None, False
-        return card.platform_message_id, card.status not in ("sent", "dead")
-
-    def _digest_pending(self, item: OutboxItem) -> bool:
-        m = item.message
-        return any(
-            o.id < item.id
-            and o.status in _QUEUED
-            and (o.message.kind, o.message.platform, o.message.channel) == ("digest", m.platform, m.channel)
-            for o in self.store.state.outbox
-        )
-
-    def delivered(self, item_id: int, now: datetime, message_id: str | None) -> None:
-        with self.store.lock:
-            item = self._item(item_id)
-            item.status, item.sent_at, item.platform_message_id, item.last_error = (
-                "sent",
-                now,
-                message_id,
-                None,
-            )
-            item.unsure = False
-
-    def failed(
-        self, item_id: int, now: datetime, error: str, retry_at: datetime | None, *, unsure: bool = False
-    ) -> None:
-        with self.store.lock:
-            item = self._item(item_id)
-            item.attempts += 1
-            item.unsure = item.unsure or unsure
-            item.last_error, item.claimed_at = error[:500], None
-            if retry_at is None:
-                item.status = "dead"
-            else:
-                item.status, item.next_attempt_at = "pending", retry_at
-
-    def release(self, item_ids: Sequence[int]) -> None:
-        with self.store.lock:
-            for item_id in item_ids:
-                item = self._item(item_id)
-                if item.status == "sending":
-                    item.status, item.claimed_at = "pending", None
-
-    def pending_count(self) -> int:
-        with self.store.lock:
-            return sum(1 for item in self.store.state.outbox if item.status in _QUEUED)
-
-    def dead_letters(self) -> Iterator[QueuedMessage]:
-        with self.store.lock:
-            dead = [item for item in self.store.state.outbox if item.status == "dead"]
-        for item in dead:
-            yield QueuedMessage(item.id, item.message, item.attempts)
-
-    def _item(self, item_id: int) -> OutboxItem:
-        return self.store.state.outbox[item_id - 1]
-
-
-_QUEUED = ("pending", "sending")

@@ -14,7 +14,16 @@ from enum import StrEnum
 from typing import Any
 
 from bot.config import Config
-from bot.core.domain import MAX_COMPLAINT_CHARS, Status, Ticket
+from bot.core.domain import (
+    EDITED_LATE,
+    MAX_COMPLAINT_CHARS,
+    NOTICE_FLAGS,
+    SOURCE_DELETED,
+    WITHDRAWN,
+    WITHDRAWN_BY_FORWARDER,
+    Status,
+    Ticket,
+)
 from bot.core.i18n import Translator
 from bot.core.masking import Masker
 from bot.core.ports import Names
@@ -223,6 +232,16 @@ def full_text_action(t: Translator) -> Action:
     return Action("full_text", t("card.action.full_text"))
 
 
+def customer_names(customer: str | None) -> list[str]:
+    """What to mask of a ticket's customer: the whole contact, and for ``Name <address>`` (an
+    e-mail's sender) the name and the address on their own too."""
+    if not customer:
+        return []
+    name, _, rest = customer.partition("<")
+    address = rest.rstrip().removesuffix(">")
+    return [part for part in (customer, name.strip(), address.strip()) if part]
+
+
 class CardWriter:
     def __init__(
         self, config: Config, translator: Translator, masker: Masker, sla: SlaPolicies | None = None
@@ -237,10 +256,22 @@ class CardWriter:
         return department.name(self.t.language) if department else self.t("department.none")
 
     def masked(self, ticket: Ticket) -> str:
-        return self.masker.mask(ticket.text, names=[ticket.customer] if ticket.customer else [])
+        """The complaint as a chat shows it: masked, with the forwarder's note and what became of
+        the original message; only the notice once it was withdrawn."""
+        withdrawn = [flag for flag in (WITHDRAWN, WITHDRAWN_BY_FORWARDER) if flag in ticket.flags]
+        if withdrawn:
+            return self.t(f"card.{withdrawn[0]}")
+        names = [*customer_names(ticket.customer), *ticket.names]
+        parts = [self.masker.mask(ticket.text, names=names)]
+        if ticket.note:
+            parts.append(self.t("card.note", note=self.masker.mask(ticket.note, names=names)))
+        parts += [self.t(f"card.{flag}") for flag in (SOURCE_DELETED, EDITED_LATE) if flag in ticket.flags]
+        return "\n\n".join(parts)
 
     def summary(self, ticket: Ticket) -> str:
-        return self.excerpt(ticket.text, names=[ticket.customer] if ticket.customer else [])
+        if WITHDRAWN in ticket.flags or WITHDRAWN_BY_FORWARDER in ticket.flags:
+            return self.masked(ticket)
+        return self.excerpt(ticket.text, names=[*customer_names(ticket.customer), *ticket.names])
 
     def excerpt(self, text: str, names: list[str] | None = None) -> str:
         """One masked line of at most ``SUMMARY_CHARS`` characters."""
@@ -306,10 +337,14 @@ class CardWriter:
     def fields(self, ticket: Ticket, now: datetime, change: dict[str, Any] | None) -> list[Field]:
         """The card's lines, in order: a new field is one entry here and its i18n text."""
         t = self.t
-        forwarder = Person(ticket.forwarder, ticket.platform, ticket.channel)
+        forwarder: str | Person = Person(ticket.forwarder, ticket.platform, ticket.channel)
+        if ticket.names or WITHDRAWN in ticket.flags:
+            # The writer of a 1:1 chat may be the customer: their display name is masked here too.
+            forwarder = t("mask.name")
         fields = []
-        if ticket.priority or ticket.flags:
-            flags = ("、" if t.language == "ja" else ", ").join(t(f"flag.{flag}") for flag in ticket.flags)
+        priority_flags = [flag for flag in ticket.flags if flag not in NOTICE_FLAGS]
+        if ticket.priority or priority_flags:
+            flags = ("、" if t.language == "ja" else ", ").join(t(f"flag.{flag}") for flag in priority_flags)
             fields.append(Field("priority", Phrase.of(t, "card.priority", flags=flags), Place.ALERT))
         fields += [
             Field("status", Phrase.of(t, "card.status", status=t(f"status.{ticket.status.value}"))),
@@ -343,7 +378,11 @@ class CardWriter:
                 last = Phrase.of(t, "card.customer_change", action=change["action_text"], at=at)
             else:
                 last = Phrase.of(
-                    t, "card.last_change", actor=Person(change["actor"]), action=change["action_text"], at=at
+                    t,
+                    "card.last_change",
+                    actor=forwarder if change["actor"] == ticket.forwarder else Person(change["actor"]),
+                    action=change["action_text"],
+                    at=at,
                 )
             fields.append(Field("change", last, Place.NEWS))
         return fields

@@ -56,6 +56,23 @@ class IncomingMessage:
     from_customer: bool = False
     """The customer wrote this themselves (a shop's customer channel): answers go back to them,
     and their later messages join their open ticket instead of opening new ones."""
+    note: str | None = None
+    """The forwarder's own words on a message they share (Slack's "Forward message" comment)."""
+    names: tuple[str, ...] = ()
+    """Names the platform knows of the people in the complaint (a LINE customer's display name):
+    masked wherever the text is shown."""
+    message_id: str | None = None
+    """The platform's id of the complaint's original message (LINE's message id, Slack's
+    ``channel:ts`` of the shared original): an unsend, delete or edit of it finds the ticket."""
+
+
+WITHDRAWN = "withdrawn"
+"""Flag: the customer took the original message back (its text is erased)."""
+WITHDRAWN_BY_FORWARDER = "withdrawn_by_forwarder"
+SOURCE_DELETED = "source_deleted"
+EDITED_LATE = "edited_late"
+NOTICE_FLAGS = (WITHDRAWN, WITHDRAWN_BY_FORWARDER, SOURCE_DELETED, EDITED_LATE)
+"""Flags that say what became of the original message: notices on the card, not priorities."""
 
 
 @dataclass
@@ -103,6 +120,10 @@ class Ticket:
     """The customer's latest unused free reply token (LINE) and when it came: a reply from the card
     within its lifetime uses it instead of a paid push."""
     reply_token_at: datetime | None = None
+    note: str | None = None
+    """The forwarder's comment on a shared message (masked on cards, erased with the text)."""
+    names: tuple[str, ...] = ()
+    """Names to mask in the text besides the customer (erased with the text)."""
     not_complaint: bool = False
     """Closed as "not a complaint": left out of the digest's figures, and an out-of-scope label."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,7 +18,7 @@ from bot.core.domain import (
     TriageError,
 )
 from bot.core.masking import DEFAULT_ORDER_PATTERNS
-from bot.core.ports import EventKey, Prediction
+from bot.core.ports import EventKey, Prediction, UnitOfWork
 from bot.core.priority import (
     REPEAT_CONTACTS,
     REPEAT_WINDOW_DAYS,
@@ -131,6 +132,8 @@ def new_ticket(
         remind_at=policy.first_reminder(due_at),
         source_url=message.source_url,
         source_author=message.source_author,
+        note=clean(message.note)[:MAX_COMPLAINT_CHARS] if message.note else None,
+        names=tuple(str(name)[:100] for name in message.names if name)[:5],
         order_number=extract_order_number(text, config.order_patterns or DEFAULT_ORDER_PATTERNS),
         guesses=tuple((name, round(p, 3)) for name, p in prediction.ranking[:3]),
         contact=message.channel if message.from_customer else None,
@@ -175,3 +178,16 @@ def created_detail(draft: Draft) -> dict[str, Any]:
         "needs_triage": ticket.needs_triage,
         "event": f"{message.platform}:{message.event_id}",
     }
+
+
+def record_originals(uow: UnitOfWork, created: Sequence[Draft]) -> None:
+    """Records each new ticket's original message, so that its unsend, deletion or edit finds the
+    ticket (:mod:`bot.core.originals`). An original that another ticket has (shared twice) stays
+    with the first."""
+    uow.record_originals(
+        {
+            (draft.message.platform, draft.message.message_id[:128]): draft.created.ref
+            for draft in created
+            if draft.message.message_id
+        }
+    )

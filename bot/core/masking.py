@@ -12,15 +12,19 @@ from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from itertools import accumulate
 
+from bot.core.personal_names import name_spans
+
 __all__ = ["DEFAULT_ORDER_PATTERNS", "KINDS", "Masker", "default_label"]
 
 #: Every kind a label can be asked for, in priority order: when findings overlap, the earlier kind wins.
 KINDS: tuple[str, ...] = ("email", "rrn", "card", "phone", "postal", "address", "name")
 
 DEFAULT_ORDER_PATTERNS: tuple[str, ...] = (
-    # Keyword-led IDs: 注文番号12345, ご注文番号：A-5521, order no. 88231, 주문번호 123. The ID must contain
-    # a digit and must not run into an e-mail address, so "注文番号 taro1@example.jp" is not shielded.
-    r"(?i)(?:(?:注文|受注|オーダー)(?:番号|no\.?|id)|(?<![a-z])order(?: ?(?:no\.?|number|id|#))?|주문 ?번호)"
+    # Keyword-led IDs: 注文番号12345, ご注文番号：A-5521, order no. 88231, purchase 113542617735902,
+    # 주문번호 123. The ID must contain a digit and must not run into an e-mail address, so
+    # "注文番号 taro1@example.jp" is not shielded.
+    r"(?i)(?:(?:注文|受注|オーダー)(?:番号|no\.?|id)"
+    r"|(?<![a-z])(?:order|purchase)(?: ?(?:no\.?|number|id|#))?|주문 ?번호)"
     r"[\s:#=は、「『【(\[]{0,4}(?=[a-z-]{0,29}[0-9])[a-z0-9][a-z0-9-]{2,29}(?![a-z0-9@]|\.[a-z0-9])",
     # Shop-style IDs such as A-5521 or ABC-0012345: upper case only, not TEL-/FAX- prefixes, not in an e-mail.
     r"(?<![A-Za-z0-9._%+-])(?!(?:TEL|FAX)-)[A-Z]{1,3}-[0-9]{3,10}(?![A-Za-z0-9@-]|\.[A-Za-z0-9])",
@@ -48,6 +52,7 @@ _FOLD = _build_fold_table()
 _DIGIT_LONG_VOWEL = re.compile(r"(?<=[0-9])[ーｰ](?=[0-9])")
 _NON_DIGIT = re.compile(r"[^0-9]")
 _DIGIT_RUN = re.compile(r"[0-9]+")
+_WORDLIKE = re.compile(r"[A-Za-z/_.=?&#%]")
 _LUHN_DOUBLE = str.maketrans("0123456789", "0246813579")
 
 # Linear time: a pattern that starts with an unbounded run (e-mail local part) or a digit run anchors it
@@ -142,11 +147,22 @@ def _email_spans(norm: str) -> Iterator[tuple[int, int]]:
 def _card_spans(norm: str) -> Iterator[tuple[int, int]]:
     pos = 0
     while (m := _CARD.search(norm, pos)) is not None:
-        if found := _luhn_groups(m):
+        if found := _luhn_groups(m) or _card_like(m, norm):
             yield found
             pos = found[1]
         else:
             pos = m.start() + 1  # retry inside: a rejected candidate must not hide a later card
+
+
+def _card_like(m: re.Match[str], norm: str) -> tuple[int, int] | None:
+    """A 13-19 digit number laid out like a card that fails the Luhn check: a typo in a real card, or
+    a made-up one, is still shown to no one. Not inside a word or a link (``/p1763851100000200``)."""
+    start, end = m.span()
+    if not 13 <= len(_NON_DIGIT.sub("", m[0])) <= 19:
+        return None
+    if _WORDLIKE.match(norm[start - 1 : start]) or _WORDLIKE.match(norm[end : end + 1]):
+        return None
+    return start, end
 
 
 def _luhn_groups(m: re.Match[str]) -> tuple[int, int] | None:
@@ -214,10 +230,11 @@ def _name_pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
 class Masker:
     """Replaces personal data in free text with labels, keeping order numbers visible.
 
-    Detected kinds: e-mail addresses, phone numbers (JP, KR, international), Luhn-valid card numbers,
-    Japanese postal codes and addresses, Korean resident registration numbers and caller-supplied names.
-    Full-width digits/letters and IME dashes (－ ー −) are recognised. Honorifics after a name (さん, 様)
-    are left visible: "山田太郎様" becomes "[name]様".
+    Detected kinds: e-mail addresses, phone numbers (JP, KR, international), card-like numbers of 13-19
+    digits (Luhn-valid or not), Japanese postal codes and addresses, Korean resident registration
+    numbers, caller-supplied names and names given away by an honorific or a label
+    (:mod:`bot.core.personal_names`). Full-width digits/letters and IME dashes (－ ー −) are
+    recognised. Honorifics after a name (さん, 様) are left visible: "山田太郎様" becomes "[name]様".
 
     Example:
         >>> Masker().mask("連絡先は090-1234-5678、注文番号 A-5521")
@@ -288,8 +305,10 @@ class Masker:
             (span for p in _POSTAL for span in _regex_spans(p, norm)),
             _regex_spans(_ADDRESS, norm),
             _regex_spans(name_re, norm) if name_re else iter(()),
+            name_spans(norm),
         )
         for code, spans in enumerate(finders, start=1):
+            code = min(code, KINDS.index("name") + 1)  # both name finders claim as "name"
             for start, end in spans:
                 # Only free characters are claimed: protected ones stay visible and an overlap keeps the
                 # higher-priority kind. The rest of an overlapping finding is still masked, because

@@ -192,6 +192,15 @@ class EventLog(Protocol):
 class Tickets(Protocol):
     """The tickets themselves."""
 
+    def record_originals(self, originals: Mapping[EventKey, int]) -> None:
+        """Records each ticket's original message, ``(platform, message id) -> ref``; a message
+        recorded before keeps its ticket."""
+        ...
+
+    def find_original(self, platform: str, message_id: str) -> Ticket | None:
+        """The ticket whose original message this is."""
+        ...
+
     def add_tickets(self, tickets: Sequence[Ticket]) -> None:
         """Stores new tickets and sets each one's ``ref``."""
         ...
@@ -245,6 +254,11 @@ class OutboxQueue(Protocol):
 
     def queue(self, message: OutboundMessage, at: datetime) -> None: ...
     def queue_many(self, messages: Sequence[OutboundMessage], at: datetime) -> None: ...
+    def erase_queued(self, ref: int, cards: Sequence[OutboundMessage]) -> None:
+        """Forgets ticket ``ref``'s complaint in the outbox: its cards still waiting become ``cards``
+        (by target), its other waiting messages but the forwarder's reply are dropped, and the
+        stored copies of the messages already sent are blanked."""
+        ...
 
 
 class ReminderLog(Protocol):

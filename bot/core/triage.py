@@ -29,7 +29,14 @@ from bot.core.domain import (
     TriageError,
     UnknownTicket,
 )
-from bot.core.intake import Draft, IntakeOutcome, choose_department, created_detail, new_ticket
+from bot.core.intake import (
+    Draft,
+    IntakeOutcome,
+    choose_department,
+    created_detail,
+    new_ticket,
+    record_originals,
+)
 from bot.core.intake import IntakeResult as IntakeResult
 from bot.core.ports import Classifier, Clock, EventKey, OutboxQueue, Prediction, Store, UnitOfWork
 from bot.core.priority import REPEAT_WINDOW_DAYS
@@ -37,6 +44,7 @@ from bot.core.routing import Directory, team_key
 from bot.core.sla import SlaPolicies
 
 log = logging.getLogger(__name__)
+
 
 Target = tuple[str, str]
 Change = Callable[[Ticket, datetime], dict[str, Any]]
@@ -151,6 +159,7 @@ class TriageService:
         uow.add_tickets([draft.created for draft in created])
         uow.attach_events({draft.key: draft.created.ref for draft in created})
         self.conversation.follow_ups(uow, threads.joined, self.clock.now())
+        record_originals(uow, created)
         return created
 
     def _write_created(self, uow: UnitOfWork, created: Sequence[Draft], now: datetime) -> None:
@@ -162,7 +171,7 @@ class TriageService:
             if draft.moved is not None:
                 entries.append(AuditEntry(ticket.ref, now, message.forwarder, "reassigned", draft.moved))
             queued.append(self.conversation.first_answer(draft))
-            queued += self._cards(ticket, now, "card", self._card_targets(ticket))
+            queued += self.card_messages(ticket, now, "card", self._card_targets(ticket))
         uow.audit_many(entries)
         uow.queue_many(queued, now)
 
@@ -330,7 +339,7 @@ class TriageService:
             return uow.history(ref)
 
     def describe(self, entry: AuditEntry) -> str:
-        return self._action_text(entry.action, entry.detail)
+        return self.describe_action(entry.action, entry.detail)
 
     # -- helpers --------------------------------------------------------------------------------
 
@@ -371,9 +380,14 @@ class TriageService:
     """The same, for the use cases kept in their own modules (:mod:`bot.core.customers`)."""
 
     def _change(self, actor: str, action: str, at: datetime, detail: dict[str, Any]) -> dict[str, Any]:
-        return {"actor": actor, "action": action, "at": at, "action_text": self._action_text(action, detail)}
+        return {
+            "actor": actor,
+            "action": action,
+            "at": at,
+            "action_text": self.describe_action(action, detail),
+        }
 
-    def _action_text(self, action: str, detail: dict[str, Any]) -> str:
+    def describe_action(self, action: str, detail: dict[str, Any]) -> str:
         if action == "reassigned":
             return self.t(
                 "action.reassigned",
@@ -400,9 +414,9 @@ class TriageService:
         targets: Sequence[Target],
         change: dict[str, Any] | None = None,
     ) -> None:
-        uow.queue_many(self._cards(ticket, now, kind, targets, change), now)
+        uow.queue_many(self.card_messages(ticket, now, kind, targets, change), now)
 
-    def _cards(
+    def card_messages(
         self,
         ticket: Ticket,
         now: datetime,

@@ -19,6 +19,7 @@ from bot.core.digest import Digest, DigestBuilder, Week
 from bot.core.domain import DuplicateEvent, IncomingMessage, OutboundMessage, Status, Ticket
 from bot.core.i18n import Translator
 from bot.core.inbox import Intake
+from bot.core.originals import Originals
 from bot.core.ports import Clock, Store
 from bot.core.records import Records
 from bot.core.routing import Directory, team_key
@@ -53,6 +54,7 @@ class Services:
         self._store = store
         self._directory = directory
         self._service = service
+        self._originals = Originals(service)
         self._intake = intake
         self._records = records
         self._digests = digests
@@ -98,6 +100,25 @@ class Services:
     def settle(self, platform: str, forwarder: str) -> None:
         """Waits (briefly) until the forwarder's complaints waiting in the inbox have their tickets."""
         self._intake.settle(platform, forwarder)
+
+    # -- the original message -------------------------------------------------------------------
+
+    def withdraw(self, platform: str, message_id: str, actor: str, *, by_customer: bool) -> Ticket | None:
+        """The original message was taken back (unsent) by ``actor``: its complaint is erased from
+        the ticket and every message waiting to be sent, and the card says so. A complaint of
+        ``actor``'s still waiting in the inbox gets its ticket first (often the same webhook).
+        ``None`` when the message opened no ticket."""
+        self._intake.settle(platform, actor)
+        return self._originals.withdraw(platform, message_id, actor, by_customer=by_customer)
+
+    def deleted(self, platform: str, message_id: str, actor: str) -> Ticket | None:
+        """The original message was deleted: noted on its ticket's card (``None``: no ticket)."""
+        return self._originals.deleted(platform, message_id, actor)
+
+    def edited(self, platform: str, message_id: str, actor: str, text: str) -> Ticket | None:
+        """The original message was edited: soon after, the ticket takes ``text``; later, the card
+        notes it (``None``: no ticket, or nothing changed)."""
+        return self._originals.edited(platform, message_id, actor, text)
 
     # -- the card -------------------------------------------------------------------------------
 

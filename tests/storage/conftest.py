@@ -17,7 +17,8 @@ from storage.outbox import SqlOutbox
 from storage.store import SqlStore
 from tests.conftest import POSTGRES_ENV
 from tests.memory_figures import MemoryFigures
-from tests.memory_store import MemoryOutbox, MemoryStore
+from tests.memory_outbox import MemoryOutbox
+from tests.memory_store import MemoryStore
 from tests.schemas import migrated_schema
 
 

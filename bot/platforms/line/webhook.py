@@ -26,6 +26,7 @@ from linebot.v3.models.events import UnknownEvent
 from bot.core.domain import IncomingMessage, InvalidArgument, OutboundMessage, TriageError
 from bot.core.usecases import Services
 from bot.core.wording import snoozed
+from bot.platforms.line.content import expand_emojis
 from bot.platforms.line.flex import BadPostback, Postback, parse_postback
 from bot.platforms.line.sender import DisplayNames, LineSender, make_api
 from bot.platforms.line.settings import ALSO_ACCEPTED, settings
@@ -82,6 +83,9 @@ class LineWebhook:
         """The official account: 1:1 chats are customers writing in (except staff named in [roles])."""
         self.handlers: dict[str, Callable[[Any], None]] = {
             "message": self.handle_message,
+            "unsend": self.handle_unsend,
+            "messageEdited": self.handle_message_edited,
+            "follow": self.handle_follow,
             "join": self.handle_join,
             "postback": self.handle_postback,
         }
@@ -148,8 +152,10 @@ class LineWebhook:
             log.info("LINE message type ignored", extra={"message_type": str(message.type)[:40]})
 
     def handle_text(self, event: Any) -> None:
-        source = event.source
-        text = str(event.message.text or "")
+        source, message = event.source, event.message
+        text, shift = expand_emojis(
+            str(message.text or ""), getattr(message, "emojis", None), self.t("line.emoji")
+        )
         if self.is_customer(source):
             self.accept_customer(event, text)
             return
@@ -160,7 +166,7 @@ class LineWebhook:
             self.handle_history(event, command)
             return
         if source.type != "user":
-            addressed = self.addressed(text, getattr(event.message, "mention", None))
+            addressed = self.addressed(text, getattr(message, "mention", None), shift)
             if addressed is None:
                 return  # the team's own talk
             text = addressed
@@ -172,6 +178,8 @@ class LineWebhook:
             text=text,
             received_at=self.services.clock.now(),
             reply_token=event.reply_token or None,
+            message_id=str(message.id),
+            names=self.customer_name(source),
         )
         # Stored for a worker, which opens the ticket and answers with the reply token (valid
         # for a minute; the sender falls back to a push). A redelivery is a no-op here or there.
@@ -212,6 +220,14 @@ class LineWebhook:
         self.answer(event, self.t("done.replied", ref=ticket.ref))
         return True
 
+    def customer_name(self, source: Any) -> tuple[str, ...]:
+        """In a 1:1 chat the writer may be the customer: their display name is masked wherever the
+        complaint is shown (a staff member's name masked in their own forward does no harm)."""
+        if source.type != "user" or not source.user_id:
+            return ()
+        name = self.names.lookup(str(source.user_id), chat_id(source))
+        return (name,) if name != source.user_id else ()
+
     def handle_history(self, event: Any, command: str) -> None:
         if not self.first_time(event):
             return
@@ -226,15 +242,16 @@ class LineWebhook:
         else:  # the group may hold people who may not see it: only the asker gets it
             self.send_privately(event, actor, history, self.t("line.history.sent", ref=ref), ref)
 
-    def addressed(self, text: str, mention: Any) -> str | None:
-        """The complaint in a group message meant for the bot, else ``None``."""
+    def addressed(self, text: str, mention: Any, shift: Callable[[int], int] = int) -> str | None:
+        """The complaint in a group message meant for the bot, else ``None``. ``shift`` maps the
+        mention's place in LINE's text to ``text`` (emoji placeholders written out before it)."""
         stripped = text.lstrip()
         for keyword in self.keywords:
             if stripped.startswith(keyword):
                 return stripped[len(keyword) :].strip()
         for mentionee in getattr(mention, "mentionees", None) or []:
             if getattr(mentionee, "is_self", False):
-                start, end = mentionee.index, mentionee.index + mentionee.length
+                start, end = shift(mentionee.index), shift(mentionee.index + mentionee.length)
                 if text[start:end].startswith("@"):
                     text = text[:start] + text[end:]
                 return text.strip()
@@ -253,7 +270,13 @@ class LineWebhook:
             ticket = self.services.attach(
                 LINE, str(source.user_id), str(message.type), str(message.id), within=ATTACH_WINDOW
             )
-        if ticket is not None:
+        image_set = getattr(message, "image_set", None)
+        if image_set is not None and not self.first_of_set(str(image_set.id)):
+            return  # the photos of one send are answered once
+        if ticket is not None and image_set is not None:
+            count = image_set.total or 1
+            self.answer(event, self.t("line.attached_many", ref=ticket.ref, count=count))
+        elif ticket is not None:
             self.answer(event, self.t("line.attached", ref=ticket.ref))
         elif source.type == "user":
             self.answer(event, self.t("line.ask_text"))
@@ -272,9 +295,40 @@ class LineWebhook:
         else:
             self.answer(event, self.t("customer.ask_text"))
 
+    def handle_unsend(self, event: Any) -> None:
+        """A message taken back: if it became a ticket, its text is erased everywhere. Unsent in
+        a 1:1 chat it was the customer's own; in a group or room, the forwarder's."""
+        source = event.source
+        if source is None or not self.first_time(event):
+            return
+        actor = str(source.user_id or chat_id(source))
+        message_id = str(event.unsend.message_id)
+        # The complaint may still wait in the inbox (often the same webhook): withdraw settles it.
+        self.services.withdraw(LINE, message_id, actor, by_customer=source.type == "user")
+
+    def handle_message_edited(self, event: Any) -> None:
+        """A text edited after it was sent: a complaint's edit soon after corrects the ticket, a
+        later one is noted on its card (:class:`~bot.core.originals.Originals`)."""
+        source, message = event.source, event.message
+        if source is None or getattr(message, "type", "") != "text" or not self.first_time(event):
+            return
+        text, shift = expand_emojis(
+            str(message.text or ""), getattr(message, "emojis", None), self.t("line.emoji")
+        )
+        if source.type != "user":
+            text = self.addressed(text, getattr(message, "mention", None), shift) or text
+        actor = str(source.user_id or chat_id(source))
+        self.services.edited(LINE, str(message.id), actor, text)
+
+    def handle_follow(self, event: Any) -> None:
+        """Added as a friend (or unblocked): how to send a complaint, once."""
+        if self.first_time(event):
+            self.answer(event, self.t("line.follow"))
+
     def handle_join(self, event: Any) -> None:
         if self.first_time(event):
-            self.answer(event, self.t("line.joined", group_id=chat_id(event.source)))
+            key = "line.joined_room" if getattr(event.source, "type", "") == "room" else "line.joined"
+            self.answer(event, self.t(key, group_id=chat_id(event.source)))
 
     def handle_postback(self, event: Any) -> None:
         source = event.source
@@ -344,6 +398,10 @@ class LineWebhook:
     def first_time(self, event: Any) -> bool:
         """Records the event id; False when it was handled before (a redelivery)."""
         return self.services.first_time(LINE, str(event.webhook_event_id))
+
+    def first_of_set(self, image_set: str) -> bool:
+        """False when another photo of the same imageSet was answered already."""
+        return self.services.first_time(LINE, f"imageset:{image_set}")
 
     def answer(self, event: Any, text: str, **data: Any) -> None:
         """Queues ``text`` for the chat the event came from, with its reply token when it has one."""

@@ -289,6 +289,12 @@ class BlockWriter:
                 field("text", t("slack.modal.text"), text_input, False),
                 field("order", t("slack.modal.order"), {"type": "plain_text_input", "max_length": 100}, True),
                 field(
+                    "customer",
+                    t("slack.modal.customer"),
+                    {"type": "plain_text_input", "max_length": 100},
+                    True,
+                ),
+                field(
                     "channel",
                     t("slack.modal.channel"),
                     {"type": "static_select", "options": _options(channels)},

@@ -104,7 +104,9 @@ class SlackAdapter(MessageHandlers, CardHandlers, CommandHandlers):
         self.config = services.config
         self.t = services.t
         self.kit = BlockWriter(services.config, services.t)
-        self.intake_channels = frozenset(settings(services.config).intake_channels)
+        slack = settings(services.config)
+        self.intake_channels = frozenset(slack.intake_channels)
+        self.email_channels, self.email_bots = frozenset(slack.email_channels), frozenset(slack.email_bots)
         secret = services.config.secrets.get("SLACK_SIGNING_SECRET")
         _BOLT_LOG.addFilter(_QUIET)  # once: adding the same filter again does nothing
         self.bolt = BoltApp(

@@ -24,7 +24,8 @@ from bot.platforms.registry import directory
 from bot.runtime.services import make_writer
 from tests.fakes import KeywordClassifier, RecordingSender
 from tests.memory_figures import MemoryFigures
-from tests.memory_store import MemoryOutbox, MemoryStore
+from tests.memory_outbox import MemoryOutbox
+from tests.memory_store import MemoryStore
 
 
 @dataclass
