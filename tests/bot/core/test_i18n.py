@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.core.i18n import GLOSSARY, RETIRED, TEXTS, Translator
+from bot.core.i18n import AREAS, GLOSSARY, RETIRED, TEXTS, Translator
 
 
 def placeholders(template: str) -> set[str]:
@@ -21,6 +21,24 @@ def test_every_language_has_every_text_with_the_same_placeholders(language: str)
     assert set(TEXTS[language]) == set(TEXTS["ja"])
     for key, template in TEXTS["ja"].items():
         assert placeholders(TEXTS[language][key]) == placeholders(template), key
+
+
+@pytest.mark.parametrize("language", ["ja", "en", "ko"])
+def test_no_key_is_in_two_areas(language: str) -> None:
+    # Joining the areas would keep one of the texts silently (within one area, ruff's F601 says so).
+    areas_of_key: dict[str, list[str]] = {}
+    for area in AREAS[language]:
+        for key in area.TEXTS:
+            areas_of_key.setdefault(key, []).append(area.__name__)
+    assert {key: areas for key, areas in areas_of_key.items() if len(areas) > 1} == {}
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_a_key_is_in_the_same_area_in_every_language(language: str) -> None:
+    def area_of_each_key(language: str) -> dict[str, str]:
+        return {key: area.__name__.rpartition(".")[2] for area in AREAS[language] for key in area.TEXTS}
+
+    assert area_of_each_key(language) == area_of_each_key("ja")
 
 
 def test_durations_and_deadlines() -> None:

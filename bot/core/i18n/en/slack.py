@@ -1,0 +1,26 @@
+"""English texts that only Slack shows (bot/platforms/slack)."""
+
+TEXTS: dict[str, str] = {
+    "slack.correct": "Reassign",
+    "slack.modal.title": "Forward a complaint",
+    "slack.modal.submit": "Send",
+    "slack.modal.close": "Cancel",
+    "slack.modal.text": "Complaint",
+    "slack.modal.order": "Order number",
+    "slack.modal.customer": "Customer's name (optional; masked wherever it is shown)",
+    "slack.modal.channel": "Customer channel",
+    "slack.modal.department": "Department (empty: the bot decides)",
+    "slack.customer.line": "LINE",
+    "slack.customer.phone": "Phone",
+    "slack.customer.email": "E-mail",
+    "slack.customer.form": "Contact form",
+    "slack.customer.chat": "Chat",
+    "slack.customer.other": "Other",
+    "slack.complaint.order": "Order number: {order}",
+    "slack.complaint.channel": "Customer channel: {channel}",
+    "slack.home.count": "{department}: {count}",
+    "slack.home.more": "and {count} more",
+    "slack.share_unreadable": "I could not read the shared message (it may be in a channel I am not in). Paste its text, or invite me to its channel.",
+    "slack.source_link": "Open message",
+    "slack.digest.shared": "Posting the weekly digest in this channel.",
+}

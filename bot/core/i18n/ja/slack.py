@@ -1,0 +1,26 @@
+"""Japanese texts that only Slack shows (bot/platforms/slack)."""
+
+TEXTS: dict[str, str] = {
+    "slack.correct": "振り替え",
+    "slack.modal.title": "苦情を登録",
+    "slack.modal.submit": "登録",
+    "slack.modal.close": "キャンセル",
+    "slack.modal.text": "苦情の内容",
+    "slack.modal.order": "注文番号",
+    "slack.modal.customer": "お客様のお名前（任意・表示するときは伏せます）",
+    "slack.modal.channel": "受付経路",
+    "slack.modal.department": "部署（空欄なら自動で振り分け）",
+    "slack.customer.line": "LINE",
+    "slack.customer.phone": "電話",
+    "slack.customer.email": "メール",
+    "slack.customer.form": "問い合わせフォーム",
+    "slack.customer.chat": "チャット",
+    "slack.customer.other": "その他",
+    "slack.complaint.order": "注文番号：{order}",
+    "slack.complaint.channel": "受付経路：{channel}",
+    "slack.home.count": "{department}：{count}件",
+    "slack.home.more": "ほか{count}件",
+    "slack.share_unreadable": "共有されたメッセージを読めませんでした（ボットが参加していないチャンネルのメッセージなど）。本文を貼り付けて送るか、元のチャンネルにボットを招待してください。",
+    "slack.source_link": "元のメッセージ",
+    "slack.digest.shared": "このチャンネルに週次レポートを投稿します。",
+}

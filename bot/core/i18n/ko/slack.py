@@ -1,0 +1,26 @@
+"""Korean texts that only Slack shows (bot/platforms/slack)."""
+
+TEXTS: dict[str, str] = {
+    "slack.correct": "재배정",
+    "slack.modal.title": "불만 등록",
+    "slack.modal.submit": "등록",
+    "slack.modal.close": "취소",
+    "slack.modal.text": "불만 내용",
+    "slack.modal.order": "주문번호",
+    "slack.modal.customer": "고객 이름 (선택, 표시할 때는 가립니다)",
+    "slack.modal.channel": "접수 경로",
+    "slack.modal.department": "부서 (비워 두면 자동 배정)",
+    "slack.customer.line": "LINE",
+    "slack.customer.phone": "전화",
+    "slack.customer.email": "이메일",
+    "slack.customer.form": "문의 양식",
+    "slack.customer.chat": "채팅",
+    "slack.customer.other": "기타",
+    "slack.complaint.order": "주문번호: {order}",
+    "slack.complaint.channel": "접수 경로: {channel}",
+    "slack.home.count": "{department}: {count}건",
+    "slack.home.more": "외 {count}건",
+    "slack.share_unreadable": "공유된 메시지를 읽을 수 없습니다 (봇이 참여하지 않은 채널의 메시지 등). 본문을 붙여 넣어 보내거나 원래 채널에 봇을 초대해 주세요.",
+    "slack.source_link": "원래 메시지",
+    "slack.digest.shared": "이 채널에 주간 리포트를 게시합니다.",
+}
