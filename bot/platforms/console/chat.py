@@ -107,7 +107,10 @@ class ConsoleAdapter:
             "/find": self.handle_find,
             "/digest": self.handle_digest,
             "/advance": self.handle_advance,
+            "/quit": self.handle_quit,
+            "/exit": self.handle_quit,
         }
+        self._quitting = False
 
     def say(self, text: str) -> None:
         print(text, file=self.out, flush=True)
@@ -118,6 +121,8 @@ class ConsoleAdapter:
         self.jobs()
         for line in lines:
             self.handle_line(line)
+            if self._quitting:
+                break
 
     def handle_line(self, line: str) -> None:
         """Handles one input line; errors are answered, never raised."""
@@ -163,6 +168,10 @@ class ConsoleAdapter:
 
     def handle_help(self, _args: list[str]) -> None:
         self.say(self.t("console.help", departments=", ".join(self.services.config.department_keys)))
+
+    def handle_quit(self, _args: list[str]) -> None:
+        self.say(self.t("console.bye"))
+        self._quitting = True
 
     def handle_list(self, args: list[str]) -> None:
         # A department's shown name may hold spaces (Logistics & delivery): the rest of the line is it.

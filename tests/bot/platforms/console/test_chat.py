@@ -145,3 +145,12 @@ def test_find_searches_by_order_number_and_words(tmp_path: Path) -> None:
     assert "「A-15001」の検索結果1件" in out and re.search(r"#1 \[未対応\] 物流・配送", out)
     assert "「二重」の検索結果1件" in out and re.search(r"#2 \[未対応\] 決済・返金", out)
     assert "使い方：/find" in out
+
+
+def test_quit_ends_the_session_and_nothing_after_it_is_read(tmp_path: Path) -> None:
+    result = run_cli("console", stdin="配送が遅い\n／ｑｕｉｔ\n商品が壊れていた\n", cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    assert "/quitで終了" in result.stdout
+    assert "終了します" in result.stdout
+    assert "#1" in result.stdout and "#2" not in result.stdout
