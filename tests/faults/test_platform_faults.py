@@ -129,7 +129,7 @@ def test_every_message_arrives_later_in_order_per_card_and_none_twice(shop: Shop
 
     # LINE: every push accepted once (the retry after a lost answer got 409), each card's in order.
     accepted = [c.headers.get("x-line-retry-key") for c in shop.line.sent()]
-    keys = {row.id: retry_key(_message(row)) for row in line_rows}
+    keys = {row.id: retry_key(_message(row), row.id) for row in line_rows}
     assert sorted(accepted, key=str) == sorted(keys.values())
     assert len(shop.line.to("/message/push")) > len(accepted)  # the failed tries
     for ticket in {r.ticket_id for r in line_rows if r.kind == "card"}:

@@ -24,8 +24,8 @@ class QuotaWatch:
         self.services = services
         self.api = api or make_api(services.config)
         self._warned: set[tuple[str, float]] = set()
-        """(month, level) already warned about by this process. The warning's text is the same for
-        every process, so its push retry key is too: LINE drops a second copy from another worker."""
+        """(month, level) already warned about by this process. Another process may warn too: the
+        warning names itself (``once``), so its push retry key is the same and LINE drops the copy."""
 
     def check(self, now: datetime) -> float | None:
         """Reads quota and usage; queues a warning to the managers when a level is newly reached.
@@ -49,6 +49,6 @@ class QuotaWatch:
         self._warned.add((month, level))
         t = self.services.t
         text = t("line.quota", level=t.percent(level), quota=int(quota.value), month=month)
-        targets = self.services.tell_managers(text, {"month": month})
+        targets = self.services.tell_managers(text, {"once": f"quota-{month}-{level}"})
         log.warning("LINE push quota at %.0f%%", share * 100, extra={"targets": targets})
         return share

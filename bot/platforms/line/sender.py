@@ -54,21 +54,21 @@ def make_api(config: Config) -> MessagingApi:
     return MessagingApi(ApiClient(configuration))
 
 
-def retry_key(message: OutboundMessage) -> str:
-    """A UUID that is the same for every attempt at one outbox message.
+def retry_key(message: OutboundMessage, outbox_id: int | None) -> str:
+    """A UUID that is the same for every attempt at one outbox message, and differs between two.
 
-    It is derived from the content, so byte-identical messages to one chat share it and LINE
-    delivers them once within its 24 h retry window: wanted for the quota warning that several
-    workers may queue, harmless elsewhere (cards, replies and reminders differ in time or ref).
+    Two replies of the same words to one customer are two messages, so the key names the outbox
+    row. A message that several processes may queue on their own (the quota warning) names what it
+    is in ``data["once"]`` instead, and LINE delivers it once within its 24 h retry window.
     """
-    identity = [
-        message.platform,
-        message.channel,
-        message.kind,
-        message.ticket_ref,
-        message.text,
-        message.data,
-    ]
+    once = message.data.get("once")
+    identity: list[object] = [message.platform, message.channel]
+    if once is not None:
+        identity += ["once", once]
+    elif outbox_id is not None:
+        identity += ["outbox", outbox_id]
+    else:  # sent outside the outbox: its content is all that names it
+        identity += [message.kind, message.ticket_ref, message.text, message.data]
     return str(uuid.uuid5(RETRY_KEY_NAMESPACE, json.dumps(identity, sort_keys=True, default=str)))
 
 
@@ -165,7 +165,7 @@ class LineSender:
                     log.info("LINE refused the reply token; pushing instead", extra={"kind": message.kind})
             private = message.data.get("private_to")  # LINE has no ephemeral messages: 1:1 instead
             to = private if isinstance(private, str) and private else message.channel
-            return self._push(to, messages, retry_key(message))
+            return self._push(to, messages, retry_key(message, outbox_id))
         except ApiException as exc:
             raise to_send_error(exc) from None
         except (urllib3.exceptions.HTTPError, OSError) as exc:

@@ -160,3 +160,14 @@ def test_the_cards_take_and_wait_buttons(shop: Line) -> None:
     card = pushed_to(shop, GROUP)[-1]
     assert "お客様の返信待ち（" in card and "a=wait" not in card
     assert "担当者：鈴木" in card and MEMBER not in card  # the owner by their LINE name
+
+
+def test_the_same_words_sent_twice_reach_the_customer_twice(shop: Line) -> None:
+    shop.post(body(text("荷物が届きません", "01CU0001", user(CUSTOMER))))
+    [ticket] = shop.tickets()
+    for n in (1, 2):  # two replies of the same words (LINE keeps a retry key for 24 h)
+        shop.post(body(postback(f"a=reply_customer&t={ticket.ref}", f"01PB000{n}", group(MEMBER))))
+        shop.post(body(text("確認いたします。", f"01GR000{n}", group(MEMBER))))
+        shop.deliver()
+
+    assert sum("確認いたします" in call for call in pushed_to(shop, CUSTOMER)) == 2

@@ -632,3 +632,14 @@ def test_a_complaint_the_worker_fails_on_waits_and_becomes_one_ticket_later(
     assert line.tickets() == [ticket]
     line.deliver()
     assert any(f"#{ticket.ref}" in said for said in line.texts())
+
+
+def test_two_processes_warning_of_the_same_quota_level_reach_the_managers_once(sqlite_url: str) -> None:
+    managers = "C" + "m" * 32
+    for line in running(sqlite_url, managers={"line_group": managers}):
+        line.api.quota, line.api.usage = 200, 170
+        QuotaWatch(line.app.services).check(line.clock.now())
+        QuotaWatch(line.app.services).check(line.clock.now())  # another worker, its own memory
+        line.deliver()
+
+        assert len([c for c in line.api.sent() if c.body.get("to") == managers]) == 1
