@@ -36,7 +36,6 @@ from tests.faults.tcp_proxy import TcpProxy
 from tests.line_api import FakeLineApi, serve_fake_line_api
 from tests.slack_api import FakeSlackApi, fake_slack_api
 
-
 PACE_STEP = timedelta(seconds=1.05)
 """One Slack channel's interval between messages (bot/core/outbox.py: 5 % wider than one a second)."""
 WITHIN = timedelta(minutes=1)
