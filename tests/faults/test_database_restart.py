@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
@@ -30,7 +30,6 @@ from tests.faults.harness import (
     shop_config,
     shop_env,
     slack_message,
-    wait_until,
 )
 from tests.faults.tcp_proxy import TcpProxy
 from tests.line_api import FakeLineApi, serve_fake_line_api
@@ -91,7 +90,7 @@ def served(database_url: str) -> Iterator[Served]:
     proxy = TcpProxy(parsed.host or "127.0.0.1", parsed.port or 5432).start()
     through_proxy = parsed.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
     with fake_slack_api() as slack, serve_fake_line_api() as line:
-        raw = shop_config(send_timeout=10, lease=60)
+        raw = shop_config(send_timeout=10, lease=120)  # the default lease: a minute must not wait for it
         config = replace(parse_config(raw, shop_env(slack.url, line.url)), database_url=through_proxy)
         senders = {"slack": SlackSender(config), "line": LineSender(config)}
         clock = FakeClock(START)
@@ -147,7 +146,7 @@ def test_a_restart_between_slacks_answer_and_the_commit_does_not_send_twice(serv
     served.slack.hang("chat.postMessage", 30, accept=True)  # Slack posts it; the answer is held
     drain = threading.Thread(target=served.app.dispatcher.drain)
     drain.start()
-    wait_until(lambda: served.slack.delivered("chat.postMessage"), what="the post")
+    served.slack.wait_for(lambda: served.slack.delivered("chat.postMessage"), what="the post")
     served.proxy.cut()
     served.slack.release()  # Slack's answer arrives while the database is away
     threading.Timer(1.0, served.proxy.restore).start()
@@ -160,3 +159,37 @@ def test_a_restart_between_slacks_answer_and_the_commit_does_not_send_twice(serv
     assert {row.status for row in rows} == {"sent"}
     posted = [(c["channel"], c["text"]) for c in served.slack.delivered("chat.postMessage")]
     assert len(posted) == len(set(posted)) == sum(row.platform == "slack" for row in rows)
+
+
+def test_a_batch_cut_short_by_the_restart_goes_on_once_the_database_is_back(served: Served) -> None:
+    """The database goes away in the middle of the dispatcher's batch: the card in hand fails and
+    that cannot be recorded, the rest of the batch was never tried. Within a minute of the database
+    being back every message is delivered, each once, without waiting out the claim's lease."""
+    assert served.event(0) == 200  # a Slack card, a LINE card and the forwarder's confirmation
+    served.app.intake.drain()
+    served.slack.hang("chat.postMessage", 30)  # the card gets no answer, then an error
+    cut_short: list[BaseException] = []
+    drain = threading.Thread(target=lambda: _catching(served.app.dispatcher.drain, cut_short))
+    drain.start()
+    served.slack.wait_for(lambda: served.slack.to("chat.postMessage"), what="the card's post")
+    served.proxy.cut()
+    served.slack.release()
+    drain.join(30)
+    assert not drain.is_alive()
+    assert [type(error) for error in cut_short] == [OperationalError]
+
+    served.proxy.restore()
+    assert {row.status for row in outbox_rows(served.app.config.database_url)} == {"sending"}
+    served.work()
+    rows = outbox_rows(served.app.config.database_url)
+    assert {row.status for row in rows} == {"sent"}
+    posted = [(c["channel"], c["text"]) for c in served.slack.delivered("chat.postMessage")]
+    assert len(posted) == len(set(posted)) == sum(row.platform == "slack" for row in rows) == 2
+    assert len(served.line.sent()) == 1
+
+
+def _catching(work: Callable[[], object], errors: list[BaseException]) -> None:
+    try:
+        work()
+    except Exception as error:
+        errors.append(error)
