@@ -72,6 +72,7 @@ class FakeSlackApi:
         self._files = itertools.count(1)
         self._ts = itertools.count(1)
         self._lock = threading.Lock()
+        self._calls_changed = threading.Condition()
         self.released = threading.Event()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(
@@ -168,6 +169,19 @@ class FakeSlackApi:
             found.append(shown)
         return found[: int(args.get("limit") or 100)]
 
+    def wait_for(self, condition: Callable[[], Any], timeout: float = 120.0, what: str = "condition") -> Any:
+        """Waits until ``condition`` (of the calls, say) holds, looking again as each call arrives and
+        as each is answered; fails after ``timeout`` (the caller is another thread or process)."""
+        with self._calls_changed:
+            result = self._calls_changed.wait_for(condition, timeout)
+        if not result:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        return result
+
+    def _calls_have_changed(self) -> None:
+        with self._calls_changed:
+            self._calls_changed.notify_all()
+
     def release(self) -> None:
         """Lets every held answer go now."""
         self.released.set()
@@ -196,6 +210,12 @@ class FakeSlackApi:
             self.calls.clear()
 
     def answer(self, method: str, args: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
+        try:
+            return self._answer(method, args)
+        finally:
+            self._calls_have_changed()
+
+    def _answer(self, method: str, args: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
         with self._lock:
             call = Call(method, args)
             self.calls.append(call)
@@ -207,6 +227,7 @@ class FakeSlackApi:
             if failure is not None and not failure.accept:
                 call.answer = failure.body
             ts = f"1763850000.{next(self._ts):06d}"
+        self._calls_have_changed()
         if failure is not None and not failure.accept:
             if failure.delay:
                 self.released.wait(failure.delay)

@@ -14,14 +14,17 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
+from typing import ParamSpec
 
 from bot.core.domain import OutboundMessage, QueuedMessage
 from bot.core.ports import Clock, Outbox, Pace, Sender, SendError
 
 log = logging.getLogger(__name__)
+P = ParamSpec("P")
 
 MAX_BACKOFF = timedelta(hours=1)
 PACE_MARGIN = 1.05
@@ -103,6 +106,9 @@ class Dispatcher:
         """How far ahead a claim books send times: the dispatcher waits for each, so a paced
         destination sends steadily instead of once per poll."""
         self._stopping = threading.Event()
+        self._unrecorded: list[Callable[[], None]] = []
+        """What the last batch could not write to the outbox (the database went away mid-batch)."""
+        self._unrecorded_claim: datetime | None = None
 
     def stop(self) -> None:
         """Graceful shutdown: the send in flight finishes, the rest of the batch is released at once
@@ -114,6 +120,7 @@ class Dispatcher:
         report = DispatchReport()
         if self._stopping.is_set():
             return report
+        self._record_the_cut_batch()
         claimed_at = self.clock.now()
         claimed = self.outbox.claim(claimed_at, self.batch, pace=self.pace, horizon=self.horizon)
         claimed.sort(key=lambda item: item.send_at or claimed_at)  # stable: in order per destination
@@ -130,12 +137,43 @@ class Dispatcher:
                 # takes them. Later, but once.
                 log.warning("outbox claim half spent; the rest wait", extra={"left": len(claimed) - index})
                 break
-            if item.gate is not None and item.gate in paused:  # its destination just said "wait"
-                self.outbox.limited(item.id, item.gate, paused[item.gate])
-                report.limited += 1
-                continue
-            self._deliver(item, report, paused)
+            try:
+                self._step(item, report, paused)
+            except Exception:
+                untried = [rest.id for rest in claimed[index + 1 :]]
+                self._unrecorded.append(partial(self.outbox.release, untried))
+                self._unrecorded_claim = claimed_at
+                raise
         return report
+
+    def _step(self, item: QueuedMessage, report: DispatchReport, paused: dict[str, datetime]) -> None:
+        if item.gate is not None and item.gate in paused:  # its destination just said "wait"
+            self._record(self.outbox.limited, item.id, item.gate, paused[item.gate])
+            report.limited += 1
+            return
+        self._deliver(item, report, paused)
+
+    def _record(self, write: Callable[P, None], *args: P.args, **kwargs: P.kwargs) -> None:
+        """Writes what became of a message; if the database is away, the write is kept for later."""
+        record = partial(write, *args, **kwargs)
+        try:
+            record()
+        except Exception:
+            self._unrecorded.append(record)
+            raise
+
+    def _record_the_cut_batch(self) -> None:
+        """Writes what a batch cut short by the database going away could not: what it sent or
+        failed to send, and the release of the messages it never tried, so these go as soon as the
+        database is back instead of a lease later (and are not taken for sends in doubt). Once the
+        lease has run out the messages may be another worker's: the lease's rules decide then."""
+        claimed_at = self._unrecorded_claim
+        if claimed_at is None or self.lease is None or self.clock.now() - claimed_at >= self.lease:
+            self._unrecorded.clear()
+        while self._unrecorded:
+            self._unrecorded[0]()
+            self._unrecorded.pop(0)
+        self._unrecorded_claim = None
 
     def pace(self, message: OutboundMessage, editing: bool) -> Pace | None:
         sender = self.senders.get(message.platform)
@@ -164,7 +202,8 @@ class Dispatcher:
         message = item.message
         sender = self.senders.get(message.platform)
         if sender is None:
-            self.outbox.failed(item.id, self.clock.now(), f"no sender for {message.platform}", None)
+            error = f"no sender for {message.platform}"
+            self._record(self.outbox.failed, item.id, self.clock.now(), error, None)
             log.error("outbox message dead-lettered: no sender", extra={"outbox_id": item.id})
             report.dead += 1
             return
@@ -181,7 +220,7 @@ class Dispatcher:
             log.exception("sender crashed", extra={"outbox_id": item.id})
             self._failed(item, f"{type(exc).__name__}: {exc}", None, False, report)
         else:
-            self.outbox.delivered(item.id, self.clock.now(), result.message_id)
+            self._record(self.outbox.delivered, item.id, self.clock.now(), result.message_id)
             report.sent += 1
 
     def _limited(
@@ -195,7 +234,7 @@ class Dispatcher:
         until = self.clock.now() + timedelta(seconds=retry_after or DEFAULT_RATE_WAIT)
         if item.gate is not None:
             paused[item.gate] = until
-        self.outbox.limited(item.id, item.gate, until)
+        self._record(self.outbox.limited, item.id, item.gate, until)
         log.info("outbox destination rate limited", extra={"outbox_id": item.id, "wait": retry_after})
         report.limited += 1
 
@@ -212,7 +251,7 @@ class Dispatcher:
         attempts = item.attempts + 1
         now = self.clock.now()
         retry_at = None if permanent else self.policy.next_try(attempts, now, retry_after)
-        self.outbox.failed(item.id, now, error, retry_at, unsure=unsure)
+        self._record(self.outbox.failed, item.id, now, error, retry_at, unsure=unsure)
         if retry_at is None:
             log.error("outbox message dead-lettered", extra={"outbox_id": item.id, "attempts": attempts})
             report.dead += 1

@@ -163,7 +163,9 @@ def outbox_rows(database_url: str) -> list[OutboxRow]:
 
 
 def wait_until(condition: Callable[[], Any], timeout: float = 120.0, what: str = "condition") -> Any:
-    """Polls ``condition`` until it is truthy (other processes are working); fails after ``timeout``."""
+    """Polls ``condition`` until it is truthy; fails after ``timeout``. Only for what other processes
+    do (a socket that starts listening, rows they write): what happens in this process has an event
+    to wait on (:meth:`tests.slack_api.FakeSlackApi.wait_for`) or a fake clock to move."""
     deadline = time.monotonic() + timeout
     while True:
         result = condition()

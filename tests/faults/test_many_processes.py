@@ -64,7 +64,7 @@ def test_two_webs_and_two_workers_make_one_ticket_per_event_and_send_everything_
             processes.worker("worker-1", days_ahead=10)
             processes.worker("worker-2", days_ahead=10)
             url = f"http://127.0.0.1:{port}"
-            wait_until(lambda: healthy(url), what="the web app")
+            wait_until(lambda: healthy(url), what="the web app")  # gunicorn's socket, another process
 
             runs = [(n, False) for n in range(DISTINCT)] + [(n, True) for n in range(0, DISTINCT, 3)]
             random.Random(8).shuffle(runs)  # retries race their originals
@@ -72,6 +72,7 @@ def test_two_webs_and_two_workers_make_one_ticket_per_event_and_send_everything_
                 statuses = list(pool.map(lambda run: send(url, *run), runs))
             assert Counter(statuses) == {200: DISTINCT + REPEATED}, processes.log("web")
 
+            # The workers' processes on their own clocks: their progress shows in the database only.
             wait_until(lambda: settled(database_url, raw, DISTINCT), what="the workers to finish")
         finally:
             processes.stop_all()

@@ -71,13 +71,13 @@ def test_killed_workers_lose_nothing_and_duplicate_nothing(database_url: str, tm
             a = processes.worker("a")
             b = processes.worker("b", ready=True)
             c = processes.worker("c", ready=True)
-            wait_until(lambda: slack.to("chat.postMessage"), what="worker a's call to Slack")
+            slack.wait_for(lambda: slack.to("chat.postMessage"), what="worker a's call to Slack")
             processes.go("b")  # B takes over once A's lease expires
             kill(a)
-            wait_until(lambda: slack.delivered("chat.postMessage"), what="worker b's call to Slack")
+            slack.wait_for(lambda: slack.delivered("chat.postMessage"), what="worker b's call to Slack")
             processes.go("c")
             kill(b)
-            wait_until(
+            wait_until(  # the database, written by worker c
                 lambda: {row.status for row in outbox_rows(database_url)} == {"sent"},
                 what="every message delivered",
             )

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import event, select
+from sqlalchemy.exc import OperationalError
 
+from bot.config import Config
 from bot.core.clock import FakeClock
 from bot.core.ports import SendError
-from bot.runtime.services import App
+from bot.runtime.services import App, create_app
 from storage.models import OutboxRow
-from tests.fakes import RecordingSender, complaint
+from tests.fakes import KeywordClassifier, RecordingSender, complaint
 
 
 def rows(app: App) -> list[OutboxRow]:
@@ -116,3 +120,56 @@ def test_claim_is_a_lease_so_a_crashed_worker_does_not_lose_messages(
     clock.advance(timedelta(minutes=3))
     assert app.dispatcher.run_once().sent == 2
     assert app.outbox.pending_count() == 0
+
+
+def test_a_batch_cut_short_by_a_database_restart_goes_on_when_it_is_back(
+    config: Config, clock: FakeClock, sender: RecordingSender
+) -> None:
+    """The database goes away just after the batch's first message is sent (#15). What the batch
+    did is recorded, and what it never tried is sent, as soon as the database is back: not a lease
+    later, and not as if its sending had been in doubt."""
+    app = create_app(
+        replace(config, outbox_lease_seconds=1.0),  # a short lease: recording is retried for a quarter
+        clock=clock,
+        senders={"console": sender},
+        classifier=KeywordClassifier(),
+    )
+    try:
+        for number, text in enumerate(("配送が遅い", "荷物が届かない", "請求が二重")):
+            app.service.intake(complaint(text, f"ev-{number}"))
+        database = Restarting(app)
+        sender.on_send = lambda _message: database.go_away()
+        with pytest.raises(OperationalError):
+            app.dispatcher.run_once()
+        assert len(sender.sent) == 1
+        with pytest.raises(OperationalError):
+            app.dispatcher.run_once()  # still away: nothing is claimed, nothing is sent
+        assert len(sender.sent) == 1
+
+        sender.on_send = None
+        database.come_back()
+        assert app.dispatcher.drain().sent == 5  # at once: the clock has not moved
+        assert [(r.status, r.unsure) for r in rows(app)] == [("sent", False)] * 6
+        assert sender.unsure == []  # the untried ones were never in doubt
+        assert len({s.message.text for s in sender.sent}) == 6  # each once
+    finally:
+        app.close()
+
+
+class Restarting:
+    """Every statement on the app's engine fails, as on a connection to a server that went away,
+    until :meth:`come_back`."""
+
+    def __init__(self, app: App) -> None:
+        self.away = False
+        event.listen(app.engine, "before_cursor_execute", self._check)
+
+    def go_away(self) -> None:
+        self.away = True
+
+    def come_back(self) -> None:
+        self.away = False
+
+    def _check(self, *_args: object) -> None:
+        if self.away:
+            raise OperationalError("SELECT", {}, ConnectionError("server closed the connection unexpectedly"))
