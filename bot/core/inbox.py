@@ -28,7 +28,7 @@ from bot.core.domain import (
     TriageError,
 )
 from bot.core.i18n import Translator
-from bot.core.ports import Clock, Inbox, Store
+from bot.core.ports import Clock, InboxStore, Store
 from bot.core.triage import IntakeResult, TriageService
 from classifiers.text import clean
 
@@ -50,7 +50,7 @@ about this much."""
 class Intake:
     def __init__(
         self,
-        inbox: Inbox,
+        inbox: InboxStore,
         service: TriageService,
         store: Store,
         clock: Clock,
