@@ -2,9 +2,9 @@
 
 Slack and LINE want an answer within seconds and retry when it is late; classifying the text and
 writing the ticket, its audit row and its messages takes milliseconds of CPU each. So the web
-process only checks the text and stores the signed event (:meth:`Intake.accept`, one INSERT) and
+process only checks the text and stores the signed event (:meth:`Inbox.accept`, one INSERT) and
 acknowledges; a worker thread (the ``worker`` process, or inside ``triage-bot run``) takes the
-waiting complaints in batches (:meth:`Intake.process`) and opens their tickets. A complaint is
+waiting complaints in batches (:meth:`Inbox.process`) and opens their tickets. A complaint is
 never lost in between: it is in the database before the platform hears "OK", and a worker that
 dies mid-batch leaves its rows to be taken again after the lease (the event key makes the second
 try a no-op).
@@ -47,7 +47,9 @@ IDLE_POLL_SECONDS = 0.2
 about this much."""
 
 
-class Intake:
+class Inbox:
+    """Complaints between the platform's acknowledgement and their tickets (see the module)."""
+
     def __init__(
         self,
         inbox: InboxStore,
@@ -168,12 +170,12 @@ class Intake:
                 uow.queue(refusal(message, text), now)
 
 
-def run_intake(intake: Intake, stop: threading.Event, after_batch: Callable[[], object]) -> None:
+def run_intake(inbox: Inbox, stop: threading.Event, after_batch: Callable[[], object]) -> None:
     """The worker's loop: batches while complaints wait, a short sleep when none do. After each
     batch ``after_batch`` wakes the delivery of the new cards and replies."""
     while not stop.is_set():
         try:
-            taken = intake.process()
+            taken = inbox.process()
             if taken:
                 after_batch()
         except Exception as exc:  # the database away: try again shortly, never stop the loop
