@@ -28,8 +28,9 @@ from bot.core.domain import (
     TriageError,
 )
 from bot.core.i18n import Translator
+from bot.core.intake import IntakeResult
 from bot.core.ports import Clock, InboxStore, Store
-from bot.core.triage import IntakeResult, TriageService
+from bot.core.triage import TriageService
 from classifiers.text import clean
 
 log = logging.getLogger(__name__)

@@ -19,12 +19,13 @@ from bot.core.digest import Digest, DigestBuilder, Week
 from bot.core.domain import DuplicateEvent, IncomingMessage, OutboundMessage, Status, Ticket
 from bot.core.i18n import Translator
 from bot.core.inbox import Inbox
+from bot.core.intake import IntakeResult
 from bot.core.originals import Originals
 from bot.core.ports import Clock, Store
 from bot.core.records import Records
 from bot.core.routing import Directory, team_key
 from bot.core.search import Finder
-from bot.core.triage import IntakeResult, TriageService
+from bot.core.triage import TriageService
 
 
 class Services:

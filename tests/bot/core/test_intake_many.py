@@ -14,7 +14,7 @@ from bot.config import Config, parse_config
 from bot.core.access import Forbidden
 from bot.core.clock import FakeClock
 from bot.core.domain import DuplicateEvent, EmptyComplaint, IncomingMessage
-from bot.core.triage import IntakeResult
+from bot.core.intake import IntakeResult
 from bot.runtime.services import App, create_app
 from storage.models import InboundEventRow, OutboxRow, TicketEventRow, TicketRow
 from tests.conftest import START
