@@ -28,7 +28,7 @@ from bot.core.priority import (
     is_priority,
 )
 from bot.core.sla import SlaPolicies
-from classifiers.text import clean, detect_language
+from classifiers.text import detect_language
 from classifiers.trivial import is_trivial
 
 
@@ -62,13 +62,14 @@ class Draft:
 
     @classmethod
     def of(cls, index: int, message: IncomingMessage) -> Draft:
-        """The cleaned complaint; a huge one is kept cut and flagged.
+        """The complaint, cleaned where it entered (:func:`bot.core.intake.cleaned`); a huge one is
+        kept cut and flagged.
 
         Raises:
-            EmptyComplaint: the text is empty once control characters are removed.
+            EmptyComplaint: the text is empty.
             NotAComplaint: a greeting, thanks, acknowledgement, lone emoji or sticker.
         """
-        text = clean(message.text)
+        text = message.text
         if not text:
             raise EmptyComplaint()
         if is_trivial(text):
@@ -121,7 +122,7 @@ def new_ticket(
         remind_at=policy.first_reminder(due_at),
         source_url=message.source_url,
         source_author=message.source_author,
-        note=clean(message.note)[:MAX_COMPLAINT_CHARS] if message.note else None,
+        note=message.note[:MAX_COMPLAINT_CHARS] if message.note else None,
         names=tuple(str(name)[:100] for name in message.names if name)[:5],
         order_number=extract_order_number(text, config.order_patterns or DEFAULT_ORDER_PATTERNS),
         guesses=tuple((name, round(p, 3)) for name, p in prediction.ranking[:3]),

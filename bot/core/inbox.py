@@ -28,10 +28,9 @@ from bot.core.domain import (
     TriageError,
 )
 from bot.core.i18n import Translator
-from bot.core.intake import IntakeResult
+from bot.core.intake import IntakeResult, cleaned
 from bot.core.ports import Clock, InboxStore, Store
 from bot.core.triage import TriageService
-from classifiers.text import clean
 
 log = logging.getLogger(__name__)
 
@@ -71,10 +70,13 @@ class Inbox:
     def accept(self, message: IncomingMessage) -> None:
         """Stores a forwarded complaint for a worker (an event already waiting is kept once).
 
+        The text is cleaned here, once: the worker opens the ticket of the text as stored.
+
         Raises:
             EmptyComplaint: nothing but whitespace or control characters (answered at once).
         """
-        if not clean(message.text):
+        message = cleaned(message)
+        if not message.text:
             raise EmptyComplaint()
         self.inbox.add(message)
 
@@ -90,7 +92,7 @@ class Inbox:
         if not fresh:
             return len(claimed)
         try:
-            outcomes = self._open([item.message for item in fresh])
+            outcomes = self._open(fresh)
         except Exception as exc:
             # One bad complaint must not hold the others back: each on its own, the failing one retried.
             log.warning("intake batch failed (%s); taking its complaints one by one", type(exc).__name__)
@@ -123,7 +125,7 @@ class Inbox:
 
     def _process_one(self, item: Accepted) -> None:
         try:
-            outcomes = self._open([item.message])
+            outcomes = self._open([item])
         except Exception as exc:
             now, quarantine = self.clock.now(), item.attempts >= QUARANTINE_AFTER
             if quarantine:
@@ -143,8 +145,9 @@ class Inbox:
             return
         self._finish([item], outcomes)
 
-    def _open(self, messages: Sequence[IncomingMessage]) -> list[Outcome]:
+    def _open(self, items: Sequence[Accepted]) -> list[Outcome]:
         """One classifier call and one transaction for the batch (``TriageService.intake_many``)."""
+        messages = [item.message if item.cleaned else cleaned(item.message) for item in items]
         return [
             None if isinstance(outcome, DuplicateEvent) else outcome  # handled already as something else
             for outcome in self.service.intake_many(messages)

@@ -18,6 +18,7 @@ from bot.core.ports import Classifier, Clock, EventKey, Prediction, Store, UnitO
 from bot.core.priority import REPEAT_WINDOW_DAYS
 from bot.core.routing import team_key
 from bot.core.sla import SlaPolicies
+from classifiers.text import clean
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,13 @@ class IntakeResult:
 IntakeOutcome = IntakeResult | TriageError | DuplicateEvent
 """What ``intake_many`` gives for each message: ``DuplicateEvent`` when its event id was recorded
 before without a ticket (LINE records the events that are not complaints)."""
+
+
+def cleaned(message: IncomingMessage) -> IncomingMessage:
+    """``message`` with its text and note cleaned (:func:`classifiers.text.clean`). Done once, where
+    a complaint enters: the inbox stores the cleaned message, and nothing after cleans it again."""
+    note = clean(message.note) if message.note else message.note
+    return replace(message, text=clean(message.text), note=note)
 
 
 class Intake:
@@ -74,13 +82,14 @@ class Intake:
             DuplicateEvent: the event was recorded before without a ticket (not a complaint then).
         """
         chosen = team_key(self.config, department) if department else None
-        outcome = self._intake([message], chosen)[0]
+        outcome = self._intake([cleaned(message)], chosen)[0]
         if isinstance(outcome, Exception):
             raise outcome
         return outcome
 
     def intake_many(self, messages: Sequence[IncomingMessage]) -> list[IntakeOutcome]:
         """``intake`` for each message in order, in one transaction: each message's result or error.
+        The messages are cleaned already (:func:`cleaned`, when the inbox accepted them).
 
         The outcome equals calling ``intake`` once per message (an event twice is one ticket, and a
         customer's earlier messages in the batch count towards the repeat flag), but the texts are

@@ -14,7 +14,8 @@ class InboxStore(Protocol):
     """Storage side of the intake: complaints acknowledged and waiting for their tickets."""
 
     def add(self, message: IncomingMessage) -> None:
-        """Stores ``message``; an event already waiting is kept once."""
+        """Stores ``message``, whose text is cleaned already; an event already waiting is kept once.
+        The worker takes it back as it is (:attr:`~bot.core.domain.Accepted.cleaned`)."""
         ...
 
     def claim(
