@@ -66,59 +66,65 @@ class SqlFigures:
         repeat customers; open and overdue counts with the longest-overdue tickets; reassignments."""
         rows = WeekRows()
         with self.session_factory() as session:
-            # One pass over the window's tickets serves texts, waits, priority and repeat customers.
-            for ref, dept, text, customer, priority, created, responded, answer in session.execute(
-                select(
-                    TicketRow.id,
-                    TicketRow.department,
-                    TicketRow.text,
-                    TicketRow.customer,
-                    TicketRow.priority,
-                    TicketRow.created_at,
-                    TicketRow.first_response_at,
-                    TicketRow.satisfaction,
-                ).where(TicketRow.created_at >= start, TicketRow.created_at < end, COMPLAINT)
-            ):
-                rows.texts[dept].append((ref, text))
-                if answer:
-                    rows.answers[dept].append((ref, answer))
-                if responded is not None:
-                    rows.waits[dept].append(responded - created)
-                if priority:
-                    rows.priority[dept] += 1
-                if customer:
-                    rows.customers[dept][customer] += 1
-            overdue = and_(TicketRow.first_response_at.is_(None), TicketRow.due_at < now)
-            # Written as the partial index ix_tickets_unresolved's own condition, with the literal,
-            # so SQLite and PostgreSQL read the few unresolved tickets from it instead of the whole
-            # history (SQLite's statistics otherwise pick (department, created_at): 3 s at 1M).
-            resolved = literal_column(f"'{Status.RESOLVED.value}'", String)
-            still_open = and_(TicketRow.status != resolved, TicketRow.created_at < end)
-            for dept, n, late in session.execute(
-                select(TicketRow.department, func.count(), func.sum(case((overdue, 1), else_=0)))
-                .where(still_open)
-                .group_by(TicketRow.department)
-            ):
-                rows.open_count[dept] = int(n)
-                rows.overdue_count[dept] = int(late or 0)
-            rank = (
-                func.row_number()
-                .over(partition_by=TicketRow.department, order_by=TicketRow.due_at)
-                .label("rank")
-            )
-            listed = select(TicketRow.department, TicketRow.id, TicketRow.due_at, rank).where(
-                still_open, overdue
-            )
-            ranked = listed.subquery()
-            for dept, ref, due, _rank in session.execute(
-                select(ranked).where(ranked.c.rank <= OVERDUE_LISTED)
-            ):
-                rows.overdue[dept].append((ref, due))
-            for detail in session.scalars(
-                select(TicketEventRow.detail).where(
-                    TicketEventRow.action == "reassigned", TicketEventRow.at >= start, TicketEventRow.at < end
-                )
-            ):
-                rows.moved_away[detail.get("from")] += 1
-                rows.moved_to[detail.get("to")] += 1
+            _window_tickets(session, rows, start, end)
+            _open_tickets(session, rows, end, now)
+            _moves(session, rows, start, end)
         return rows
+
+
+def _window_tickets(session: Session, rows: WeekRows, start: datetime, end: datetime) -> None:
+    """One pass over the window's tickets serves texts, answers, waits, priority and repeat customers."""
+    for ref, dept, text, customer, priority, created, responded, answer in session.execute(
+        select(
+            TicketRow.id,
+            TicketRow.department,
+            TicketRow.text,
+            TicketRow.customer,
+            TicketRow.priority,
+            TicketRow.created_at,
+            TicketRow.first_response_at,
+            TicketRow.satisfaction,
+        ).where(TicketRow.created_at >= start, TicketRow.created_at < end, COMPLAINT)
+    ):
+        rows.texts[dept].append((ref, text))
+        if answer:
+            rows.answers[dept].append((ref, answer))
+        if responded is not None:
+            rows.waits[dept].append(responded - created)
+        if priority:
+            rows.priority[dept] += 1
+        if customer:
+            rows.customers[dept][customer] += 1
+
+
+def _open_tickets(session: Session, rows: WeekRows, end: datetime, now: datetime) -> None:
+    """Open and overdue counts per department, with its longest-overdue tickets."""
+    overdue = and_(TicketRow.first_response_at.is_(None), TicketRow.due_at < now)
+    # Written as the partial index ix_tickets_unresolved's own condition, with the literal,
+    # so SQLite and PostgreSQL read the few unresolved tickets from it instead of the whole
+    # history (SQLite's statistics otherwise pick (department, created_at): 3 s at 1M).
+    resolved = literal_column(f"'{Status.RESOLVED.value}'", String)
+    still_open = and_(TicketRow.status != resolved, TicketRow.created_at < end)
+    for dept, n, late in session.execute(
+        select(TicketRow.department, func.count(), func.sum(case((overdue, 1), else_=0)))
+        .where(still_open)
+        .group_by(TicketRow.department)
+    ):
+        rows.open_count[dept] = int(n)
+        rows.overdue_count[dept] = int(late or 0)
+    rank = func.row_number().over(partition_by=TicketRow.department, order_by=TicketRow.due_at).label("rank")
+    listed = select(TicketRow.department, TicketRow.id, TicketRow.due_at, rank).where(still_open, overdue)
+    ranked = listed.subquery()
+    for dept, ref, due, _rank in session.execute(select(ranked).where(ranked.c.rank <= OVERDUE_LISTED)):
+        rows.overdue[dept].append((ref, due))
+
+
+def _moves(session: Session, rows: WeekRows, start: datetime, end: datetime) -> None:
+    """Reassignments in the window, from and to each department."""
+    for detail in session.scalars(
+        select(TicketEventRow.detail).where(
+            TicketEventRow.action == "reassigned", TicketEventRow.at >= start, TicketEventRow.at < end
+        )
+    ):
+        rows.moved_away[detail.get("from")] += 1
+        rows.moved_to[detail.get("to")] += 1

@@ -34,10 +34,15 @@ DEFAULT_LEASE = timedelta(seconds=60)
 FIELDS = tuple(field.name for field in fields(IncomingMessage))
 
 
+CLEANED = "cleaned"
+"""Marks a message stored already cleaned (see :attr:`Accepted.cleaned`); rows without it are older."""
+
+
 def to_json(message: IncomingMessage) -> dict[str, Any]:
     data = {name: getattr(message, name) for name in FIELDS}
     data["received_at"] = message.received_at.isoformat()
     data["names"] = list(message.names)
+    data[CLEANED] = True
     return data
 
 
@@ -141,8 +146,8 @@ class SqlInbox:
         self._group = GroupCommit(self._insert_rows, divisible=(DataError, IntegrityError))
 
     def add(self, message: IncomingMessage) -> None:
-        """Stores ``message`` (an event already waiting here is kept once). This is all the work
-        before Slack or LINE hears "OK"."""
+        """Stores ``message``, cleaned already (an event already waiting here is kept once). This is
+        all the work before Slack or LINE hears "OK"."""
         self._group.add(
             {
                 "platform": message.platform,
@@ -216,7 +221,8 @@ class SqlInbox:
                     row.last_error = f"unreadable: {type(error).__name__}"
                     continue
                 row.available_at = now + self.lease
-                claimed.append(Accepted(row.id, message, row.attempts))
+                cleaned = row.message.get(CLEANED) is True
+                claimed.append(Accepted(row.id, message, row.attempts, cleaned))
             return claimed
 
     def done(self, ids: Sequence[int]) -> None:

@@ -1,11 +1,14 @@
-"""Tickets to rows and back."""
+"""Tickets to rows and back, and the INSERT statements the stores share."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
 from bot.core.domain import Status, Ticket
-from storage.models import TicketRow
+from storage.models import Base, DigestRow, ReminderRow, TicketRow
 
 _TICKET_FIELDS = (
     "platform",
@@ -68,3 +71,24 @@ def ticket_values(ticket: Ticket) -> dict[str, Any]:
 def update_row(row: TicketRow, ticket: Ticket) -> None:
     for name, value in ticket_values(ticket).items():
         setattr(row, name, value)
+
+
+CHUNK = 500
+"""Rows per IN list or multi-row INSERT: well inside SQLite's limit on bound parameters."""
+
+
+def dialect_insert(session: Session, table: type[Base]) -> postgresql.Insert | sqlite.Insert:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise RuntimeError(f"unsupported database {dialect}")  # pragma: no cover - only these two
+
+
+def insert_ignoring_conflict(session: Session, table: type[ReminderRow | DigestRow], **values: Any) -> bool:
+    """INSERT that yields to an existing unique key; True when this call inserted the row."""
+    statement = dialect_insert(session, table).values(**values).on_conflict_do_nothing()
+    # RETURNING tells reliably whether the row was inserted; rowcount is not reported for
+    # ON CONFLICT statements by every driver.
+    return session.execute(statement.returning(table.id)).first() is not None

@@ -1,34 +1,30 @@
-"""The core's storage ports implemented with SQLAlchemy: tickets, audit, reminders, digests."""
+"""The core's store ports over one SQLAlchemy session: tickets, events, audit, outbox, customers (the
+reminder and digest logs are in :mod:`storage.logs`)."""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, insert, select, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.domain import AuditEntry, DuplicateEvent, OutboundMessage, Status, Ticket
 from bot.core.outbox import priority
 from bot.core.ports import EventKey, TicketQuery
 from storage.database import NUL_STAND_IN
+from storage.logs import SqlDigestLog, SqlReminderLog
 from storage.models import (
-    Base,
-    DigestChartRow,
-    DigestRow,
     InboundEventRow,
     OriginalMessageRow,
     OutboxRow,
     PendingReplyRow,
-    ReminderRow,
     TicketEventRow,
     TicketRow,
 )
-from storage.rows import ticket_values, to_ticket, update_row
+from storage.rows import CHUNK, dialect_insert, ticket_values, to_ticket, update_row
 from storage.search import search_tickets
 
 
@@ -38,28 +34,7 @@ def _stored(key: EventKey) -> EventKey:
     return platform.replace("\x00", NUL_STAND_IN), event_id.replace("\x00", NUL_STAND_IN)
 
 
-_CHUNK = 500
-"""Rows per IN list or multi-row INSERT: well inside SQLite's limit on bound parameters."""
-
-
-def _insert(session: Session, table: type[Base]) -> postgresql.Insert | sqlite.Insert:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(table)
-    if dialect == "sqlite":
-        return sqlite.insert(table)
-    raise RuntimeError(f"unsupported database {dialect}")  # pragma: no cover - only these two
-
-
-def insert_ignoring_conflict(session: Session, table: type[ReminderRow | DigestRow], **values: Any) -> bool:
-    """INSERT that yields to an existing unique key; True when this call inserted the row."""
-    statement = _insert(session, table).values(**values).on_conflict_do_nothing()
-    # RETURNING tells reliably whether the row was inserted; rowcount is not reported for
-    # ON CONFLICT statements by every driver.
-    return session.execute(statement.returning(table.id)).first() is not None
-
-
-class SqlUnitOfWork:
+class SqlUnitOfWork(SqlReminderLog, SqlDigestLog):
     """One transaction; see :class:`bot.core.ports.UnitOfWork`."""
 
     def __init__(self, session: Session) -> None:
@@ -82,7 +57,7 @@ class SqlUnitOfWork:
         """
         if not events:
             return set()
-        statement = _insert(self.session, InboundEventRow).on_conflict_do_nothing()
+        statement = dialect_insert(self.session, InboundEventRow).on_conflict_do_nothing()
         returning = statement.returning(InboundEventRow.platform, InboundEventRow.event_id)
         values = [
             {"platform": platform, "event_id": event_id, "received_at": events[platform, event_id]}
@@ -96,11 +71,11 @@ class SqlUnitOfWork:
 
     def find_event_tickets(self, keys: Sequence[EventKey]) -> dict[EventKey, Ticket]:
         found: dict[EventKey, Ticket] = {}
-        for i in range(0, len(keys), _CHUNK):
+        for i in range(0, len(keys), CHUNK):
             rows = self.session.execute(
                 select(InboundEventRow.platform, InboundEventRow.event_id, TicketRow)
                 .join(TicketRow, InboundEventRow.ticket_id == TicketRow.id)
-                .where(tuple_(InboundEventRow.platform, InboundEventRow.event_id).in_(keys[i : i + _CHUNK]))
+                .where(tuple_(InboundEventRow.platform, InboundEventRow.event_id).in_(keys[i : i + CHUNK]))
             )
             found.update({_stored((platform, event_id)): to_ticket(row) for platform, event_id, row in rows})
         return {key: found[_stored(key)] for key in keys if _stored(key) in found}
@@ -122,7 +97,7 @@ class SqlUnitOfWork:
             for (platform, message_id), ref in sorted(originals.items())
         ]
         if values:
-            statement = _insert(self.session, OriginalMessageRow).on_conflict_do_nothing()
+            statement = dialect_insert(self.session, OriginalMessageRow).on_conflict_do_nothing()
             self._connection.execute(statement, values)
 
     def find_original(self, platform: str, message_id: str) -> Ticket | None:
@@ -178,12 +153,12 @@ class SqlUnitOfWork:
     def open_tickets_of(self, platform: str, contacts: Sequence[str]) -> dict[str, Ticket]:
         found: dict[str, Ticket] = {}
         unique = sorted(set(contacts))
-        for i in range(0, len(unique), _CHUNK):
+        for i in range(0, len(unique), CHUNK):
             rows = self.session.scalars(
                 select(TicketRow)
                 .where(
                     TicketRow.platform == platform,
-                    TicketRow.contact.in_(unique[i : i + _CHUNK]),
+                    TicketRow.contact.in_(unique[i : i + CHUNK]),
                     TicketRow.status != Status.RESOLVED.value,
                 )
                 .order_by(TicketRow.id)
@@ -286,67 +261,6 @@ class SqlUnitOfWork:
                 row.text, row.data = "", {}
         self.session.flush()
 
-    def due_for_reminder(self, now: datetime, *, limit: int) -> list[tuple[Ticket, frozenset[str]]]:
-        """Claims open tickets whose next reminder is due, with the reminder keys already sent.
-
-        Reads the (status, remind_at) index, so it costs what is due, not what is stored. On
-        PostgreSQL the rows stay locked until commit and other workers skip them.
-        """
-        statement = (
-            select(TicketRow)
-            .where(TicketRow.status == Status.OPEN.value, TicketRow.remind_at <= now)
-            .order_by(TicketRow.remind_at)
-            .limit(limit)
-        )
-        if self.session.get_bind().dialect.name == "postgresql":
-            statement = statement.with_for_update(skip_locked=True)
-        return self._with_sent(self.session.scalars(statement).all())
-
-    def unanswered_due_between(self, start: datetime, end: datetime) -> list[tuple[Ticket, frozenset[str]]]:
-        """Open, unanswered tickets due in (``start``, ``end``], with the reminder keys already sent."""
-        rows = self.session.scalars(
-            select(TicketRow)
-            .where(
-                TicketRow.status == Status.OPEN.value,
-                TicketRow.due_at > start,
-                TicketRow.due_at <= end,
-                TicketRow.first_response_at.is_(None),
-                TicketRow.waiting_since.is_(None),
-            )
-            .order_by(TicketRow.due_at, TicketRow.id)
-        ).all()
-        return self._with_sent(rows)
-
-    def _with_sent(self, rows: Sequence[TicketRow]) -> list[tuple[Ticket, frozenset[str]]]:
-        sent: dict[int, set[str]] = {row.id: set() for row in rows}
-        ids = list(sent)
-        for i in range(0, len(ids), _CHUNK):
-            for ticket_id, key in self.session.execute(
-                select(ReminderRow.ticket_id, ReminderRow.stage).where(
-                    ReminderRow.ticket_id.in_(ids[i : i + _CHUNK])
-                )
-            ):
-                sent[ticket_id].add(key)
-        return [(to_ticket(row), frozenset(sent[row.id])) for row in rows]
-
-    def record_reminders(self, entries: Sequence[tuple[int, str]], at: datetime) -> set[tuple[int, str]]:
-        """Records (ticket, reminder key) pairs; returns those this call inserted (not already there)."""
-        if not entries:
-            return set()
-        # One cached statement, executed as "insertmanyvalues" batches: RETURNING names the rows
-        # that were inserted, and a conflict (another worker's row) returns nothing.
-        statement = _insert(self.session, ReminderRow).on_conflict_do_nothing()
-        returning = statement.returning(ReminderRow.ticket_id, ReminderRow.stage)
-        values = [{"ticket_id": ref, "stage": key, "sent_at": at} for ref, key in entries]
-        return {(ref, key) for ref, key in self.session.execute(returning, values)}
-
-    def schedule_reminders(self, schedule: Mapping[int, datetime | None]) -> None:
-        """Sets when the sweep next looks at each ticket (``None``: never again)."""
-        if schedule:
-            self.session.execute(
-                update(TicketRow), [{"id": ref, "remind_at": at} for ref, at in schedule.items()]
-            )
-
     def tickets_created_between(self, start: datetime, end: datetime, department: str | None) -> list[Ticket]:
         statement = select(TicketRow).where(TicketRow.created_at >= start, TicketRow.created_at < end)
         if department is not None:
@@ -358,10 +272,10 @@ class SqlUnitOfWork:
 
     def customer_ticket_times(self, customers: Sequence[str], since: datetime) -> dict[str, list[datetime]]:
         times: dict[str, list[datetime]] = {customer: [] for customer in customers}
-        for i in range(0, len(customers), _CHUNK):
+        for i in range(0, len(customers), CHUNK):
             rows = self.session.execute(
                 select(TicketRow.customer, TicketRow.created_at).where(
-                    TicketRow.customer.in_(customers[i : i + _CHUNK]), TicketRow.created_at >= since
+                    TicketRow.customer.in_(customers[i : i + CHUNK]), TicketRow.created_at >= since
                 )
             )
             for customer, created_at in rows:
@@ -376,17 +290,6 @@ class SqlUnitOfWork:
             .order_by(TicketEventRow.id)
         )
         return [(str(detail.get("from") or ""), str(detail.get("to")), text) for detail, text in rows]
-
-    def digests_sent(self, week: str) -> set[str]:
-        return set(self.session.scalars(select(DigestRow.team).where(DigestRow.week == week)))
-
-    def record_digest(self, team: str, week: str, at: datetime, *, late: bool = False) -> bool:
-        return insert_ignoring_conflict(self.session, DigestRow, team=team, week=week, sent_at=at, late=late)
-
-    def add_chart(self, team: str, week: str, data: dict[str, Any], at: datetime) -> str:
-        token = secrets.token_urlsafe(32)  # 256 random bits: the URL is the only key
-        self.session.add(DigestChartRow(token=token, team=team, week=week, data=data, created_at=at))
-        return token
 
 
 class SqlStore:

@@ -13,20 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
-from bot.core.cards import (
-    Action,
-    Card,
-    Choice,
-    Choices,
-    Field,
-    Option,
-    Person,
-    Phrase,
-    Place,
-    card_actions,
-    card_choices,
-    full_text_action,
-)
+from bot.core.card import Action, Card, Choice, Choices, Field, Option, Person, Phrase, Place
+from bot.core.cards import card_actions, card_choices, full_text_action
 from bot.core.i18n import Translator
 
 CARD_VERSION = 1

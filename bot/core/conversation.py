@@ -15,8 +15,8 @@ from bot.config import Config
 from bot.core.card_data import card_data
 from bot.core.cards import CardWriter
 from bot.core.domain import AuditEntry, OutboundMessage, Ticket
+from bot.core.draft import Draft
 from bot.core.i18n import Translator
-from bot.core.intake import Draft
 from bot.core.ports import UnitOfWork
 from bot.core.routing import Directory
 from bot.core.sla import SlaPolicies, SlaPolicy

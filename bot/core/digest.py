@@ -10,99 +10,22 @@ twice.
 
 from __future__ import annotations
 
-import re
-from collections import Counter
-from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.config import WEEKDAYS, Config, DigestSchedule
 from bot.core.cards import CardWriter
 from bot.core.conversation import satisfaction_lines
 from bot.core.domain import OutboundMessage
-from bot.core.ports import DayFigures, Figures, Store, UnitOfWork, WeekRows
+from bot.core.figures import TeamWeek, collect
+from bot.core.figures import Week as Week
+from bot.core.ports import Figures, Store, UnitOfWork
 from bot.core.routing import MANAGERS as MANAGERS
 from bot.core.routing import Directory, Target
 from bot.core.wording import silent_estimate, week_range
-from classifiers.themes import TermCounts, Theme, themes_from
 
 LATE_AFTER = timedelta(hours=1)
-HISTORY_WEEKS = 4
-
-
-@dataclass(frozen=True)
-class Week:
-    label: str  # ISO week, 2026-W47
-    start: datetime  # Monday 00:00 local, as an aware datetime
-
-    @property
-    def end(self) -> datetime:
-        return self.day(7)
-
-    def day(self, index: int) -> datetime:
-        """Local midnight ``index`` days after Monday; right across daylight-saving changes."""
-        date = self.start.date() + timedelta(days=index)
-        return datetime.combine(date, time(), tzinfo=self.start.tzinfo)
-
-    @classmethod
-    def of(cls, moment: datetime, tz: ZoneInfo) -> Week:
-        """The ISO week that ``moment`` falls in, in time zone ``tz``."""
-        local = moment.astimezone(tz)
-        monday = local.date() - timedelta(days=local.weekday())
-        year, week, _ = monday.isocalendar()
-        return cls(f"{year}-W{week:02d}", datetime.combine(monday, time(), tzinfo=tz))
-
-    @classmethod
-    def parse(cls, label: str, tz: ZoneInfo) -> Week:
-        """Reads ``2026-W47`` (the week in time zone ``tz``); raises ValueError for anything else."""
-        if not re.fullmatch(r"\d{4}-W\d{2}", label):
-            raise ValueError(label)
-        monday = datetime.strptime(label + "-1", "%G-W%V-%u").date()  # noqa: DTZ007 - a date, zone added below
-        return cls.of(datetime.combine(monday, time(12), tzinfo=tz), tz)
-
-    def previous(self, weeks: int = 1) -> Week:
-        monday = self.start.date() - timedelta(days=7 * weeks)
-        year, week, _ = monday.isocalendar()
-        return Week(f"{year}-W{week:02d}", datetime.combine(monday, time(), tzinfo=self.start.tzinfo))
-
-
-@dataclass
-class TeamWeek:
-    """One team's figures for one week (``MANAGERS`` sums every team)."""
-
-    team: str
-    by_day: list[int]
-    last_by_day: list[int]
-    history: list[int]  # complaints in each of the previous weeks, newest first
-    measured: int = 0
-    kept: int = 0
-    kept_by_day: list[float | None] = field(default_factory=list)
-    waits: list[timedelta] = field(default_factory=list)
-    open: int = 0
-    overdue: int = 0
-    overdue_list: list[tuple[int, datetime]] = field(default_factory=list)
-    priority: int = 0
-    repeat_customers: int = 0
-    moved_away: int = 0
-    moved_to: int = 0
-    themes: list[Theme] = field(default_factory=list)
-    examples: dict[int, str] = field(default_factory=dict)
-    answers: list[tuple[int, str]] = field(default_factory=list)
-
-    @property
-    def count(self) -> int:
-        return sum(self.by_day)
-
-    @property
-    def kept_share(self) -> float | None:
-        return self.kept / self.measured if self.measured else None
-
-    def percentile(self, share: float) -> timedelta | None:
-        if not self.waits:
-            return None
-        ordered = sorted(self.waits)
-        return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
 
 
 @dataclass(frozen=True)
@@ -111,19 +34,6 @@ class Digest:
     week: Week
     text: str
     data: dict[str, Any]
-
-
-def _members(keys: set[str | None] | None, rows: WeekRows) -> set[str | None]:
-    """The departments of ``rows`` that belong to a team (``None``: every one)."""
-    found = {*rows.texts, *rows.waits, *rows.open_count, *rows.overdue, *rows.customers, *rows.priority}
-    return found if keys is None else found & keys
-
-
-def _sum(days: dict[str | None, DayFigures], keys: set[str | None] | None) -> DayFigures:
-    chosen = [f for dept, f in days.items() if keys is None or dept in keys]
-    return DayFigures(
-        sum(f.complaints for f in chosen), sum(f.measured for f in chosen), sum(f.kept for f in chosen)
-    )
 
 
 class DigestBuilder:
@@ -141,61 +51,7 @@ class DigestBuilder:
 
     def collect(self, week: Week, now: datetime) -> dict[str, TeamWeek]:
         """Every team's figures for ``week`` (and the managers' total), as of ``now``."""
-        last = week.previous()
-        bounds = [(week.day(i), week.day(i + 1)) for i in range(7)]
-        bounds += [(last.day(i), last.day(i + 1)) for i in range(7)]
-        bounds += [(week.previous(n).start, week.previous(n).end) for n in range(2, HISTORY_WEEKS + 1)]
-        days = self.figures.day_figures(bounds, min(week.end, now))
-        rows = self.figures.week_rows(week.start, week.end, now)
-        last_texts = self.figures.texts(last.start, last.end)
-        # Each complaint's terms are counted once, per department; a team of teams (the managers)
-        # adds its departments' counts up instead of reading every text again.
-        terms_now = {dept: TermCounts.of(items) for dept, items in rows.texts.items()}
-        terms_before = {dept: TermCounts.of(items) for dept, items in last_texts.items()}
-        teams: dict[str, set[str | None] | None] = {d.key: {d.key} for d in self.config.departments}
-        teams[MANAGERS] = None  # everything, the triage queue included
-        result = {}
-        for team, keys in teams.items():
-            this_days = [_sum(d, keys) for d in days[:7]]
-            last_days = [_sum(d, keys) for d in days[7:14]]
-            history = [sum(d.complaints for d in last_days)] + [_sum(d, keys).complaints for d in days[14:]]
-            figures = TeamWeek(
-                team=team,
-                by_day=[d.complaints for d in this_days],
-                last_by_day=[d.complaints for d in last_days],
-                history=history,
-                measured=sum(d.measured for d in this_days),
-                kept=sum(d.kept for d in this_days),
-                kept_by_day=[d.kept / d.measured if d.measured else None for d in this_days],
-            )
-            for dept in _members(keys, rows):
-                figures.waits += rows.waits.get(dept, [])
-                figures.open += rows.open_count.get(dept, 0)
-                figures.overdue += rows.overdue_count.get(dept, 0)
-                figures.overdue_list += rows.overdue.get(dept, [])
-                figures.priority += rows.priority.get(dept, 0)
-                figures.answers += rows.answers.get(dept, [])
-                figures.repeat_customers += sum(
-                    1 for n in rows.customers.get(dept, Counter()).values() if n > 1
-                )
-            if keys is not None:
-                (key,) = keys
-                figures.moved_away, figures.moved_to = rows.moved_away[key], rows.moved_to[key]
-            else:
-                figures.moved_to = sum(rows.moved_to.values())
-            figures.overdue_list.sort(key=lambda item: item[1])
-            this_texts = [
-                item for dept, items in rows.texts.items() if keys is None or dept in keys for item in items
-            ]
-            figures.themes = themes_from(
-                TermCounts.merged(c for dept, c in terms_now.items() if keys is None or dept in keys),
-                TermCounts.merged(c for dept, c in terms_before.items() if keys is None or dept in keys),
-                this_texts,
-            )
-            texts = dict(this_texts)
-            figures.examples = {theme.example_ref: texts[theme.example_ref] for theme in figures.themes}
-            result[team] = figures
-        return result
+        return collect(self.figures, self.config.department_keys, week, now)
 
     # -- text -----------------------------------------------------------------------------------
 
@@ -211,38 +67,43 @@ class DigestBuilder:
         late: bool = False,
         teams: dict[str, TeamWeek] | None = None,
     ) -> Digest:
-        t = self.t
-        last_week = figures.history[0]
-        average = sum(figures.history) / len(figures.history)
-        period = week_range(t, week.start, week.end)
-        lines = [t("digest.title", team=self.team_name(figures.team), week=period)]
+        """One team's digest: its text, and the data a platform renders richer (and the chart)."""
+        lines = [
+            self.t(
+                "digest.title",
+                team=self.team_name(figures.team),
+                week=week_range(self.t, week.start, week.end),
+            )
+        ]
         if late:
-            lines.append(t("digest.late"))
-        lines.append(
+            lines.append(self.t("digest.late"))
+        lines += self._figure_lines(figures, now)
+        lines += self._theme_lines(figures)
+        if figures.count and self.config.digest.silent_estimate:
+            lines.append(silent_estimate(self.t, figures.count, self.config.digest.silent_ratio))
+        if teams is not None:
+            lines.append(self.t("digest.teams_header"))
+            lines += self._team_lines(teams)
+        return Digest(figures.team, week, "\n".join(lines), self._data(figures, week, late, teams))
+
+    def _figure_lines(self, figures: TeamWeek, now: datetime) -> list[str]:
+        """Volume and trend, the days, the deadline kept, what is open and overdue, satisfaction,
+        what needs attention and the classifier's corrections."""
+        t, last_week = self.t, figures.history[0]
+        average = sum(figures.history) / len(figures.history)
+        trend = self._trend(figures.count, last_week)
+        lines = [
             t(
                 "digest.volume",
                 count=figures.count,
                 last_week=last_week,
                 average=f"{average:.1f}",
-                trend=self._trend(figures.count, last_week),
-            )
-        )
-        lines.append(
-            t("digest.by_day", days=" ".join(f"{t.weekday(i)}{n}" for i, n in enumerate(figures.by_day)))
-        )
-        share, median, p90 = figures.kept_share, figures.percentile(0.5), figures.percentile(0.9)
-        if share is None:
-            lines.append(t("digest.deadline_none"))
-        else:
-            lines.append(
-                t(
-                    "digest.deadline",
-                    kept=t.percent(share),
-                    median=self._duration(median),
-                    p90=self._duration(p90),
-                )
-            )
-        lines.append(t("digest.open", open=figures.open, overdue=figures.overdue))
+                trend=trend,
+            ),
+            t("digest.by_day", days=" ".join(f"{t.weekday(i)}{n}" for i, n in enumerate(figures.by_day))),
+            self._deadline_line(figures),
+            t("digest.open", open=figures.open, overdue=figures.overdue),
+        ]
         lines += [
             t("digest.overdue_item", ref=ref, left=t.time_left(due, now)) for ref, due in figures.overdue_list
         ]
@@ -253,37 +114,52 @@ class DigestBuilder:
             lines.append(t("digest.corrections_all", count=figures.moved_to))
         else:
             lines.append(t("digest.corrections", away=figures.moved_away, to=figures.moved_to))
-        if figures.themes:
-            lines.append(t("digest.themes_header"))
-            for theme in figures.themes:
-                example = self.writer.excerpt(figures.examples[theme.example_ref])
-                lines.append(
-                    t(
-                        "digest.theme",
-                        phrase=theme.phrase,
-                        count=theme.count,
-                        previous=theme.previous,
-                        example=example,
-                    )
-                )
-        if figures.count and self.config.digest.silent_estimate:
-            lines.append(silent_estimate(t, figures.count, self.config.digest.silent_ratio))
-        if teams is not None:
-            lines.append(t("digest.teams_header"))
-            lines += self._team_lines(teams)
+        return lines
+
+    def _deadline_line(self, figures: TeamWeek) -> str:
+        share = figures.kept_share
+        if share is None:
+            return self.t("digest.deadline_none")
+        median, p90 = figures.percentile(0.5), figures.percentile(0.9)
+        return self.t(
+            "digest.deadline",
+            kept=self.t.percent(share),
+            median=self._duration(median),
+            p90=self._duration(p90),
+        )
+
+    def _theme_lines(self, figures: TeamWeek) -> list[str]:
+        if not figures.themes:
+            return []
+        return [self.t("digest.themes_header")] + [
+            self.t(
+                "digest.theme",
+                phrase=theme.phrase,
+                count=theme.count,
+                previous=theme.previous,
+                example=self.writer.excerpt(figures.examples[theme.example_ref]),
+            )
+            for theme in figures.themes
+        ]
+
+    def _data(
+        self, figures: TeamWeek, week: Week, late: bool, teams: dict[str, TeamWeek] | None
+    ) -> dict[str, Any]:
+        """The digest's figures for the platforms' richer rendering and the chart."""
+        t = self.t
         others = {k: f for k, f in (teams or {}).items() if k != MANAGERS}  # compared on the managers' chart
-        data = {
+        return {
             "team": figures.team,
             "team_name": self.team_name(figures.team),
             "week": week.label,
-            "period": period,
+            "period": week_range(t, week.start, week.end),
             "count": figures.count,
-            "last_week": last_week,
-            "average": round(average, 2),
+            "last_week": figures.history[0],
+            "average": round(sum(figures.history) / len(figures.history), 2),
             "by_day": figures.by_day,
             "last_by_day": figures.last_by_day,
             "kept_by_day": figures.kept_by_day,
-            "deadline_kept": share,
+            "deadline_kept": figures.kept_share,
             "open": figures.open,
             "overdue": [ref for ref, _ in figures.overdue_list],
             "overdue_count": figures.overdue,
@@ -295,7 +171,6 @@ class DigestBuilder:
                 [self.team_name(k), f.count, f.history[0], f.open, f.overdue] for k, f in others.items()
             ],
         }
-        return Digest(figures.team, week, "\n".join(lines), data)
 
     def _team_lines(self, teams: dict[str, TeamWeek]) -> list[str]:
         rows = [f for key, f in teams.items() if key != MANAGERS]

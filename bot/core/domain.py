@@ -153,6 +153,9 @@ class Accepted:
     id: int
     message: IncomingMessage
     attempts: int
+    cleaned: bool = True
+    """Its text was cleaned when it was accepted. ``False``: accepted by a version that left the
+    cleaning to the worker (before the inbox stored the cleaned text), so the worker cleans it."""
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,9 @@
 
 Slack and LINE want an answer within seconds and retry when it is late; classifying the text and
 writing the ticket, its audit row and its messages takes milliseconds of CPU each. So the web
-process only checks the text and stores the signed event (:meth:`Intake.accept`, one INSERT) and
+process only checks the text and stores the signed event (:meth:`Inbox.accept`, one INSERT) and
 acknowledges; a worker thread (the ``worker`` process, or inside ``triage-bot run``) takes the
-waiting complaints in batches (:meth:`Intake.process`) and opens their tickets. A complaint is
+waiting complaints in batches (:meth:`Inbox.process`) and opens their tickets. A complaint is
 never lost in between: it is in the database before the platform hears "OK", and a worker that
 dies mid-batch leaves its rows to be taken again after the lease (the event key makes the second
 try a no-op).
@@ -28,9 +28,9 @@ from bot.core.domain import (
     TriageError,
 )
 from bot.core.i18n import Translator
-from bot.core.ports import Clock, Inbox, Store
-from bot.core.triage import IntakeResult, TriageService
-from classifiers.text import clean
+from bot.core.intake import IntakeResult, cleaned
+from bot.core.ports import Clock, InboxStore, Store
+from bot.core.triage import TriageService
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +47,12 @@ IDLE_POLL_SECONDS = 0.2
 about this much."""
 
 
-class Intake:
+class Inbox:
+    """Complaints between the platform's acknowledgement and their tickets (see the module)."""
+
     def __init__(
         self,
-        inbox: Inbox,
+        inbox: InboxStore,
         service: TriageService,
         store: Store,
         clock: Clock,
@@ -68,10 +70,13 @@ class Intake:
     def accept(self, message: IncomingMessage) -> None:
         """Stores a forwarded complaint for a worker (an event already waiting is kept once).
 
+        The text is cleaned here, once: the worker opens the ticket of the text as stored.
+
         Raises:
             EmptyComplaint: nothing but whitespace or control characters (answered at once).
         """
-        if not clean(message.text):
+        message = cleaned(message)
+        if not message.text:
             raise EmptyComplaint()
         self.inbox.add(message)
 
@@ -87,7 +92,7 @@ class Intake:
         if not fresh:
             return len(claimed)
         try:
-            outcomes = self._open([item.message for item in fresh])
+            outcomes = self._open(fresh)
         except Exception as exc:
             # One bad complaint must not hold the others back: each on its own, the failing one retried.
             log.warning("intake batch failed (%s); taking its complaints one by one", type(exc).__name__)
@@ -120,7 +125,7 @@ class Intake:
 
     def _process_one(self, item: Accepted) -> None:
         try:
-            outcomes = self._open([item.message])
+            outcomes = self._open([item])
         except Exception as exc:
             now, quarantine = self.clock.now(), item.attempts >= QUARANTINE_AFTER
             if quarantine:
@@ -140,8 +145,9 @@ class Intake:
             return
         self._finish([item], outcomes)
 
-    def _open(self, messages: Sequence[IncomingMessage]) -> list[Outcome]:
+    def _open(self, items: Sequence[Accepted]) -> list[Outcome]:
         """One classifier call and one transaction for the batch (``TriageService.intake_many``)."""
+        messages = [item.message if item.cleaned else cleaned(item.message) for item in items]
         return [
             None if isinstance(outcome, DuplicateEvent) else outcome  # handled already as something else
             for outcome in self.service.intake_many(messages)
@@ -168,12 +174,12 @@ class Intake:
                 uow.queue(refusal(message, text), now)
 
 
-def run_intake(intake: Intake, stop: threading.Event, after_batch: Callable[[], object]) -> None:
+def run_intake(inbox: Inbox, stop: threading.Event, after_batch: Callable[[], object]) -> None:
     """The worker's loop: batches while complaints wait, a short sleep when none do. After each
     batch ``after_batch`` wakes the delivery of the new cards and replies."""
     while not stop.is_set():
         try:
-            taken = intake.process()
+            taken = inbox.process()
             if taken:
                 after_batch()
         except Exception as exc:  # the database away: try again shortly, never stop the loop

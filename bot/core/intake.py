@@ -1,39 +1,26 @@
-"""What a forwarded complaint becomes: its checks, its ticket and its outcome (see ``TriageService``)."""
+"""A forwarded message becomes a ticket: the checks, the department, the flags and the deadline,
+for one message or a batch, in one transaction (see :mod:`bot.core.draft` for each message's way)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from bot.config import Config
-from bot.core.domain import (
-    MAX_COMPLAINT_CHARS,
-    DuplicateEvent,
-    EmptyComplaint,
-    IncomingMessage,
-    NotAComplaint,
-    Ticket,
-    TriageError,
-)
-from bot.core.masking import DEFAULT_ORDER_PATTERNS
-from bot.core.ports import EventKey, Prediction, UnitOfWork
-from bot.core.priority import (
-    REPEAT_CONTACTS,
-    REPEAT_WINDOW_DAYS,
-    detect_flags,
-    extract_order_number,
-    is_priority,
-)
+from bot.core.access import Guard, Permission
+from bot.core.conversation import Conversation, CustomerThreads
+from bot.core.domain import AuditEntry, DuplicateEvent, IncomingMessage, OutboundMessage, Ticket, TriageError
+from bot.core.draft import Draft, choose_department, created_detail, new_ticket, record_originals
+from bot.core.i18n import Translator
+from bot.core.ports import Classifier, Clock, EventKey, Prediction, Store, UnitOfWork
+from bot.core.priority import REPEAT_WINDOW_DAYS
+from bot.core.routing import team_key
 from bot.core.sla import SlaPolicies
-from classifiers.text import clean, detect_language
-from classifiers.trivial import is_trivial
+from classifiers.text import clean
 
-
-def trivial_language(text: str) -> str | None:
-    """The language of a trivial text, when it has letters to tell (a lone 👍 has none)."""
-    return detect_language(text) if any(ch.isalpha() for ch in text) else None
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -48,146 +35,157 @@ IntakeOutcome = IntakeResult | TriageError | DuplicateEvent
 before without a ticket (LINE records the events that are not complaints)."""
 
 
-@dataclass
-class Draft:
-    """A message that passed the checks, on its way to an outcome."""
+def cleaned(message: IncomingMessage) -> IncomingMessage:
+    """``message`` with its text and note cleaned (:func:`classifiers.text.clean`). Done once, where
+    a complaint enters: the inbox stores the cleaned message, and nothing after cleans it again."""
+    note = clean(message.note) if message.note else message.note
+    return replace(message, text=clean(message.text), note=note)
 
-    index: int
-    message: IncomingMessage
-    text: str
-    flags: tuple[str, ...]
-    ticket: Ticket | None = None
-    """The ticket this message opened."""
-    duplicate_of: Ticket | None = None
-    """The ticket an earlier delivery of the same event opened."""
-    joined: Ticket | None = None
-    """The customer's open ticket this follow-up joined (a customer channel)."""
-    reply: str = ""
-    chosen: str | None = None
-    """The department the forwarder chose (the complaint form), over the classifier's."""
-    moved: dict[str, Any] | None = None
-    """The forwarder's choice over the classifier's department, as a reassignment's audit detail:
-    a label for the classifier all the same."""
-    created_as: dict[str, Any] | None = None
-    """The ``created`` audit detail, taken before the forwarder's choice applied."""
 
-    @classmethod
-    def of(cls, index: int, message: IncomingMessage) -> Draft:
-        """The cleaned complaint; a huge one is kept cut and flagged.
+class Intake:
+    """Opens the tickets of forwarded complaints; the same platform event always gives the same ticket."""
+
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        classifier: Classifier,
+        clock: Clock,
+        *,
+        sla: SlaPolicies,
+        guard: Guard | None,
+        conversation: Conversation,
+        translator: Translator,
+        cards: Callable[[Ticket, datetime], list[OutboundMessage]],
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.classifier = classifier
+        self.clock = clock
+        self.sla = sla
+        self.guard = guard
+        self.conversation = conversation
+        self.t = translator
+        self.cards = cards
+        """A new ticket's cards for its teams."""
+
+    def intake(self, message: IncomingMessage, *, department: str | None = None) -> IntakeResult:
+        """Opens a ticket for a forwarded complaint; the same platform event always gives the same ticket.
+
+        ``department`` is the forwarder's choice (the complaint form): the ticket opens there, and
+        where the classifier thought otherwise the choice is recorded as a reassignment (a label).
 
         Raises:
+            UnknownDepartment: ``department`` is not a configured department.
             EmptyComplaint: the text is empty once control characters are removed.
-            NotAComplaint: a greeting, thanks, acknowledgement, lone emoji or sticker.
+            Forbidden: the forwarder has no role that may forward complaints (audited).
+            DuplicateEvent: the event was recorded before without a ticket (not a complaint then).
         """
-        text = clean(message.text)
-        if not text:
-            raise EmptyComplaint()
-        if is_trivial(text):
-            raise NotAComplaint(trivial_language(text))
-        flags = detect_flags(text)
-        if len(text) > MAX_COMPLAINT_CHARS:
-            text, flags = text[:MAX_COMPLAINT_CHARS], (*flags, "truncated")
-        return cls(index, message, text, flags)
+        chosen = team_key(self.config, department) if department else None
+        outcome = self._intake([cleaned(message)], chosen)[0]
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
 
-    @property
-    def key(self) -> EventKey:
-        return self.message.platform, self.message.event_id
+    def intake_many(self, messages: Sequence[IncomingMessage]) -> list[IntakeOutcome]:
+        """``intake`` for each message in order, in one transaction: each message's result or error.
+        The messages are cleaned already (:func:`cleaned`, when the inbox accepted them).
 
-    @property
-    def received_at(self) -> datetime:
-        return self.message.received_at.astimezone(UTC)
+        The outcome equals calling ``intake`` once per message (an event twice is one ticket, and a
+        customer's earlier messages in the batch count towards the repeat flag), but the texts are
+        classified in one call and the rows written in a few statements. The checks that refuse a
+        message come before anything is written, so a refusal never rolls back the others; any
+        other error rolls back the whole batch, which is then safe to retry.
+        """
+        return self._intake(messages, None)
 
-    @property
-    def created(self) -> Ticket:
-        if self.ticket is None:
-            raise LookupError(self.key)
-        return self.ticket
+    def _intake(self, messages: Sequence[IncomingMessage], chosen: str | None) -> list[IntakeOutcome]:
+        outcomes: list[IntakeOutcome | None] = [None] * len(messages)
+        drafts: list[Draft] = []
+        for index, message in enumerate(messages):
+            try:
+                drafts.append(replace(self._draft(index, message), chosen=chosen))
+            except TriageError as error:
+                outcomes[index] = error
+        created: list[Draft] = []
+        if drafts:
+            predictions = self.classifier.predict_many([draft.text for draft in drafts])
+            with self.store.transaction() as uow:
+                created = self._open_tickets(uow, drafts, predictions)
+                self._write_created(uow, created, self.clock.now())
+        for draft in drafts:
+            outcomes[draft.index] = self._outcome(draft)
+        for draft in created:
+            self._created(draft)
+        return [outcome for outcome in outcomes if outcome is not None]
 
+    def _draft(self, index: int, message: IncomingMessage) -> Draft:
+        """The checks of a message, before anything is written (a refusal is audited on its own)."""
+        if self.guard is not None and not message.from_customer:  # a customer needs no role to write
+            self.guard.require(message.forwarder, Permission.FORWARD, "forward")
+        return Draft.of(index, message)
 
-def new_ticket(
-    draft: Draft, prediction: Prediction, times: dict[str, list[datetime]], config: Config, sla: SlaPolicies
-) -> Ticket:
-    """The ticket for ``draft``, created (and its deadline counted) when the complaint arrived."""
-    message, text, at = draft.message, draft.text, draft.received_at
-    needs_triage = prediction.needs_triage(config.classifier_threshold)
-    policy = sla.for_department(None if needs_triage else prediction.department)
-    flags = repeat_flag(times, message.customer, at, draft.flags)
-    due_at = policy.deadline(at)
-    return Ticket(
-        ref=0,
-        platform=message.platform,
-        channel=message.channel,
-        thread=message.thread,
-        forwarder=message.forwarder,
-        customer=message.customer,
-        text=text,
-        language=detect_language(text),
-        department=prediction.department,
-        confidence=prediction.confidence,
-        needs_triage=needs_triage,
-        priority=is_priority(flags),
-        flags=flags,
-        created_at=at,
-        due_at=due_at,
-        remind_at=policy.first_reminder(due_at),
-        source_url=message.source_url,
-        source_author=message.source_author,
-        note=clean(message.note)[:MAX_COMPLAINT_CHARS] if message.note else None,
-        names=tuple(str(name)[:100] for name in message.names if name)[:5],
-        order_number=extract_order_number(text, config.order_patterns or DEFAULT_ORDER_PATTERNS),
-        guesses=tuple((name, round(p, 3)) for name, p in prediction.ranking[:3]),
-        contact=message.channel if message.from_customer else None,
-    )
+    def _open_tickets(
+        self, uow: UnitOfWork, drafts: Sequence[Draft], predictions: Sequence[Prediction]
+    ) -> list[Draft]:
+        """Decides each draft's outcome; returns the drafts that open a ticket, with their tickets."""
+        events = {draft.key: draft.received_at for draft in reversed(drafts)}  # the first arrival
+        recorded = uow.record_events(events)
+        # Not recorded here: recorded before, or by another worker that has committed meanwhile.
+        known: dict[EventKey, Ticket] = uow.find_event_tickets([key for key in events if key not in recorded])
+        customers = sorted({draft.message.customer for draft in drafts if draft.message.customer})
+        since = min(draft.received_at for draft in drafts) - timedelta(days=REPEAT_WINDOW_DAYS)
+        times = uow.customer_ticket_times(customers, since) if customers else {}
+        created: list[Draft] = []
+        threads = CustomerThreads.of(uow, drafts)
+        for draft, prediction in zip(drafts, predictions, strict=True):
+            if draft.key in known:
+                draft.duplicate_of = known[draft.key]
+            elif draft.key in recorded and not threads.join(draft):
+                draft.ticket = known[draft.key] = new_ticket(draft, prediction, times, self.config, self.sla)
+                threads.opened(draft)
+                choose_department(draft, self.sla)
+                created.append(draft)
+            # else: recorded before without a ticket (see ``_outcome``), or a customer's follow-up
+        uow.add_tickets([draft.created for draft in created])
+        uow.attach_events({draft.key: draft.created.ref for draft in created})
+        self.conversation.follow_ups(uow, threads.joined, self.clock.now())
+        record_originals(uow, created)
+        return created
 
+    def _write_created(self, uow: UnitOfWork, created: Sequence[Draft], now: datetime) -> None:
+        """Each new ticket's audit event, the forwarder's reply and the team cards."""
+        entries, queued = [], []
+        for draft in created:
+            ticket, message = draft.created, draft.message
+            entries.append(AuditEntry(ticket.ref, now, message.forwarder, "created", created_detail(draft)))
+            if draft.moved is not None:
+                entries.append(AuditEntry(ticket.ref, now, message.forwarder, "reassigned", draft.moved))
+            queued.append(self.conversation.first_answer(draft))
+            queued += self.cards(ticket, now)
+        uow.audit_many(entries)
+        uow.queue_many(queued, now)
 
-def repeat_flag(
-    times: dict[str, list[datetime]], customer: str | None, at: datetime, flags: tuple[str, ...]
-) -> tuple[str, ...]:
-    """Adds ``repeat`` when this is the customer's third ticket (or more) within seven days.
+    def _outcome(self, draft: Draft) -> IntakeOutcome:
+        if draft.ticket is not None:
+            return IntakeResult(draft.ticket, True, draft.reply)
+        if draft.joined is not None:
+            return IntakeResult(draft.joined, False, "")
+        if draft.duplicate_of is None:
+            return DuplicateEvent(f"{draft.key[0]}:{draft.key[1]}")
+        ref = draft.duplicate_of.ref
+        log.info("duplicate event", extra={"ref": ref, "event_id": draft.message.event_id})
+        return IntakeResult(draft.duplicate_of, False, self.t("reply.duplicate", ref=ref))
 
-    ``times`` holds when the customer's recent tickets were created; this one is added to it.
-    """
-    if not customer:
-        return flags
-    since = at - timedelta(days=REPEAT_WINDOW_DAYS)
-    earlier = sum(1 for created_at in times[customer] if created_at >= since)
-    times[customer].append(at)
-    return (*flags, "repeat") if earlier + 1 >= REPEAT_CONTACTS else flags
-
-
-def choose_department(draft: Draft, sla: SlaPolicies) -> None:
-    """Opens ``draft``'s new ticket in the department its forwarder chose, as a reassignment at
-    creation would: the deadline stays, the chosen team's policy sets the reminders."""
-    ticket, chosen = draft.created, draft.chosen
-    if chosen is None or chosen == ticket.department:
-        return
-    draft.created_as = created_detail(draft)
-    draft.moved = {"from": ticket.department, "to": chosen}
-    ticket.department, ticket.needs_triage = chosen, False
-    ticket.remind_at = sla.for_department(chosen).first_reminder(ticket.due_at)
-
-
-def created_detail(draft: Draft) -> dict[str, Any]:
-    """The audit detail of a new ticket."""
-    if draft.created_as is not None:
-        return draft.created_as
-    ticket, message = draft.created, draft.message
-    return {
-        "department": ticket.department,
-        "confidence": round(ticket.confidence, 3),
-        "needs_triage": ticket.needs_triage,
-        "event": f"{message.platform}:{message.event_id}",
-    }
-
-
-def record_originals(uow: UnitOfWork, created: Sequence[Draft]) -> None:
-    """Records each new ticket's original message, so that its unsend, deletion or edit finds the
-    ticket (:mod:`bot.core.originals`). An original that another ticket has (shared twice) stays
-    with the first."""
-    uow.record_originals(
-        {
-            (draft.message.platform, draft.message.message_id[:128]): draft.created.ref
-            for draft in created
-            if draft.message.message_id
-        }
-    )
+    def _created(self, draft: Draft) -> None:
+        ticket = draft.created
+        log.info(
+            "ticket created",
+            extra={
+                "ref": ticket.ref,
+                "event_id": draft.message.event_id,
+                "platform": ticket.platform,
+                "department": ticket.department,
+                "confidence": round(ticket.confidence, 3),
+            },
+        )

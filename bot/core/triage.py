@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,10 +16,9 @@ from bot.config import Config
 from bot.core.access import Forbidden, Guard, Permission
 from bot.core.card_data import card_data
 from bot.core.cards import CardWriter
-from bot.core.conversation import Conversation, CustomerThreads
+from bot.core.conversation import Conversation
 from bot.core.domain import (
     AuditEntry,
-    DuplicateEvent,
     IncomingMessage,
     InvalidArgument,
     OutboundMessage,
@@ -29,17 +27,8 @@ from bot.core.domain import (
     TriageError,
     UnknownTicket,
 )
-from bot.core.intake import (
-    Draft,
-    IntakeOutcome,
-    choose_department,
-    created_detail,
-    new_ticket,
-    record_originals,
-)
-from bot.core.intake import IntakeResult as IntakeResult
-from bot.core.ports import Classifier, Clock, EventKey, OutboxQueue, Prediction, Store, UnitOfWork
-from bot.core.priority import REPEAT_WINDOW_DAYS
+from bot.core.intake import Intake, IntakeOutcome, IntakeResult
+from bot.core.ports import Classifier, Clock, OutboxQueue, Store, UnitOfWork
 from bot.core.routing import Directory, team_key
 from bot.core.sla import SlaPolicies
 
@@ -76,128 +65,27 @@ class TriageService:
         """Checks every action's permission (``None``: everyone may do everything)."""
         self.conversation = Conversation(config, writer, directory, self.sla)
         """What customers who write in themselves hear, and how their follow-ups join their ticket."""
+        self._intake = Intake(
+            config,
+            store,
+            classifier,
+            clock,
+            sla=self.sla,
+            guard=guard,
+            conversation=self.conversation,
+            translator=self.t,
+            cards=self._new_cards,
+        )
 
     # -- intake ---------------------------------------------------------------------------------
 
     def intake(self, message: IncomingMessage, *, department: str | None = None) -> IntakeResult:
-        """Opens a ticket for a forwarded complaint; the same platform event always gives the same ticket.
-
-        ``department`` is the forwarder's choice (the complaint form): the ticket opens there, and
-        where the classifier thought otherwise the choice is recorded as a reassignment (a label).
-
-        Raises:
-            UnknownDepartment: ``department`` is not a configured department.
-            EmptyComplaint: the text is empty once control characters are removed.
-            Forbidden: the forwarder has no role that may forward complaints (audited).
-            DuplicateEvent: the event was recorded before without a ticket (not a complaint then).
-        """
-        chosen = team_key(self.config, department) if department else None
-        outcome = self._intake([message], chosen)[0]
-        if isinstance(outcome, Exception):
-            raise outcome
-        return outcome
+        """See :meth:`bot.core.intake.Intake.intake`."""
+        return self._intake.intake(message, department=department)
 
     def intake_many(self, messages: Sequence[IncomingMessage]) -> list[IntakeOutcome]:
-        """``intake`` for each message in order, in one transaction: each message's result or error.
-
-        The outcome equals calling ``intake`` once per message (an event twice is one ticket, and a
-        customer's earlier messages in the batch count towards the repeat flag), but the texts are
-        classified in one call and the rows written in a few statements. The checks that refuse a
-        message come before anything is written, so a refusal never rolls back the others; any
-        other error rolls back the whole batch, which is then safe to retry.
-        """
-        return self._intake(messages, None)
-
-    def _intake(self, messages: Sequence[IncomingMessage], chosen: str | None) -> list[IntakeOutcome]:
-        outcomes: list[IntakeOutcome | None] = [None] * len(messages)
-        drafts: list[Draft] = []
-        for index, message in enumerate(messages):
-            try:
-                drafts.append(replace(self._draft(index, message), chosen=chosen))
-            except TriageError as error:
-                outcomes[index] = error
-        created: list[Draft] = []
-        if drafts:
-            predictions = self.classifier.predict_many([draft.text for draft in drafts])
-            with self.store.transaction() as uow:
-                created = self._open_tickets(uow, drafts, predictions)
-                self._write_created(uow, created, self.clock.now())
-        for draft in drafts:
-            outcomes[draft.index] = self._outcome(draft)
-        for draft in created:
-            self._created(draft)
-        return [outcome for outcome in outcomes if outcome is not None]
-
-    def _draft(self, index: int, message: IncomingMessage) -> Draft:
-        """The checks of a message, before anything is written (a refusal is audited on its own)."""
-        if self.guard is not None and not message.from_customer:  # a customer needs no role to write
-            self.guard.require(message.forwarder, Permission.FORWARD, "forward")
-        return Draft.of(index, message)
-
-    def _open_tickets(
-        self, uow: UnitOfWork, drafts: Sequence[Draft], predictions: Sequence[Prediction]
-    ) -> list[Draft]:
-        """Decides each draft's outcome; returns the drafts that open a ticket, with their tickets."""
-        events = {draft.key: draft.received_at for draft in reversed(drafts)}  # the first arrival
-        recorded = uow.record_events(events)
-        # Not recorded here: recorded before, or by another worker that has committed meanwhile.
-        known: dict[EventKey, Ticket] = uow.find_event_tickets([key for key in events if key not in recorded])
-        customers = sorted({draft.message.customer for draft in drafts if draft.message.customer})
-        since = min(draft.received_at for draft in drafts) - timedelta(days=REPEAT_WINDOW_DAYS)
-        times = uow.customer_ticket_times(customers, since) if customers else {}
-        created: list[Draft] = []
-        threads = CustomerThreads.of(uow, drafts)
-        for draft, prediction in zip(drafts, predictions, strict=True):
-            if draft.key in known:
-                draft.duplicate_of = known[draft.key]
-            elif draft.key in recorded and not threads.join(draft):
-                draft.ticket = known[draft.key] = new_ticket(draft, prediction, times, self.config, self.sla)
-                threads.opened(draft)
-                choose_department(draft, self.sla)
-                created.append(draft)
-            # else: recorded before without a ticket (see ``_outcome``), or a customer's follow-up
-        uow.add_tickets([draft.created for draft in created])
-        uow.attach_events({draft.key: draft.created.ref for draft in created})
-        self.conversation.follow_ups(uow, threads.joined, self.clock.now())
-        record_originals(uow, created)
-        return created
-
-    def _write_created(self, uow: UnitOfWork, created: Sequence[Draft], now: datetime) -> None:
-        """Each new ticket's audit event, the forwarder's reply and the team cards."""
-        entries, queued = [], []
-        for draft in created:
-            ticket, message = draft.created, draft.message
-            entries.append(AuditEntry(ticket.ref, now, message.forwarder, "created", created_detail(draft)))
-            if draft.moved is not None:
-                entries.append(AuditEntry(ticket.ref, now, message.forwarder, "reassigned", draft.moved))
-            queued.append(self.conversation.first_answer(draft))
-            queued += self.card_messages(ticket, now, "card", self._card_targets(ticket))
-        uow.audit_many(entries)
-        uow.queue_many(queued, now)
-
-    def _outcome(self, draft: Draft) -> IntakeOutcome:
-        if draft.ticket is not None:
-            return IntakeResult(draft.ticket, True, draft.reply)
-        if draft.joined is not None:
-            return IntakeResult(draft.joined, False, "")
-        if draft.duplicate_of is None:
-            return DuplicateEvent(f"{draft.key[0]}:{draft.key[1]}")
-        ref = draft.duplicate_of.ref
-        log.info("duplicate event", extra={"ref": ref, "event_id": draft.message.event_id})
-        return IntakeResult(draft.duplicate_of, False, self.t("reply.duplicate", ref=ref))
-
-    def _created(self, draft: Draft) -> None:
-        ticket = draft.created
-        log.info(
-            "ticket created",
-            extra={
-                "ref": ticket.ref,
-                "event_id": draft.message.event_id,
-                "platform": ticket.platform,
-                "department": ticket.department,
-                "confidence": round(ticket.confidence, 3),
-            },
-        )
+        """See :meth:`bot.core.intake.Intake.intake_many`."""
+        return self._intake.intake_many(messages)
 
     # -- actions --------------------------------------------------------------------------------
 
@@ -401,6 +289,9 @@ class TriageService:
         if action == "created":
             return self.t("action.created", department=self.writer.department_name(detail.get("department")))
         return self.t(f"action.{action}")
+
+    def _new_cards(self, ticket: Ticket, now: datetime) -> list[OutboundMessage]:
+        return self.card_messages(ticket, now, "card", self._card_targets(ticket))
 
     def _card_targets(self, ticket: Ticket) -> list[Target]:
         return self.directory.ticket_targets(ticket)

@@ -18,13 +18,14 @@ from bot.core.customers import CustomerDesk
 from bot.core.digest import Digest, DigestBuilder, Week
 from bot.core.domain import DuplicateEvent, IncomingMessage, OutboundMessage, Status, Ticket
 from bot.core.i18n import Translator
-from bot.core.inbox import Intake
+from bot.core.inbox import Inbox
+from bot.core.intake import IntakeResult
 from bot.core.originals import Originals
 from bot.core.ports import Clock, Store
 from bot.core.records import Records
 from bot.core.routing import Directory, team_key
 from bot.core.search import Finder
-from bot.core.triage import IntakeResult, TriageService
+from bot.core.triage import TriageService
 
 
 class Services:
@@ -39,7 +40,7 @@ class Services:
         store: Store,
         directory: Directory,
         service: TriageService,
-        intake: Intake,
+        inbox: Inbox,
         records: Records,
         digests: DigestBuilder,
         access: Access,
@@ -55,7 +56,7 @@ class Services:
         self._directory = directory
         self._service = service
         self._originals = Originals(service)
-        self._intake = intake
+        self._inbox = inbox
         self._records = records
         self._digests = digests
         self._access = access
@@ -73,7 +74,7 @@ class Services:
         Raises:
             EmptyComplaint: nothing but whitespace or control characters.
         """
-        self._intake.accept(message)
+        self._inbox.accept(message)
 
     def open_ticket(self, message: IncomingMessage, *, department: str | None = None) -> IntakeResult:
         """Opens the ticket now, for a person waiting for the answer (a shortcut, the form), in
@@ -85,7 +86,7 @@ class Services:
     ) -> Ticket | None:
         """Notes media on the forwarder's complaint of the last ``within``, once any complaint of
         theirs still waiting in the inbox has its ticket; ``None`` when there is none."""
-        self._intake.settle(platform, forwarder)
+        self._inbox.settle(platform, forwarder)
         return self._service.attach(platform, forwarder, kind, reference, within=within)
 
     def is_staff(self, actor: str) -> bool:
@@ -99,7 +100,7 @@ class Services:
 
     def settle(self, platform: str, forwarder: str) -> None:
         """Waits (briefly) until the forwarder's complaints waiting in the inbox have their tickets."""
-        self._intake.settle(platform, forwarder)
+        self._inbox.settle(platform, forwarder)
 
     # -- the original message -------------------------------------------------------------------
 
@@ -108,7 +109,7 @@ class Services:
         the ticket and every message waiting to be sent, and the card says so. A complaint of
         ``actor``'s still waiting in the inbox gets its ticket first (often the same webhook).
         ``None`` when the message opened no ticket."""
-        self._intake.settle(platform, actor)
+        self._inbox.settle(platform, actor)
         return self._originals.withdraw(platform, message_id, actor, by_customer=by_customer)
 
     def deleted(self, platform: str, message_id: str, actor: str) -> Ticket | None:

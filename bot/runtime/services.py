@@ -20,7 +20,7 @@ from bot.core.clock import SystemClock
 from bot.core.customers import CustomerDesk
 from bot.core.digest import DigestBuilder
 from bot.core.i18n import Translator
-from bot.core.inbox import Intake
+from bot.core.inbox import Inbox
 from bot.core.learning import Learner, ModelHolder, packed_initial
 from bot.core.masking import DEFAULT_ORDER_PATTERNS, Masker
 from bot.core.outbox import Dispatcher, DispatchReport, RetryPolicy
@@ -75,7 +75,7 @@ class App:
     """Working a ticket with its customer: replies, owner, waiting, satisfaction."""
     finder: Finder
     """``/find``: tickets by number, order number, customer or words."""
-    intake: Intake
+    intake: Inbox
     """Complaints from Slack and LINE: accepted by the web app, made tickets by a worker thread."""
     sweep: ReminderSweep
     digests: DigestBuilder
@@ -222,7 +222,7 @@ def create_app(
     record_store = SqlRecords(session_factory)
     guard = Guard(access, store, record_store, clock)
     service = TriageService(config, store, holder, clock, directory, writer, sla, guard)
-    intake = Intake(SqlInbox(session_factory), service, store, clock, writer.t)
+    intake = Inbox(SqlInbox(session_factory), service, store, clock, writer.t)
     digests = DigestBuilder(config, store, SqlFigures(session_factory), directory, writer)
     records = Records(config, service, guard, record_store, writer, clock)
     desk, finder = CustomerDesk(service), Finder(store, access, writer)
@@ -233,7 +233,7 @@ def create_app(
         store=store,
         directory=directory,
         service=service,
-        intake=intake,
+        inbox=intake,
         records=records,
         digests=digests,
         access=access,

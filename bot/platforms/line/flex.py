@@ -14,8 +14,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from bot.config import Config
+from bot.core.card import Action, Card, Place
 from bot.core.card_data import read_card
-from bot.core.cards import Action, Card, Place
 from bot.core.domain import OutboundMessage
 from bot.core.i18n import Translator
 

@@ -14,8 +14,9 @@ from datetime import datetime
 from typing import Any
 
 from bot.config import Config
+from bot.core.card import Action, Card, Field, Place
 from bot.core.card_data import read_card
-from bot.core.cards import Action, Card, CardWriter, Field, Place
+from bot.core.cards import CardWriter
 from bot.core.domain import OutboundMessage, Ticket
 from bot.core.i18n import Translator
 

@@ -11,8 +11,9 @@ from datetime import timedelta
 import pytest
 
 from bot.config import parse_config
+from bot.core.card import Card, Person, Phrase, Place
 from bot.core.card_data import CARD_VERSION, CardFormatError, card_data, from_legacy, read_card
-from bot.core.cards import Card, CardWriter, Person, Phrase, Place
+from bot.core.cards import CardWriter
 from bot.core.domain import Status, Ticket
 from bot.core.i18n import Translator
 from bot.core.masking import Masker

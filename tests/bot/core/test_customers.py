@@ -13,8 +13,8 @@ import pytest
 
 from bot.config import parse_config
 from bot.core.access import Forbidden
+from bot.core.card import Card, Person
 from bot.core.card_data import read_card
-from bot.core.cards import Card, Person
 from bot.core.clock import FakeClock
 from bot.core.customers import NotCustomerTicket
 from bot.core.digest import Week

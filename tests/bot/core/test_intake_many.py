@@ -14,7 +14,7 @@ from bot.config import Config, parse_config
 from bot.core.access import Forbidden
 from bot.core.clock import FakeClock
 from bot.core.domain import DuplicateEvent, EmptyComplaint, IncomingMessage
-from bot.core.triage import IntakeResult
+from bot.core.intake import IntakeResult
 from bot.runtime.services import App, create_app
 from storage.models import InboundEventRow, OutboxRow, TicketEventRow, TicketRow
 from tests.conftest import START
@@ -33,7 +33,11 @@ def result(outcome: object) -> IntakeResult:
 
 def test_results_come_in_input_order_with_each_messages_error(app: App) -> None:
     outcomes = app.service.intake_many(
-        [complaint("請求が二重です", "a"), complaint("   ", "b"), complaint("配送が遅い", "c")]
+        [
+            complaint("請求が二重です", "a"),
+            complaint("", "b"),  # cleaned already: a blank text is empty
+            complaint("配送が遅い", "c"),
+        ]
     )
 
     first, empty, third = outcomes

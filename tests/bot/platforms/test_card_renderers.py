@@ -15,8 +15,8 @@ from linebot.v3.messaging import FlexMessage
 from slack_sdk.models.blocks import Block
 
 from bot.config import parse_config
+from bot.core.card import Card
 from bot.core.card_data import card_data
-from bot.core.cards import Card
 from bot.core.domain import OutboundMessage, Status
 from bot.core.i18n import Translator
 from bot.platforms.console.chat import ConsoleSender

@@ -84,7 +84,7 @@ def test_json_logs_are_one_object_per_line_with_the_context_fields(database_url:
         (1, "C0SUPPORT:1763850000.000200"),
         (2, "01LOGLINE01"),
     ]
-    assert {entry["level"] for entry in created} == {"INFO"} and created[0]["logger"] == "bot.core.triage"
+    assert {entry["level"] for entry in created} == {"INFO"} and created[0]["logger"] == "bot.core.intake"
     assert created[0]["department"] == "logistics" and created[1]["platform"] == "line"
     assert any(entry["message"] == "duplicate event" and entry["ref"] == 1 for entry in entries)
 
