@@ -247,8 +247,7 @@ def cmd_digest(config: Config, args: argparse.Namespace) -> int:
     from bot.core.digest import DigestBuilder, Week
     from bot.core.domain import UnknownDepartment
     from bot.core.routing import Directory, team_key
-    from bot.runtime.services import make_writer, prepare_database
-    from storage.database import make_engine, make_session_factory
+    from bot.runtime.services import make_writer, opened_database
     from storage.figures import SqlFigures
     from storage.store import SqlStore
 
@@ -264,12 +263,12 @@ def cmd_digest(config: Config, args: argparse.Namespace) -> int:
     except ValueError:
         print(f"triage-bot: --week must look like 2026-W47, got {args.week!r}", file=sys.stderr)
         return 2
-    engine = make_engine(config.database_url)
-    prepare_database(config, engine)
-    sessions = make_session_factory(engine)
     writer = make_writer(config)
-    builder = DigestBuilder(config, SqlStore(sessions), SqlFigures(sessions), Directory(config, {}), writer)
-    digest = builder.build(team, week, now)
+    with opened_database(config) as sessions:
+        builder = DigestBuilder(
+            config, SqlStore(sessions), SqlFigures(sessions), Directory(config, {}), writer
+        )
+        digest = builder.build(team, week, now)
     print(digest.text)
     if args.out:
         Path(args.out).write_bytes(render_chart(digest.data, writer.t))
