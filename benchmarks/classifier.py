@@ -20,12 +20,13 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from bot.config import DEFAULT_DEPARTMENTS
 from classifiers.evaluation import evaluate
 from classifiers.model import DepartmentClassifier, Example, read_split
 from classifiers.public import _digest, read_public
-from classifiers.training import load, save, training_set
+from classifiers.training import TrainingSet, load, save, training_set
 
 KEYS = tuple(d.key for d in DEFAULT_DEPARTMENTS)
 
@@ -79,18 +80,25 @@ def learning_curve(
             own, rest = _draw(examples, k, "curve:")
             model = training_set(KEYS, own).train() if own else bundled
             figures = evaluate(model, rest, model.thresholds).figures
-            rows.append(
-                {
-                    "shop": shop,
-                    "k": k,
-                    "scored": len(rest),
-                    "macro_f1": round(figures["macro_f1"], 3),
-                    "accuracy": round(figures["accuracy"], 3),
-                    "coverage": round(figures["coverage"], 3),
-                    "routed_precision": round(figures["routed_precision"], 3),
-                }
-            )
+            rows.append({"shop": shop, "k": k, "scored": len(rest), **_rounded(figures)})
     return rows
+
+
+FIGURES = ("macro_f1", "accuracy", "coverage", "routed_precision")
+"""What the benchmark reports of an evaluation."""
+
+
+def _rounded(figures: dict[str, Any]) -> dict[str, float]:
+    return {name: round(figures[name], 3) for name in FIGURES}
+
+
+def held_apart(model: DepartmentClassifier) -> dict[str, dict[str, dict[str, float]]]:
+    """The shipped model on the splits it never trains on, per language."""
+    found = {}
+    for split in ("field", "eval"):
+        figures = evaluate(model, read_split(split), model.thresholds).figures
+        found[split] = {language: _rounded(value) for language, value in figures["languages"].items()}
+    return found
 
 
 def loaded_memory(path: Path) -> float:
@@ -110,21 +118,18 @@ def loaded_memory(path: Path) -> float:
     return int(rss) / 1024
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.classifier", description=__doc__)
-    parser.add_argument("--rounds", type=int, default=3000, help="single-message predictions timed")
-    parser.add_argument("--batch", type=int, default=20000, help="messages in the throughput run")
-    parser.add_argument("--ks", default="25,50,100,200", help="a new shop's labelled rows, comma-separated")
-    parser.add_argument("--no-public", action="store_true", help="leave the public shop out of the curve")
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args(argv)
-
-    chosen = training_set(KEYS)
+def timed_training(chosen: TrainingSet) -> tuple[DepartmentClassifier, dict[str, Any]]:
     started, cpu = time.perf_counter(), time.process_time()
     model = chosen.train()
-    training_seconds = time.perf_counter() - started
-    training_cpu_seconds = time.process_time() - cpu
+    return model, {
+        "training_examples": len(chosen.examples),
+        "training_seconds": round(time.perf_counter() - started, 2),
+        "training_cpu_seconds": round(time.process_time() - cpu, 2),
+    }
 
+
+def stored_model(model: DepartmentClassifier, chosen: TrainingSet) -> dict[str, Any]:
+    """The saved model's size, its load time, and a process that loads it and classifies."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "departments.skops"
         save(model, path, created_at=datetime.now(UTC), data_hash=chosen.digest())
@@ -133,12 +138,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         load(path)
         load_seconds = time.perf_counter() - started
         loaded_mb = loaded_memory(path)
+    return {
+        "model_mb": round(size_mb, 1),
+        "model_load_seconds": round(load_seconds, 2),
+        "loaded_model_process_rss_mb": round(loaded_mb),
+    }
 
+
+def speed(model: DepartmentClassifier, rounds: int, batch_size: int) -> dict[str, Any]:
+    """Single-message latency, batch throughput, and the CPU time of both."""
     texts = [e.text for e in read_split("train")] + [e.text for e, _ in read_public("train")]
     for text in texts[:50]:
         model.predict(text)  # warm up
-    p50, p99 = latency(model.predict, texts, args.rounds)
-    batch = [texts[n % len(texts)] for n in range(args.batch)]
+    p50, p99 = latency(model.predict, texts, rounds)
+    batch = [texts[n % len(texts)] for n in range(batch_size)]
     started, cpu = time.perf_counter(), time.process_time()
     for start in range(0, len(batch), 1000):
         model.predict_many(batch[start : start + 1000])
@@ -146,43 +159,55 @@ def main(argv: Sequence[str] | None = None) -> int:
     # CPU time too: on a shared machine the wall clock measures the neighbours as well.
     throughput_cpu = len(batch) / (time.process_time() - cpu)
     cpu = time.process_time()
-    for text in texts[: args.rounds]:
+    for text in texts[:rounds]:
         model.predict(text)
-    single_cpu_ms = (time.process_time() - cpu) / min(args.rounds, len(texts)) * 1000
-    memory_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    held_apart = {}
-    for split in ("field", "eval"):
-        figures = evaluate(model, read_split(split), model.thresholds).figures
-        held_apart[split] = {
-            language: {
-                name: round(value[name], 3)
-                for name in ("macro_f1", "accuracy", "coverage", "routed_precision")
-            }
-            for language, value in figures["languages"].items()
-        }
-    ks = [int(k) for k in args.ks.split(",")] if args.ks else []
-    curve = learning_curve(ks, model, public=not args.no_public) if ks else []
-
-    results = {
-        "training_examples": len(chosen.examples),
-        "training_seconds": round(training_seconds, 2),
-        "training_cpu_seconds": round(training_cpu_seconds, 2),
+    single_cpu_ms = (time.process_time() - cpu) / min(rounds, len(texts)) * 1000
+    return {
         "latency_ms_p50": round(p50, 3),
         "latency_ms_p99": round(p99, 3),
         "batch_messages_per_second": round(throughput),
         "batch_messages_per_cpu_second": round(throughput_cpu),
         "single_message_cpu_ms_mean": round(single_cpu_ms, 3),
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    chosen = training_set(KEYS)
+    model, training = timed_training(chosen)
+    stored = stored_model(model, chosen)
+    timings = speed(model, args.rounds, args.batch)
+    memory_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    apart = held_apart(model)
+    ks = [int(k) for k in args.ks.split(",")] if args.ks else []
+    curve = learning_curve(ks, model, public=not args.no_public) if ks else []
+    results = {
+        **training,
+        **timings,
         "load_average": [round(x, 1) for x in os.getloadavg()],
-        "model_mb": round(size_mb, 1),
-        "model_load_seconds": round(load_seconds, 2),
-        "loaded_model_process_rss_mb": round(loaded_mb),
+        **stored,
         "process_peak_rss_mb": round(memory_mb),
-        "held_apart": held_apart,
+        "held_apart": apart,
         "learning_curve": curve,
     }
     if args.json:
         print(json.dumps(results, ensure_ascii=False, indent=2))
-        return 0
+    else:
+        print_results(results)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.classifier", description=__doc__)
+    parser.add_argument("--rounds", type=int, default=3000, help="single-message predictions timed")
+    parser.add_argument("--batch", type=int, default=20000, help="messages in the throughput run")
+    parser.add_argument("--ks", default="25,50,100,200", help="a new shop's labelled rows, comma-separated")
+    parser.add_argument("--no-public", action="store_true", help="leave the public shop out of the curve")
+    parser.add_argument("--json", action="store_true")
+    return parser
+
+
+def print_results(results: dict[str, Any]) -> None:
     print(f"training: {results['training_examples']} examples in {results['training_seconds']} s")
     print(f"single message: p50 {results['latency_ms_p50']} ms, p99 {results['latency_ms_p99']} ms")
     print(
@@ -193,17 +218,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"model file: {results['model_mb']} MB, loaded in {results['model_load_seconds']} s")
     print(f"a process that loads it and classifies: {results['loaded_model_process_rss_mb']} MB resident")
     print(f"this process (training): peak RSS {results['process_peak_rss_mb']} MB")
-    for split, languages in held_apart.items():
+    for split, languages in results["held_apart"].items():
         for language, value in languages.items():
             print(f"{split} {language}: " + ", ".join(f"{name} {number}" for name, number in value.items()))
     print("learning curve (a new shop's rows added, weight 3; scored on the rest of that shop):")
-    for row in curve:
+    for row in results["learning_curve"]:
         print(
             f"  {row['shop']:<10} k={row['k']:>3}: macro-F1 {row['macro_f1']:.3f}, "
             f"accuracy {row['accuracy']:.3f}, coverage {row['coverage']:.3f}, "
             f"routed precision {row['routed_precision']:.3f} ({row['scored']} scored)"
         )
-    return 0
 
 
 if __name__ == "__main__":

@@ -13,176 +13,31 @@ See README.md.
 from __future__ import annotations
 
 import argparse
-import http.client
-import itertools
 import multiprocessing
 import os
 import random
-import statistics
 import sys
 import tempfile
-import threading
 import time
-from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Event as EventType
 from pathlib import Path
 
 from sqlalchemy import create_engine, select, text
 
+from benchmarks.traffic import Client, Run, Traffic, at_rate, flat_out
 from storage.database import make_engine
 from storage.migrate import upgrade
 from storage.models import InboundEventRow, InboxRow, TicketRow
-from tests.faults.harness import (
-    check_once,
-    line_message,
-    settled,
-    shop_config,
-    shop_env,
-    slack_message,
-    wait_until,
-    write_toml,
-)
+from tests.faults.harness import check_once, settled, shop_config, shop_env, wait_until, write_toml
 from tests.faults.processes import Processes, free_port, gunicorn, healthy
 from tests.line_api import serve_fake_line_api
 from tests.schemas import migrated_schema
 from tests.slack_api import fake_slack_api
-
-TEXTS = [
-    "配送が3日遅れています。注文番号12345",
-    "請求額が二重になっています",
-    "届いた商品が壊れていました",
-    "ログインできません。パスワードを再設定しても駄目です",
-    "The parcel never arrived and tracking has not moved for a week",
-    "배송이 너무 늦어요",
-]
-
-
-@dataclass
-class Run:
-    latencies: list[float] = field(default_factory=list)
-    statuses: Counter[int] = field(default_factory=Counter)
-    acknowledged: set[int] = field(default_factory=set)
-    sent: set[int] = field(default_factory=set)
-    elapsed: float = 0.0
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def record(self, number: int, status: int, latency: float) -> None:
-        with self.lock:
-            self.latencies.append(latency)
-            self.statuses[status] += 1
-            self.sent.add(number)
-            if status == 200:
-                self.acknowledged.add(number)
-
-    def line(self, name: str) -> str:
-        count = sum(self.statuses.values())
-        ordered = sorted(self.latencies) or [0.0]
-        p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
-        errors = count - self.statuses[200]
-        return (
-            f"{name:<28} {count / self.elapsed:8.1f} ev/s   p50 {statistics.median(ordered) * 1000:6.1f} ms"
-            f"   p99 {p99 * 1000:7.1f} ms   errors {errors} {dict(self.statuses)}"
-        )
-
-    @property
-    def rate(self) -> float:
-        return sum(self.statuses.values()) / self.elapsed
-
-
-class Traffic:
-    """Event numbers: new ones, and a share of earlier ones again (Slack's retry, LINE's redelivery)."""
-
-    def __init__(self, line_share: float, retry_share: float, start: int) -> None:
-        self.line_share, self.retry_share = line_share, retry_share
-        self.numbers = itertools.count(start)
-        self.random = random.Random(start)
-        self.lock = threading.Lock()
-
-    def next(self) -> tuple[int, bool]:
-        with self.lock:
-            number = next(self.numbers)
-            if number > 1 and self.random.random() < self.retry_share:
-                return self.random.randrange(max(0, number - 200), number), True
-            return number, False
-
-    def request(self, number: int, again: bool) -> tuple[str, bytes, dict[str, str]]:
-        text = f"{TEXTS[number % len(TEXTS)]} ({number})"
-        if (number * 7919) % 100 < self.line_share * 100:
-            return ("/line/webhook", *line_message(number, text, redelivery=again))
-        return ("/slack/events", *slack_message(number, text, retry=1 if again else 0))
-
-
-class Client(threading.local):
-    """One keep-alive connection per thread, as Slack's and LINE's senders keep them."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.connection: http.client.HTTPConnection | None = None
-
-    def post(self, path: str, body: bytes, headers: dict[str, str]) -> int:
-        for attempt in (1, 2):
-            if self.connection is None:
-                self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-            try:
-                self.connection.request("POST", path, body, headers)
-                response = self.connection.getresponse()
-                response.read()
-                return response.status
-            except (OSError, http.client.HTTPException):
-                self.connection.close()
-                self.connection = None
-                if attempt == 2:
-                    return 0
-        return 0
-
-
-def flat_out(port: int, traffic: Traffic, seconds: float, clients: int) -> Run:
-    run, client = Run(), Client(port)
-    deadline = time.monotonic() + seconds
-
-    def loop() -> None:
-        while time.monotonic() < deadline:
-            number, again = traffic.next()
-            path, body, headers = traffic.request(number, again)
-            started = time.perf_counter()
-            status = client.post(path, body, headers)
-            run.record(number, status, time.perf_counter() - started)
-
-    began = time.monotonic()
-    threads = [threading.Thread(target=loop) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    run.elapsed = time.monotonic() - began
-    return run
-
-
-def at_rate(port: int, traffic: Traffic, seconds: float, rate: float, clients: int) -> Run:
-    """Open loop: a request every 1/rate s; latency counts from when it was due (queueing included)."""
-    run, client = Run(), Client(port)
-
-    def one(due: float, number: int, again: bool) -> None:
-        path, body, headers = traffic.request(number, again)
-        status = client.post(path, body, headers)
-        run.record(number, status, time.perf_counter() - due)
-
-    began = time.perf_counter()
-    with ThreadPoolExecutor(clients) as pool:
-        for index in itertools.count():
-            due = began + index / rate
-            if due - began >= seconds:
-                break
-            time.sleep(max(0.0, due - time.perf_counter()))
-            pool.submit(one, due, *traffic.next())
-    run.elapsed = time.perf_counter() - began
-    return run
-
 
 Memory = tuple[int, int, int, int]
 """(pid, resident MB, peak resident MB, proportional MB)."""
@@ -288,6 +143,30 @@ def platforms_apart(nice: int) -> Iterator[tuple[str, str]]:
         process.join(10)
 
 
+@dataclass
+class Phases:
+    """The bot's two phases: flat out, then at the target rate."""
+
+    flat: Run
+    flat_drained: float
+    opened: int
+    paced: Run
+    paced_drained: float
+    web_memory: list[Memory]
+    worker_memory: Memory
+
+
+@dataclass
+class Tickets:
+    """The tickets against the events sent."""
+
+    acknowledged: set[int]
+    tickets: int
+    matched: int
+    lost: int
+    unacknowledged_with_ticket: int
+
+
 def bench(args: argparse.Namespace, folder: Path) -> bool:
     with platforms_apart(args.nice) as (slack_url, line_url), database(args.postgres, folder) as url:
         env = {
@@ -297,39 +176,59 @@ def bench(args: argparse.Namespace, folder: Path) -> bool:
         }
         processes = Processes(folder, env)
         try:
-            port, _ = serve(processes, "baseline", "benchmarks.baseline:wsgi()", args)
-            flat_out(port, Traffic(args.line_share, 0, 900_000), 2, args.clients)  # warm-up
-            baseline = flat_out(port, Traffic(args.line_share, 0, 900_000), args.seconds, args.clients)
+            baseline = run_baseline(processes, args)
             processes.stop_all()
-            port, master = serve(processes, "bot", "bot.runtime.web:wsgi()", args)
-            worker = processes.start(
-                "worker",
-                "nice",
-                "-n",
-                str(args.nice),
-                sys.executable,
-                "-m",
-                "bot.cli",
-                "--log-level",
-                "info",
-                "worker",
-            )
-            wait_until(lambda: "worker started" in processes.log("worker"), timeout=120, what="the worker")
-            traffic = Traffic(args.line_share, args.retry_share, 0)
-            bot = flat_out(port, traffic, args.seconds, args.clients)
-            flat_drained = drain(url)
-            opened = tickets_for(url, set())[0]
-            paced = at_rate(port, traffic, args.seconds, args.rate, args.clients)
-            paced_drained = drain(url)
-            memory = worker_memory(master)
-            worker_memory_now = memory_of(worker.pid)
+            phases = run_bot(processes, args, url)
         finally:
             processes.stop_all()
-        acknowledged = bot.acknowledged | paced.acknowledged
-        sent = bot.sent | paced.sent
-        tickets, matched, lost = tickets_for(url, acknowledged)
-        _, unacknowledged_with_ticket, _ = tickets_for(url, sent - acknowledged)
+        tickets = count_tickets(url, phases)
+    return report(args, baseline, phases, tickets)
 
+
+def run_baseline(processes: Processes, args: argparse.Namespace) -> Run:
+    port, _ = serve(processes, "baseline", "benchmarks.baseline:wsgi()", args)
+    flat_out(port, Traffic(args.line_share, 0, 900_000), 2, args.clients)  # warm-up
+    return flat_out(port, Traffic(args.line_share, 0, 900_000), args.seconds, args.clients)
+
+
+def run_bot(processes: Processes, args: argparse.Namespace, url: str) -> Phases:
+    """The bot's web app and a worker: flat out, then paced, each until the worker has caught up."""
+    port, master = serve(processes, "bot", "bot.runtime.web:wsgi()", args)
+    worker = processes.start(
+        "worker",
+        "nice",
+        "-n",
+        str(args.nice),
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "--log-level",
+        "info",
+        "worker",
+    )
+    wait_until(lambda: "worker started" in processes.log("worker"), timeout=120, what="the worker")
+    traffic = Traffic(args.line_share, args.retry_share, 0)
+    flat = flat_out(port, traffic, args.seconds, args.clients)
+    flat_drained = drain(url)
+    opened = tickets_for(url, set())[0]
+    paced = at_rate(port, traffic, args.seconds, args.rate, args.clients)
+    paced_drained = drain(url)
+    return Phases(
+        flat, flat_drained, opened, paced, paced_drained, worker_memory(master), memory_of(worker.pid)
+    )
+
+
+def count_tickets(url: str, phases: Phases) -> Tickets:
+    acknowledged = phases.flat.acknowledged | phases.paced.acknowledged
+    sent = phases.flat.sent | phases.paced.sent
+    tickets, matched, lost = tickets_for(url, acknowledged)
+    _, unacknowledged_with_ticket, _ = tickets_for(url, sent - acknowledged)
+    return Tickets(acknowledged, tickets, matched, lost, unacknowledged_with_ticket)
+
+
+def report(args: argparse.Namespace, baseline: Run, phases: Phases, tickets: Tickets) -> bool:
+    """Prints the figures and the checks; True when every check holds."""
+    bot, paced = phases.flat, phases.paced
     backend = "PostgreSQL" if args.postgres else "SQLite"
     print(f"\n{backend}; gunicorn --workers {args.workers} --threads {args.threads}; {args.clients} clients")
     print(baseline.line("baseline (bare slack-bolt)"))
@@ -338,26 +237,28 @@ def bench(args: argparse.Namespace, folder: Path) -> bool:
     ratio = bot.rate / baseline.rate
     p99 = sorted(paced.latencies)[int(0.99 * (len(paced.latencies) - 1))]
     print(
-        f"distinct events acknowledged {len(acknowledged)}, tickets {tickets} ({matched} for them, "
-        f"{lost} missing, {unacknowledged_with_ticket} for events answered with an error)"
+        f"distinct events acknowledged {len(tickets.acknowledged)}, tickets {tickets.tickets} "
+        f"({tickets.matched} for them, {tickets.lost} missing, "
+        f"{tickets.unacknowledged_with_ticket} for events answered with an error)"
     )
     print(
-        f"worker: the flat-out phase's {opened} tickets all open {flat_drained:.1f} s after it ended "
-        f"({opened / (bot.elapsed + flat_drained):.0f} tickets/s); the paced phase's "
-        f"{paced_drained:.1f} s after it ended"
+        f"worker: the flat-out phase's {phases.opened} tickets all open {phases.flat_drained:.1f} s after "
+        f"it ended ({phases.opened / (bot.elapsed + phases.flat_drained):.0f} tickets/s); the paced "
+        f"phase's {phases.paced_drained:.1f} s after it ended"
     )
-    for pid, rss, peak, pss in memory:
+    for pid, rss, peak, pss in phases.web_memory:
         print(f"web worker {pid}: {rss} MB resident (peak {peak} MB, {pss} MB proportional)")
-    _, rss, peak, pss = worker_memory_now
+    _, rss, peak, pss = phases.worker_memory
     print(f"worker process (classifies): {rss} MB resident (peak {peak} MB, {pss} MB proportional)")
     checks = {
         f"throughput >= 70% of baseline ({ratio:.0%})": ratio >= 0.7,
         f"p99 < 100 ms at {args.rate:g}/s ({p99 * 1000:.1f} ms)": p99 < 0.1,
         "no errors": bot.statuses[200] + paced.statuses[200] == sum((bot.statuses + paced.statuses).values()),
-        "no ticket lost or duplicated": bool(acknowledged)
-        and lost == 0
-        and tickets == matched + unacknowledged_with_ticket,
-        "each web worker < 250 MB resident": bool(memory) and all(peak < 250 for _, _, peak, _ in memory),
+        "no ticket lost or duplicated": bool(tickets.acknowledged)
+        and tickets.lost == 0
+        and tickets.tickets == tickets.matched + tickets.unacknowledged_with_ticket,
+        "each web worker < 250 MB resident": bool(phases.web_memory)
+        and all(peak < 250 for _, _, peak, _ in phases.web_memory),
     }
     for check, ok in checks.items():
         print(f"  [{'ok' if ok else 'MISSED'}] {check}")

@@ -85,7 +85,24 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", title="commands")
+    _add_running_commands(commands)
+    from bot.runtime.model_commands import add_commands
 
+    add_commands(commands)  # classify, train, evaluate
+    _add_digest_command(commands)
+    _add_outbox_command(commands)
+    _add_inbox_command(commands)
+    from bot.runtime.export import add_command as add_export
+
+    add_export(commands)
+    db = commands.add_parser("db", help="database schema")
+    db.add_argument("action", choices=["upgrade", "current"])
+    db.set_defaults(handler=cmd_db)
+    return parser
+
+
+def _add_running_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """run, worker, console and demo: the bot itself, in one shape or another."""
     run = commands.add_parser(
         "run", help="run the bot (the console when no Slack or LINE credentials are set)"
     )
@@ -110,16 +127,16 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="replay a week of sample complaints on a temporary database")
     demo.set_defaults(handler=cmd_demo)
 
-    from bot.runtime.model_commands import add_commands
 
-    add_commands(commands)  # classify, train, evaluate
-
+def _add_digest_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     digest = commands.add_parser("digest", help="print a team's weekly digest")
     digest.add_argument("--team", default="managers", help="department key, or managers (default)")
     digest.add_argument("--week", help="ISO week such as 2026-W47 (default: the current week)")
     digest.add_argument("--out", metavar="PNG", help="also write the digest's chart to this file")
     digest.set_defaults(handler=cmd_digest)
 
+
+def _add_outbox_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     outbox = commands.add_parser("outbox", help="see and handle messages that could not be delivered")
     outbox_actions = outbox.add_subparsers(dest="action", required=True)
     listing = outbox_actions.add_parser("list", help="dead letters (masked), oldest first")
@@ -131,6 +148,8 @@ def _parser() -> argparse.ArgumentParser:
     drop.add_argument("ids", nargs=1, type=int, metavar="ID")
     outbox.set_defaults(handler=cmd_outbox, ids=[], all_dead=False, pending=False)
 
+
+def _add_inbox_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     inbox = commands.add_parser("inbox", help="see and handle complaints quarantined after failing")
     inbox_actions = inbox.add_subparsers(dest="action", required=True)
     waiting = inbox_actions.add_parser("list", help="quarantined complaints (masked), oldest first")
@@ -140,15 +159,6 @@ def _parser() -> argparse.ArgumentParser:
     gone = inbox_actions.add_parser("drop", help="remove a quarantined complaint for good (audited)")
     gone.add_argument("ids", nargs=1, type=int, metavar="ID")
     inbox.set_defaults(handler=cmd_inbox, ids=[], waiting=False)
-
-    from bot.runtime.export import add_command as add_export
-
-    add_export(commands)
-
-    db = commands.add_parser("db", help="database schema")
-    db.add_argument("action", choices=["upgrade", "current"])
-    db.set_defaults(handler=cmd_db)
-    return parser
 
 
 def cmd_run(config: Config, args: argparse.Namespace) -> int:
@@ -237,8 +247,7 @@ def cmd_digest(config: Config, args: argparse.Namespace) -> int:
     from bot.core.digest import DigestBuilder, Week
     from bot.core.domain import UnknownDepartment
     from bot.core.routing import Directory, team_key
-    from bot.runtime.services import make_writer, prepare_database
-    from storage.database import make_engine, make_session_factory
+    from bot.runtime.services import make_writer, opened_database
     from storage.figures import SqlFigures
     from storage.store import SqlStore
 
@@ -254,12 +263,12 @@ def cmd_digest(config: Config, args: argparse.Namespace) -> int:
     except ValueError:
         print(f"triage-bot: --week must look like 2026-W47, got {args.week!r}", file=sys.stderr)
         return 2
-    engine = make_engine(config.database_url)
-    prepare_database(config, engine)
-    sessions = make_session_factory(engine)
     writer = make_writer(config)
-    builder = DigestBuilder(config, SqlStore(sessions), SqlFigures(sessions), Directory(config, {}), writer)
-    digest = builder.build(team, week, now)
+    with opened_database(config) as sessions:
+        builder = DigestBuilder(
+            config, SqlStore(sessions), SqlFigures(sessions), Directory(config, {}), writer
+        )
+        digest = builder.build(team, week, now)
     print(digest.text)
     if args.out:
         Path(args.out).write_bytes(render_chart(digest.data, writer.t))

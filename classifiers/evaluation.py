@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,57 +122,64 @@ def evaluate(
     departments = sorted({examples[i].label for i in inside})
     gold_in = [examples[i].label for i in inside]
     top_in = [top[i] for i in inside]
-    precision, recall, f1, support = (
-        precision_recall_fscore_support(gold_in, top_in, labels=departments, zero_division=0)
-        if inside
-        else ([], [], [], [])
-    )
     routed_in = [i for i in inside if routed[i]]
-    labels = sorted({*departments, *top, *(e.label for e in examples)})
-    confusion = {
-        gold: {
-            guess: sum(1 for e, t in zip(examples, top, strict=True) if e.label == gold and t == guess)
-            for guess in labels
-        }
-        for gold in labels
-    }
     languages = {
         language: _language_figures(examples, top, routed, predictions, language)
         for language in sorted({examples[i].language for i in inside})
     }
-    routed_all = [i for i in range(len(examples)) if routed[i]]
     figures: dict[str, Any] = {
         "examples": len(examples),
         "in_scope": len(inside),
         "out_of_scope": len(outside),
         "threshold": rule.to_json() if rule.per_department else rule.default,
         "macro_f1": _macro_f1(gold_in, top_in, departments),
-        "accuracy": sum(g == t for g, t in zip(gold_in, top_in, strict=True)) / len(inside)
-        if inside
-        else 0.0,
-        "per_department": {
-            name: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
-            for name, p, r, f, s in zip(departments, precision, recall, f1, support, strict=True)
-        },
-        "confusion": {gold: {g: n for g, n in row.items() if n} for gold, row in confusion.items()},
-        "coverage": len(routed_in) / len(inside) if inside else 0.0,
-        "routed_accuracy": (
-            sum(examples[i].label == predictions[i].department for i in routed_in) / len(routed_in)
-            if routed_in
-            else 0.0
+        "accuracy": _share(sum(g == t for g, t in zip(gold_in, top_in, strict=True)), len(inside)),
+        "per_department": _per_department(gold_in, top_in, departments),
+        "confusion": _confusion(examples, top, departments),
+        "coverage": _share(len(routed_in), len(inside)),
+        "routed_accuracy": _share(
+            sum(examples[i].label == predictions[i].department for i in routed_in), len(routed_in)
         ),
-        "routed_precision": _routed_precision(examples, predictions, routed_all),
-        "oos_rejection": sum(not routed[i] for i in outside) / len(outside) if outside else 0.0,
+        "routed_precision": _routed_precision(
+            examples, predictions, [i for i in range(len(examples)) if routed[i]]
+        ),
+        "oos_rejection": _share(sum(not routed[i] for i in outside), len(outside)),
         "per_language": {language: f["macro_f1"] for language, f in languages.items()},
         "languages": languages,
     }
     return Report(figures)
 
 
+def _share(count: float, total: int) -> float:
+    return count / total if total else 0.0
+
+
+def _per_department(
+    gold: Sequence[str], guessed: Sequence[str], departments: Sequence[str]
+) -> dict[str, dict[str, float | int]]:
+    """Precision, recall, F1 and support of each department, by the top prediction."""
+    if not gold:
+        return {}
+    precision, recall, f1, support = precision_recall_fscore_support(
+        gold, guessed, labels=departments, zero_division=0
+    )
+    return {
+        name: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
+        for name, p, r, f, s in zip(departments, precision, recall, f1, support, strict=True)
+    }
+
+
+def _confusion(
+    examples: Sequence[Example], top: Sequence[str], departments: Sequence[str]
+) -> dict[str, dict[str, int]]:
+    """Rows by label, then by top prediction; only the pairs that occur."""
+    labels = sorted({*departments, *top, *(e.label for e in examples)})
+    pairs = Counter((e.label, guess) for e, guess in zip(examples, top, strict=True))
+    return {gold: {guess: pairs[gold, guess] for guess in labels if pairs[gold, guess]} for gold in labels}
+
+
 def _routed_precision(examples: Sequence[Example], predictions: Sequence[Any], rows: Sequence[int]) -> float:
-    if not rows:
-        return 0.0
-    return float(sum(examples[i].label == predictions[i].department for i in rows) / len(rows))
+    return _share(sum(examples[i].label == predictions[i].department for i in rows), len(rows))
 
 
 def _language_figures(
@@ -187,7 +195,7 @@ def _language_figures(
     return {
         "examples": len(rows),
         "macro_f1": _macro_f1(gold, [top[i] for i in inside], sorted(set(gold))),
-        "accuracy": sum(examples[i].label == top[i] for i in inside) / len(inside) if inside else 0.0,
-        "coverage": sum(routed[i] for i in inside) / len(inside) if inside else 0.0,
+        "accuracy": _share(sum(examples[i].label == top[i] for i in inside), len(inside)),
+        "coverage": _share(sum(routed[i] for i in inside), len(inside)),
         "routed_precision": _routed_precision(examples, predictions, [i for i in rows if routed[i]]),
     }

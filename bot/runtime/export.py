@@ -58,23 +58,17 @@ def _export(config: Config, since: datetime, kind: str, out: str | None, *, full
     from bot.core.access import Access, Guard, cli_operator
     from bot.core.clock import SystemClock
     from bot.core.records import export_table
-    from bot.runtime.services import make_writer, prepare_database
-    from storage.database import make_engine, make_session_factory
+    from bot.runtime.services import make_writer, opened_database
     from storage.records import SqlRecords
     from storage.store import SqlStore
 
-    engine = make_engine(config.database_url)
-    try:
-        prepare_database(config, engine)
-        sessions = make_session_factory(engine)
+    with opened_database(config) as sessions:
         records = SqlRecords(sessions)
         # The operator at the machine is an admin (bot.core.access); the export is audited under their name.
         guard = Guard(Access(config.roles), SqlStore(sessions), records, SystemClock())
         header, rows = export_table(
             since, full=full, actor=cli_operator(), guard=guard, store=records, cards=make_writer(config)
         )
-    finally:
-        engine.dispose()
     if kind == "xlsx":
         write_xlsx(Path(str(out)), header, rows)
     else:

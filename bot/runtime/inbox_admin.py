@@ -12,12 +12,8 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from bot.config import Config
-from bot.core.access import cli_operator
-from bot.core.i18n import Translator
-from bot.core.masking import Masker
 from bot.core.ports import Clock
-from bot.runtime.outbox_admin import ERROR_CHARS, PREVIEW_CHARS, admin_sessions, admin_texts, preview
-from storage.database import make_engine
+from bot.runtime.admin import ERROR_CHARS, PREVIEW_CHARS, AdminDesk, preview, run_admin
 from storage.inbox_admin import InboxAdminError, InboxEntry, drop, list_entries, retry
 
 log = logging.getLogger(__name__)
@@ -34,41 +30,48 @@ def inbox_command(
     err: TextIO,
 ) -> int:
     """Runs one admin action; returns the exit status (0 done, 1 refused)."""
-    t, masker = admin_texts(config)
-    engine = make_engine(config.database_url)
-    try:
-        sessions = admin_sessions(engine, t, err)
-        if sessions is None:
+
+    def act(desk: AdminDesk) -> int:
+        try:
+            if action == "list":
+                _list(desk, waiting, out)
+            elif action == "retry":
+                _retry(desk, ids, clock, out)
+            else:
+                _drop(desk, ids, clock, out)
+        except InboxAdminError as error:
+            print(desk.t(error.text_key, **error.params), file=err)
             return 1
-        actor = cli_operator()
-        if action == "list":
-            entries = list_entries(sessions, waiting=waiting)
-            print(t("inbox.header") if entries else t("inbox.none"), file=out)
-            for entry in entries:
-                print(_row(entry, masker, t), file=out)
-            return 0
-        if action == "retry":
-            done = retry(sessions, ids, clock.now(), actor)
-            log.warning("quarantined complaints retried", extra={"inbox_ids": done, "actor": actor})
-            print(t("inbox.retried", count=len(done), ids=", ".join(map(str, done))), file=out)
-            return 0
-        (item_id,) = ids
-        entry = drop(sessions, item_id, clock.now(), actor)
-        log.warning(
-            "quarantined complaint dropped",
-            extra={"inbox_id": entry.id, "event_id": entry.event_id, "actor": actor},
-        )
-        print(t("inbox.dropped", id=entry.id, platform=entry.platform, event=entry.event_id), file=out)
         return 0
-    except InboxAdminError as error:
-        print(t(error.text_key, **error.params), file=err)
-        return 1
-    finally:
-        engine.dispose()
+
+    return run_admin(config, err, act)
 
 
-def _row(entry: InboxEntry, masker: Masker, t: Translator) -> str:
-    state = t("inbox.quarantined" if entry.quarantined_at is not None else "inbox.waiting")
+def _list(desk: AdminDesk, waiting: bool, out: TextIO) -> None:
+    entries = list_entries(desk.sessions, waiting=waiting)
+    print(desk.t("inbox.header") if entries else desk.t("inbox.none"), file=out)
+    for entry in entries:
+        print(_row(entry, desk), file=out)
+
+
+def _retry(desk: AdminDesk, ids: Sequence[int], clock: Clock, out: TextIO) -> None:
+    done = retry(desk.sessions, ids, clock.now(), desk.actor)
+    log.warning("quarantined complaints retried", extra={"inbox_ids": done, "actor": desk.actor})
+    print(desk.t("inbox.retried", count=len(done), ids=", ".join(map(str, done))), file=out)
+
+
+def _drop(desk: AdminDesk, ids: Sequence[int], clock: Clock, out: TextIO) -> None:
+    (item_id,) = ids
+    entry = drop(desk.sessions, item_id, clock.now(), desk.actor)
+    log.warning(
+        "quarantined complaint dropped",
+        extra={"inbox_id": entry.id, "event_id": entry.event_id, "actor": desk.actor},
+    )
+    print(desk.t("inbox.dropped", id=entry.id, platform=entry.platform, event=entry.event_id), file=out)
+
+
+def _row(entry: InboxEntry, desk: AdminDesk) -> str:
+    state = desk.t("inbox.quarantined" if entry.quarantined_at is not None else "inbox.waiting")
     return "\t".join(
         [
             str(entry.id),
@@ -76,7 +79,7 @@ def _row(entry: InboxEntry, masker: Masker, t: Translator) -> str:
             entry.platform,
             str(entry.attempts),
             entry.received_at.isoformat(timespec="seconds"),
-            preview(entry.last_error, ERROR_CHARS, masker),
-            preview(entry.text, PREVIEW_CHARS, masker),
+            preview(entry.last_error, ERROR_CHARS, desk.masker),
+            preview(entry.text, PREVIEW_CHARS, desk.masker),
         ]
     )

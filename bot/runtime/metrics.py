@@ -18,6 +18,7 @@ import logging
 import os
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,6 +42,19 @@ UNMATCHED = "unmatched"
 """The route label of requests no route matched (404s): raw paths would make labels unbounded."""
 
 
+@dataclass(frozen=True)
+class _Counts:
+    """What one scrape reads from the database."""
+
+    outbox: dict[Any, int]
+    reminders: dict[Any, int]
+    digests: dict[Any, int]
+    departments: dict[Any, int]
+    confidence: HistogramMetricFamily
+    quarantined: dict[Any, int]
+    destinations: list[tuple[str, int, datetime]]
+
+
 class DatabaseFigures:
     """A collector that counts outbox, reminder and digest rows when Prometheus scrapes."""
 
@@ -53,14 +67,7 @@ class DatabaseFigures:
             "triage_database_up", "1 when the figures below could be read from the database"
         )
         try:
-            with self.session_factory() as session:
-                outbox = _counts(session, OutboxRow.status)
-                reminders = _counts(session, ReminderRow.stage)
-                digests = _counts(session, DigestRow.team)
-                departments = _counts(session, TicketRow.department)
-                confidence = _confidence(session)
-                waiting = _counts(session, InboxRow.quarantined_at.is_not(None))
-                destinations = _destinations(session)
+            counts = self._read()
         except SQLAlchemyError as exc:
             log.warning("metrics could not read the database: %s", type(exc).__name__)
             up.add_metric([], 0)
@@ -68,47 +75,24 @@ class DatabaseFigures:
             return
         up.add_metric([], 1)
         yield up
-        # A gauge: a reassignment moves a ticket from one department's figure to another's.
-        created = GaugeMetricFamily(
-            "triage_tickets_created",
-            "Tickets opened so far, by the department they belong to now ('triage': not yet decided)",
-            labels=["department"],
-        )
-        for department, count in departments.items():
-            created.add_metric([department or "triage"], count)
-        yield created
-        yield confidence
-        inbox = GaugeMetricFamily(
-            "triage_intake_waiting", "Complaints acknowledged to Slack or LINE and not yet made tickets"
-        )
-        inbox.add_metric([], waiting.get(False, 0))
-        yield inbox
-        quarantined = GaugeMetricFamily(
-            "triage_intake_quarantined",
-            "Complaints that failed in the worker too often, waiting for an admin (triage-bot inbox list)",
-        )
-        quarantined.add_metric([], waiting.get(True, 0))
-        yield quarantined
-        yield from self._destinations(destinations)
-        pending = GaugeMetricFamily(
-            "triage_outbox_pending", "Outgoing messages waiting to be sent (pending or being sent)"
-        )
-        pending.add_metric([], outbox.get("pending", 0) + outbox.get("sending", 0))
-        yield pending
-        dead = GaugeMetricFamily(
-            "triage_outbox_dead_letters",
-            "Messages given up on after the last attempt (triage-bot outbox list)",
-        )
-        dead.add_metric([], outbox.get("dead", 0))
-        yield dead
-        sent = CounterMetricFamily("triage_reminders_sent", "Reminders sent, by stage", labels=["stage"])
-        for stage, count in reminders.items():
-            sent.add_metric([stage], count)
-        yield sent
-        digest = CounterMetricFamily("triage_digests_sent", "Weekly digests sent, by team", labels=["team"])
-        for team, count in digests.items():
-            digest.add_metric([team], count)
-        yield digest
+        yield _tickets_created(counts.departments)
+        yield counts.confidence
+        yield from _intake(counts.quarantined)
+        yield from self._destinations(counts.destinations)
+        yield from _outbox(counts.outbox)
+        yield from _sent(counts.reminders, counts.digests)
+
+    def _read(self) -> _Counts:
+        with self.session_factory() as session:
+            return _Counts(
+                outbox=_counts(session, OutboxRow.status),
+                reminders=_counts(session, ReminderRow.stage),
+                digests=_counts(session, DigestRow.team),
+                departments=_counts(session, TicketRow.department),
+                confidence=_confidence(session),
+                quarantined=_counts(session, InboxRow.quarantined_at.is_not(None)),
+                destinations=_destinations(session),
+            )
 
     def _destinations(self, rows: list[tuple[str, int, datetime]]) -> Iterator[Metric]:
         waiting = GaugeMetricFamily(
@@ -128,6 +112,58 @@ class DatabaseFigures:
             oldest.add_metric([destination], max(0.0, (now - aware).total_seconds()))
         yield waiting
         yield oldest
+
+
+def _tickets_created(departments: dict[Any, int]) -> Metric:
+    # A gauge: a reassignment moves a ticket from one department's figure to another's.
+    created = GaugeMetricFamily(
+        "triage_tickets_created",
+        "Tickets opened so far, by the department they belong to now ('triage': not yet decided)",
+        labels=["department"],
+    )
+    for department, count in departments.items():
+        created.add_metric([department or "triage"], count)
+    return created
+
+
+def _intake(quarantined: dict[Any, int]) -> Iterator[Metric]:
+    """``quarantined``: inbox rows by whether they are quarantined."""
+    waiting = GaugeMetricFamily(
+        "triage_intake_waiting", "Complaints acknowledged to Slack or LINE and not yet made tickets"
+    )
+    waiting.add_metric([], quarantined.get(False, 0))
+    yield waiting
+    held = GaugeMetricFamily(
+        "triage_intake_quarantined",
+        "Complaints that failed in the worker too often, waiting for an admin (triage-bot inbox list)",
+    )
+    held.add_metric([], quarantined.get(True, 0))
+    yield held
+
+
+def _outbox(statuses: dict[Any, int]) -> Iterator[Metric]:
+    pending = GaugeMetricFamily(
+        "triage_outbox_pending", "Outgoing messages waiting to be sent (pending or being sent)"
+    )
+    pending.add_metric([], statuses.get("pending", 0) + statuses.get("sending", 0))
+    yield pending
+    dead = GaugeMetricFamily(
+        "triage_outbox_dead_letters",
+        "Messages given up on after the last attempt (triage-bot outbox list)",
+    )
+    dead.add_metric([], statuses.get("dead", 0))
+    yield dead
+
+
+def _sent(reminders: dict[Any, int], digests: dict[Any, int]) -> Iterator[Metric]:
+    sent = CounterMetricFamily("triage_reminders_sent", "Reminders sent, by stage", labels=["stage"])
+    for stage, count in reminders.items():
+        sent.add_metric([stage], count)
+    yield sent
+    digest = CounterMetricFamily("triage_digests_sent", "Weekly digests sent, by team", labels=["team"])
+    for team, count in digests.items():
+        digest.add_metric([team], count)
+    yield digest
 
 
 def _destinations(session: Session) -> list[tuple[str, int, datetime]]:

@@ -10,12 +10,19 @@ import argparse
 import contextlib
 import json
 import sys
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from bot.config import Config
 from bot.core.masking import DEFAULT_ORDER_PATTERNS
 from bot.core.ports import Classifier
 from bot.core.priority import detect_flags, extract_order_number
+
+if TYPE_CHECKING:
+    from bot.core.learning import Decision
+    from classifiers.model import Example
+    from storage.classifier_models import SqlModels
+    from storage.labels import SqlLabels
 
 
 def add_commands(commands: Any) -> None:
@@ -109,15 +116,10 @@ def _classifier(config: Config, model: str | None) -> Classifier:
 
     if model:
         return load(model)
-    from bot.runtime.services import build_classifier, prepare_database
-    from storage.database import make_engine, make_session_factory
+    from bot.runtime.services import build_classifier, opened_database
 
-    engine = make_engine(config.database_url)
-    try:
-        prepare_database(config, engine)
-        return build_classifier(config, make_session_factory(engine))
-    finally:
-        engine.dispose()
+    with opened_database(config) as sessions:
+        return build_classifier(config, sessions)
 
 
 def cmd_classify(config: Config, args: argparse.Namespace) -> int:
@@ -147,12 +149,11 @@ def cmd_classify(config: Config, args: argparse.Namespace) -> int:
 
 def cmd_train(config: Config, args: argparse.Namespace) -> int:
     from bot.core.clock import SystemClock
-    from bot.core.learning import Learner
+    from bot.runtime.services import opened_database
     from classifiers.imports import DataFileError
-    from classifiers.model import OUT_OF_SCOPE, Example
-    from classifiers.store import MODEL_VERSION, pack
-    from classifiers.training import ModelFileError, load, training_set, write_packed
+    from classifiers.store import MODEL_VERSION
     from storage.classifier_models import SqlModels
+    from storage.labels import SqlLabels
 
     out = args.out or config.model_path
     try:
@@ -161,57 +162,79 @@ def cmd_train(config: Config, args: argparse.Namespace) -> int:
         return _fail(str(error))
     if args.no_bundled and not rows and not args.with_corrections:
         return _fail("--no-bundled needs --data CSV (or --with-corrections)")
-    from bot.runtime.services import prepare_database
-    from storage.database import make_engine, make_session_factory
-    from storage.labels import SqlLabels
-
     now = SystemClock().now()
-    engine = make_engine(config.database_url)
-    try:
-        prepare_database(config, engine)
-        session_factory = make_session_factory(engine)
-        labels = SqlLabels(session_factory)
-        models = SqlModels(session_factory, MODEL_VERSION)
+    with opened_database(config) as sessions:
+        labels, models = SqlLabels(sessions), SqlModels(sessions, MODEL_VERSION)
         if rows:
-            # Imported history joins the shop's labels, so later retrainings keep it.
-            added = labels.import_labels(
-                ((e.text, None if e.label == OUT_OF_SCOPE else e.label) for e in rows), "import", now
-            )
-            sys.stdout.write(f"imported {added} new labelled rows\n")
+            _import_history(labels, rows, now)
         if not args.with_corrections:
-            chosen = training_set(config.department_keys, rows, bundled=not args.no_bundled)
-            try:
-                classifier = chosen.train()
-            except ValueError as error:
-                return _fail(str(error))
-            metrics = {"examples": len(chosen.examples)}
-            packed = pack(classifier, created_at=now, data_hash=chosen.digest(), metrics=metrics)
-            if out:
-                write_packed(packed, out)
-                where = str(out)
-            else:
-                where = f"the database (model #{models.add(packed, now)})"
-            sys.stdout.write(f"model saved to {where} ({', '.join(classifier.labels)})\n")
-            return 0
-        current = None  # nothing usable to compare with: the new model is saved
-        with contextlib.suppress(ModelFileError):
-            current = load(out) if out else _stored(models)
-        decision = Learner(config, labels, models=None if out else models).retrain(
-            now, trigger="cli", bundled=not args.no_bundled, out=out, current=current
-        )
-    finally:
-        engine.dispose()
+            return _train_and_save(config, rows, not args.no_bundled, out, models, now)
+        decision = _retrain_on_corrections(config, labels, models, not args.no_bundled, out, now)
+    _say_decision(decision, out)
+    return 0
+
+
+def _import_history(labels: SqlLabels, rows: list[Example], now: datetime) -> None:
+    """Imported history joins the shop's labels, so later retrainings keep it."""
+    from classifiers.model import OUT_OF_SCOPE
+
+    added = labels.import_labels(
+        ((e.text, None if e.label == OUT_OF_SCOPE else e.label) for e in rows), "import", now
+    )
+    sys.stdout.write(f"imported {added} new labelled rows\n")
+
+
+def _train_and_save(
+    config: Config, rows: list[Example], bundled: bool, out: str | None, models: SqlModels, now: datetime
+) -> int:
+    """A model trained on ``rows`` (and the bundled examples), saved to ``out`` or the database."""
+    from classifiers.store import pack
+    from classifiers.training import training_set, write_packed
+
+    chosen = training_set(config.department_keys, rows, bundled=bundled)
+    try:
+        classifier = chosen.train()
+    except ValueError as error:
+        return _fail(str(error))
+    metrics = {"examples": len(chosen.examples)}
+    packed = pack(classifier, created_at=now, data_hash=chosen.digest(), metrics=metrics)
+    if out:
+        write_packed(packed, out)
+        where = str(out)
+    else:
+        where = f"the database (model #{models.add(packed, now)})"
+    sys.stdout.write(f"model saved to {where} ({', '.join(classifier.labels)})\n")
+    return 0
+
+
+def _retrain_on_corrections(
+    config: Config, labels: SqlLabels, models: SqlModels, bundled: bool, out: str | None, now: datetime
+) -> Decision:
+    """``--with-corrections``: a candidate with the shop's labels, saved only if not worse than the
+    model at ``out`` (or the stored one) on held-back labels."""
+    from bot.core.learning import Learner
+    from classifiers.training import ModelFileError, load
+
+    current = None  # nothing usable to compare with: the new model is saved
+    with contextlib.suppress(ModelFileError):
+        current = load(out) if out else _stored(models)
+    decision = Learner(config, labels, models=None if out else models).retrain(
+        now, trigger="cli", bundled=bundled, out=out, current=current
+    )
     assert decision is not None  # noqa: S101 - no run key, so never claimed by another worker
+    return decision
+
+
+def _say_decision(decision: Decision, out: str | None) -> None:
     kept = out or "the stored model"
     verdict = f"saved to {decision.saved_to}" if decision.promoted else f"not saved, {kept} is kept"
     sys.stdout.write(
         f"{verdict}: {decision.reason} ({decision.labels} shop labels, {decision.held_back} held back; "
         f"accuracy {_score(decision.current_accuracy)} -> {_score(decision.candidate_accuracy)})\n"
     )
-    return 0
 
 
-def _stored(models: Any) -> Classifier | None:
+def _stored(models: SqlModels) -> Classifier | None:
     from classifiers.store import unpack
 
     found = models.latest()

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable, Iterator
 from datetime import UTC
 from typing import Any
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED, JobEvent
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -54,6 +56,10 @@ class OverrunLog(logging.LoggerAdapter[logging.Logger]):
             self._overrunning.discard(event.job_id)
 
 
+ScheduledJob = tuple[str, Callable[[], object], BaseTrigger]
+"""The job's name (also its id), what it runs, when."""
+
+
 def build_scheduler(
     app: App, *, deliver: bool = True, deliver_every_seconds: float = 2.0
 ) -> BackgroundScheduler:
@@ -70,59 +76,49 @@ def build_scheduler(
         logger=overruns,
     )
     scheduler.add_listener(overruns.ended, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED)
-    scheduler.add_job(
-        lambda: chase_tickets(app),
-        IntervalTrigger(minutes=1),
-        id="send_reminders",
-        name="send_reminders",
-    )
-    scheduler.add_job(
+    jobs = [*_ticket_jobs(app), *_platform_jobs(app), *_upkeep_jobs(app)]
+    if deliver:
+        jobs.append(("deliver_outbox", app.dispatcher.drain, IntervalTrigger(seconds=deliver_every_seconds)))
+    for name, run, trigger in jobs:
+        scheduler.add_job(run, trigger, id=name, name=name)
+    return scheduler
+
+
+def _ticket_jobs(app: App) -> Iterator[ScheduledJob]:
+    """Reminders, digests and the erasure of expired texts: the rules' own jobs."""
+    yield "send_reminders", lambda: chase_tickets(app), IntervalTrigger(minutes=1)
+    yield (
+        "send_weekly_digests",
         lambda: app.digests.send_weekly_digests(app.clock.now()),
         IntervalTrigger(minutes=5),
-        id="send_weekly_digests",
-        name="send_weekly_digests",
     )
     if app.config.retention_days is not None:
-        scheduler.add_job(
+        yield (
+            "erase_expired_texts",
             lambda: app.records.erase_expired_texts(app.clock.now()),
             CronTrigger(hour=3, minute=30, timezone=app.config.tz),  # daily, at a quiet hour
-            id="erase_expired_texts",
-            name="erase_expired_texts",
         )
+
+
+def _platform_jobs(app: App) -> Iterator[ScheduledJob]:
     for platform in enabled(app.config):
         for job in platform.jobs:
-            scheduler.add_job(
-                job.start(app.services),
-                IntervalTrigger(minutes=job.every_minutes),
-                id=job.name,
-                name=job.name,
-            )
+            yield job.name, job.start(app.services), IntervalTrigger(minutes=job.every_minutes)
+
+
+def _upkeep_jobs(app: App) -> Iterator[ScheduledJob]:
+    """The classifier learning from corrections, and SQLite's checkpoints."""
     if app.learner is not None:
         learner = app.learner
-        scheduler.add_job(
+        yield (
+            "retrain_classifier",
             lambda: learner.retrain_weekly(app.clock.now()),
             CronTrigger(day_of_week="sun", hour=3, timezone=app.config.tz),
-            id="retrain_classifier",
-            name="retrain_classifier",
         )
-        scheduler.add_job(
+        yield (
+            "learn_corrections",
             lambda: learner.retrain_on_new_labels(app.clock.now()),
             IntervalTrigger(seconds=QUICK_SECONDS),
-            id="learn_corrections",
-            name="learn_corrections",
         )
     if app.engine.dialect.name == "sqlite":
-        scheduler.add_job(
-            lambda: checkpoint(app.engine),
-            IntervalTrigger(seconds=5),
-            id="checkpoint_sqlite",
-            name="checkpoint_sqlite",
-        )
-    if deliver:
-        scheduler.add_job(
-            app.dispatcher.drain,
-            IntervalTrigger(seconds=deliver_every_seconds),
-            id="deliver_outbox",
-            name="deliver_outbox",
-        )
-    return scheduler
+        yield "checkpoint_sqlite", lambda: checkpoint(app.engine), IntervalTrigger(seconds=5)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TextIO
@@ -178,13 +178,31 @@ def group_members(config: Config, clock: Clock) -> GroupMembers | None:
     return None
 
 
-def make_writer(config: Config) -> CardWriter:
-    """Texts in the configured language, with personal data masked by localized labels."""
+def translator_and_masker(config: Config) -> tuple[Translator, Masker]:
+    """Texts in the configured language, and the masking of personal data with labels in it."""
     translator = Translator(config.language)
     masker = Masker(
         config.order_patterns or DEFAULT_ORDER_PATTERNS, label=lambda kind: translator(f"mask.{kind}")
     )
+    return translator, masker
+
+
+def make_writer(config: Config) -> CardWriter:
+    """Texts in the configured language, with personal data masked by localized labels."""
+    translator, masker = translator_and_masker(config)
     return CardWriter(config, translator, masker, SlaPolicies.from_config(config))
+
+
+@contextlib.contextmanager
+def opened_database(config: Config) -> Iterator[sessionmaker[Session]]:
+    """The configured database for a command that runs once, prepared as at start
+    (:func:`prepare_database`) and closed after it."""
+    engine = make_engine(config.database_url)
+    try:
+        prepare_database(config, engine)
+        yield make_session_factory(engine)
+    finally:
+        engine.dispose()
 
 
 def create_app(
@@ -204,66 +222,112 @@ def create_app(
         engine.dispose()
         raise
     session_factory = make_session_factory(engine)
-    store = SqlStore(session_factory)
-    outbox = SqlOutbox(session_factory, lease=timedelta(seconds=config.outbox_lease_seconds))
-    writer = make_writer(config)
     directory = platform_directory(config, platforms if platforms is not None else list(senders))
-    sla = writer.sla
     models = SqlModels(session_factory, MODEL_VERSION)
-    if classifier is None:
-        classifier, model_id = load_classifier(config, session_factory, clock)
-        holder = ModelHolder(classifier, config.model_path, models=models, model_id=model_id)
-    else:  # a classifier given by the caller (tests, benchmarks) stays until a promotion swaps it
-        holder = ModelHolder(classifier, config.model_path)
+    holder = _model_holder(config, session_factory, models, classifier, clock)
+    core = _use_cases(config, session_factory, holder, directory, clock)
+    outbox = SqlOutbox(session_factory, lease=timedelta(seconds=config.outbox_lease_seconds))
     policy = RetryPolicy(config.outbox_max_attempts, config.outbox_base_delay_seconds)
-    metrics = Metrics.from_environment(session_factory, clock)
-    access = Access(config.roles, group_members(config, clock))
-    access.warn_if_open()
-    record_store = SqlRecords(session_factory)
-    guard = Guard(access, store, record_store, clock)
-    service = TriageService(config, store, holder, clock, directory, writer, sla, guard)
-    intake = Inbox(SqlInbox(session_factory), service, store, clock, writer.t)
-    digests = DigestBuilder(config, store, SqlFigures(session_factory), directory, writer)
-    records = Records(config, service, guard, record_store, writer, clock)
-    desk, finder = CustomerDesk(service), Finder(store, access, writer)
-    services = Services(
-        config=config,
-        clock=clock,
-        writer=writer,
-        store=store,
-        directory=directory,
-        service=service,
-        inbox=intake,
-        records=records,
-        digests=digests,
-        access=access,
-        guard=guard,
-        desk=desk,
-        finder=finder,
-    )
     return App(
         config=config,
         clock=clock,
         engine=engine,
         session_factory=session_factory,
-        store=store,
+        store=core.store,
         outbox=outbox,
-        translator=writer.t,
-        masker=writer.masker,
+        translator=core.writer.t,
+        masker=core.writer.masker,
         directory=directory,
-        writer=writer,
+        writer=core.writer,
         classifier=holder,
-        service=service,
-        desk=desk,
-        finder=finder,
-        intake=intake,
-        sweep=ReminderSweep(store, sla, directory, writer),
-        digests=digests,
+        service=core.service,
+        desk=core.desk,
+        finder=core.finder,
+        intake=core.intake,
+        sweep=ReminderSweep(core.store, core.writer.sla, directory, core.writer),
+        digests=core.digests,
         dispatcher=Dispatcher(outbox, senders, clock, policy, lease=outbox.lease),
-        metrics=metrics,
-        access=access,
-        records=records,
+        metrics=Metrics.from_environment(session_factory, clock),
+        access=core.access,
+        records=core.records,
         senders=dict(senders),
         learner=Learner(config, SqlLabels(session_factory), holder, models),
-        services=services,
+        services=core.services(config, clock, directory),
+    )
+
+
+def _model_holder(
+    config: Config,
+    session_factory: sessionmaker[Session],
+    models: SqlModels,
+    classifier: Classifier | None,
+    clock: Clock,
+) -> ModelHolder:
+    """The classifier the use cases ask, swapped when a retrained model is promoted."""
+    if (
+        classifier is not None
+    ):  # a classifier given by the caller (tests, benchmarks) stays until a promotion swaps it
+        return ModelHolder(classifier, config.model_path)
+    loaded, model_id = load_classifier(config, session_factory, clock)
+    return ModelHolder(loaded, config.model_path, models=models, model_id=model_id)
+
+
+@dataclass(frozen=True)
+class _UseCases:
+    """The core's objects over the database, before they are handed out (to the App, to Services)."""
+
+    store: SqlStore
+    writer: CardWriter
+    access: Access
+    guard: Guard
+    service: TriageService
+    intake: Inbox
+    digests: DigestBuilder
+    records: Records
+    desk: CustomerDesk
+    finder: Finder
+
+    def services(self, config: Config, clock: Clock, directory: Directory) -> Services:
+        return Services(
+            config=config,
+            clock=clock,
+            writer=self.writer,
+            store=self.store,
+            directory=directory,
+            service=self.service,
+            inbox=self.intake,
+            records=self.records,
+            digests=self.digests,
+            access=self.access,
+            guard=self.guard,
+            desk=self.desk,
+            finder=self.finder,
+        )
+
+
+def _use_cases(
+    config: Config,
+    session_factory: sessionmaker[Session],
+    classifier: Classifier,
+    directory: Directory,
+    clock: Clock,
+) -> _UseCases:
+    store = SqlStore(session_factory)
+    writer = make_writer(config)
+    access = Access(config.roles, group_members(config, clock))
+    access.warn_if_open()
+    record_store = SqlRecords(session_factory)
+    guard = Guard(access, store, record_store, clock)
+    service = TriageService(config, store, classifier, clock, directory, writer, writer.sla, guard)
+    return _UseCases(
+        store=store,
+        writer=writer,
+        access=access,
+        guard=guard,
+        service=service,
+        intake=Inbox(SqlInbox(session_factory), service, store, clock, writer.t),
+        digests=DigestBuilder(config, store, SqlFigures(session_factory), directory, writer),
+        records=Records(config, service, guard, record_store, writer, clock),
+        desk=CustomerDesk(service),
+        finder=Finder(store, access, writer),
     )

@@ -1,4 +1,4 @@
-"""What a LINE message's text holds besides words: LINE emoji.
+"""What a LINE message holds besides words: media (photos, files, stickers, ...) and LINE emoji.
 
 A text message's ``emojis`` lists each LINE emoji by ``index`` and ``length`` in ``text``. There the
 text holds either the emoji's alt text ("(love)", which stays as it is) or a ``$`` placeholder,
@@ -10,7 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-__all__ = ["expand_emojis"]
+__all__ = ["ATTACHABLE", "MEDIA", "expand_emojis"]
+
+MEDIA = frozenset({"image", "video", "audio", "file", "location", "sticker"})
+ATTACHABLE = frozenset({"image", "video", "audio", "file"})
+"""The media that can join a ticket."""
 
 
 def expand_emojis(text: str, emojis: Sequence[Any] | None, alt: str) -> tuple[str, Callable[[int], int]]:

@@ -1,4 +1,6 @@
-"""The LINE adapter: ``POST /line/webhook`` events <-> core calls. Delivery is in ``line_sender``.
+"""The LINE adapter: ``POST /line/webhook`` events <-> core calls. Delivery is in ``line_sender``; a
+card's buttons are in :mod:`.postbacks`, the customer channel in :mod:`.customers`, answering in
+:mod:`.chat`.
 
 The SDK's ``WebhookParser`` checks the signature with the channel secret and parses the events
 (unknown types become ``UnknownEvent``). Each event is handled once: its ``webhookEventId`` is
@@ -23,11 +25,12 @@ from linebot.v3 import WebhookParser
 from linebot.v3.exceptions import InvalidSignatureError
 from linebot.v3.models.events import UnknownEvent
 
-from bot.core.domain import IncomingMessage, InvalidArgument, OutboundMessage, TriageError
+from bot.core.domain import IncomingMessage, InvalidArgument, TriageError
 from bot.core.usecases import Services
-from bot.core.wording import snoozed
-from bot.platforms.line.content import expand_emojis
-from bot.platforms.line.flex import BadPostback, Postback, parse_postback
+from bot.platforms.line.chat import LINE, Chat, chat_id
+from bot.platforms.line.content import ATTACHABLE, MEDIA, expand_emojis
+from bot.platforms.line.customers import CustomerChats
+from bot.platforms.line.postbacks import Postbacks
 from bot.platforms.line.sender import DisplayNames, LineSender, make_api
 from bot.platforms.line.settings import ALSO_ACCEPTED, settings
 
@@ -35,13 +38,10 @@ __all__ = ["LINE", "DisplayNames", "LineSender", "LineWebhook", "register"]
 
 log = logging.getLogger(__name__)
 
-LINE = "line"
 NAME_TIMEOUT = (1.0, 2.0)
 """Connect and read timeouts for a customer's display name, asked while LINE waits for the webhook."""
 ATTACH_WINDOW = timedelta(minutes=5)
 """An image the forwarder sends this soon after a complaint belongs to that complaint."""
-MEDIA = frozenset({"image", "video", "audio", "file", "location", "sticker"})
-ATTACHABLE = frozenset({"image", "video", "audio", "file"})
 HISTORY = re.compile(r"^/history(?:\s+#?(\d{1,9}))?\s*$", re.IGNORECASE)
 """``/history #N`` typed to the bot, 1:1 or in a group: the ticket's audit trail."""
 
@@ -53,7 +53,7 @@ def register(web: Flask, services: Services) -> None:
     webhook = LineWebhook(
         services, WebhookParser(secret), DisplayNames(api), DisplayNames(api, timeout=NAME_TIMEOUT)
     )
-    if webhook.customers and not services.staff_see_tickets():
+    if webhook.customers.enabled and not services.staff_see_tickets():
         log.warning(
             "[line] mode = customers, but no team channel or group, triage target or managers' channel"
             " is configured: customers' tickets will be shown to nobody"
@@ -75,19 +75,24 @@ class LineWebhook:
         self.services = services
         self.parser = parser
         self.names = names
-        self.customer_names = customer_names or names
-        """Asked while the webhook waits, so with a short timeout: a ticket never waits for a name."""
         self.t = services.t
         self.keywords = (settings(services.config).complaint_keyword, *ALSO_ACCEPTED)
-        self.customers = settings(services.config).mode == "customers"
+        self.chat = Chat(services)
+        self.customers = CustomerChats(
+            services,
+            self.chat,
+            customer_names or names,
+            enabled=settings(services.config).mode == "customers",
+        )
         """The official account: 1:1 chats are customers writing in (except staff named in [roles])."""
+        self.postbacks = Postbacks(services, self.chat, names)
         self.handlers: dict[str, Callable[[Any], None]] = {
             "message": self.handle_message,
             "unsend": self.handle_unsend,
             "messageEdited": self.handle_message_edited,
             "follow": self.handle_follow,
             "join": self.handle_join,
-            "postback": self.handle_postback,
+            "postback": self.postbacks.handle_postback,
         }
 
     def handle_request(self, body: bytes, signature: str | None) -> tuple[str, int]:
@@ -126,19 +131,17 @@ class LineWebhook:
         try:
             handler(event)
         except TriageError as error:
-            self.answer(event, self.t(error.text_key, **error.params))
+            self.chat.answer(event, self.t(error.text_key, **error.params))
         except Exception as exc:
             # Where it failed, not the message: a database error's text can quote the complaint.
             where = "".join(traceback.format_tb(exc.__traceback__))
             log.error("LINE event failed: %s\n%s", type(exc).__name__, where, extra={"event_id": event_id})
             try:
-                self.answer(event, self.t("error.internal", event=event_id[-8:]))
+                self.chat.answer(event, self.t("error.internal", event=event_id[-8:]))
             except Exception as again:
                 log.error("could not answer the failed LINE event: %s", type(again).__name__)
             return False
         return True
-
-    # -- events ---------------------------------------------------------------------------------
 
     def handle_message(self, event: Any) -> None:
         message, source = event.message, event.source
@@ -156,8 +159,8 @@ class LineWebhook:
         text, shift = expand_emojis(
             str(message.text or ""), getattr(message, "emojis", None), self.t("line.emoji")
         )
-        if self.is_customer(source):
-            self.accept_customer(event, text)
+        if self.customers.is_customer(source):
+            self.customers.accept(event, text)
             return
         if source.user_id and self.reply_to_customer(event, text):
             return
@@ -185,30 +188,6 @@ class LineWebhook:
         # for a minute; the sender falls back to a push). A redelivery is a no-op here or there.
         self.services.accept(incoming)
 
-    def is_customer(self, source: Any) -> bool:
-        """In customers mode, a 1:1 chat with anyone not named in [roles] is a customer's."""
-        if not self.customers or source.type != "user" or not source.user_id:
-            return False
-        return not self.services.is_staff(str(source.user_id))
-
-    def accept_customer(self, event: Any, text: str) -> None:
-        """A customer's own message: a new ticket, or a follow-up of their open one (decided by the
-        worker). The name on the ticket is their LINE display name, masked on cards."""
-        user = str(event.source.user_id)
-        name = self.customer_names.lookup(user, user)
-        incoming = IncomingMessage(
-            platform=LINE,
-            event_id=str(event.webhook_event_id),
-            channel=user,
-            forwarder=user,
-            text=text,
-            received_at=self.services.clock.now(),
-            customer=None if name == user else name,
-            reply_token=event.reply_token or None,
-            from_customer=True,
-        )
-        self.services.accept(incoming)
-
     def reply_to_customer(self, event: Any, text: str) -> bool:
         """The message after お客様に返信 on a card is that reply (True when it was)."""
         actor = str(event.source.user_id)
@@ -217,7 +196,7 @@ class LineWebhook:
         )
         if ticket is None:
             return False
-        self.answer(event, self.t("done.replied", ref=ticket.ref))
+        self.chat.answer(event, self.t("done.replied", ref=ticket.ref))
         return True
 
     def customer_name(self, source: Any) -> tuple[str, ...]:
@@ -229,7 +208,7 @@ class LineWebhook:
         return (name,) if name != source.user_id else ()
 
     def handle_history(self, event: Any, command: str) -> None:
-        if not self.first_time(event):
+        if not self.chat.first_time(event):
             return
         match = HISTORY.match(command)
         if match is None or match[1] is None:
@@ -238,9 +217,9 @@ class LineWebhook:
         ref = int(match[1])
         history = self.services.history_text(ref, actor)
         if event.source.type == "user":
-            self.answer(event, history)
+            self.chat.answer(event, history)
         else:  # the group may hold people who may not see it: only the asker gets it
-            self.send_privately(event, actor, history, self.t("line.history.sent", ref=ref), ref)
+            self.chat.send_privately(event, actor, history, self.t("line.history.sent", ref=ref), ref)
 
     def addressed(self, text: str, mention: Any, shift: Callable[[int], int] = int) -> str | None:
         """The complaint in a group message meant for the bot, else ``None``. ``shift`` maps the
@@ -258,11 +237,11 @@ class LineWebhook:
         return None
 
     def handle_media(self, event: Any) -> None:
-        if not self.first_time(event):
+        if not self.chat.first_time(event):
             return
         source, message = event.source, event.message
-        if self.is_customer(source):
-            self.customer_media(event)
+        if self.customers.is_customer(source):
+            self.customers.media(event)
             return
         ticket = None
         if message.type in ATTACHABLE and source.user_id:
@@ -271,35 +250,22 @@ class LineWebhook:
                 LINE, str(source.user_id), str(message.type), str(message.id), within=ATTACH_WINDOW
             )
         image_set = getattr(message, "image_set", None)
-        if image_set is not None and not self.first_of_set(str(image_set.id)):
+        if image_set is not None and not self.chat.first_of_set(str(image_set.id)):
             return  # the photos of one send are answered once
         if ticket is not None and image_set is not None:
             count = image_set.total or 1
-            self.answer(event, self.t("line.attached_many", ref=ticket.ref, count=count))
+            self.chat.answer(event, self.t("line.attached_many", ref=ticket.ref, count=count))
         elif ticket is not None:
-            self.answer(event, self.t("line.attached", ref=ticket.ref))
+            self.chat.answer(event, self.t("line.attached", ref=ticket.ref))
         elif source.type == "user":
-            self.answer(event, self.t("line.ask_text"))
+            self.chat.answer(event, self.t("line.ask_text"))
         # in a group, a sticker or photo not following a complaint is the team's own talk
-
-    def customer_media(self, event: Any) -> None:
-        """A customer's photo (or file) joins their open ticket; with none they are asked to write.
-        A sticker is left unanswered: customers send them to say thanks."""
-        user, message = str(event.source.user_id), event.message
-        if message.type not in ATTACHABLE:
-            return
-        self.services.settle(LINE, user)  # their message before the photo may still wait in the inbox
-        ticket = self.services.desk.attach(LINE, user, str(message.type), str(message.id))
-        if ticket is not None:
-            self.answer(event, self.t("customer.attached", ref=ticket.ref))
-        else:
-            self.answer(event, self.t("customer.ask_text"))
 
     def handle_unsend(self, event: Any) -> None:
         """A message taken back: if it became a ticket, its text is erased everywhere. Unsent in
         a 1:1 chat it was the customer's own; in a group or room, the forwarder's."""
         source = event.source
-        if source is None or not self.first_time(event):
+        if source is None or not self.chat.first_time(event):
             return
         actor = str(source.user_id or chat_id(source))
         message_id = str(event.unsend.message_id)
@@ -310,7 +276,7 @@ class LineWebhook:
         """A text edited after it was sent: a complaint's edit soon after corrects the ticket, a
         later one is noted on its card (:class:`~bot.core.originals.Originals`)."""
         source, message = event.source, event.message
-        if source is None or getattr(message, "type", "") != "text" or not self.first_time(event):
+        if source is None or getattr(message, "type", "") != "text" or not self.chat.first_time(event):
             return
         text, shift = expand_emojis(
             str(message.text or ""), getattr(message, "emojis", None), self.t("line.emoji")
@@ -322,96 +288,13 @@ class LineWebhook:
 
     def handle_follow(self, event: Any) -> None:
         """Added as a friend (or unblocked): how to send a complaint, once."""
-        if self.first_time(event):
-            self.answer(event, self.t("line.follow"))
+        if self.chat.first_time(event):
+            self.chat.answer(event, self.t("line.follow"))
 
     def handle_join(self, event: Any) -> None:
-        if self.first_time(event):
+        if self.chat.first_time(event):
             key = "line.joined_room" if getattr(event.source, "type", "") == "room" else "line.joined"
-            self.answer(event, self.t(key, group_id=chat_id(event.source)))
-
-    def handle_postback(self, event: Any) -> None:
-        source = event.source
-        if source is None or not self.first_time(event):
-            return
-        try:
-            postback = parse_postback(str(event.postback.data or ""), self.services.config.department_keys)
-        except BadPostback as exc:
-            log.warning("LINE postback refused: %s", exc, extra={"event_id": event.webhook_event_id})
-            self.answer(event, self.t("line.bad_postback"))
-            return
-        if not source.user_id:  # the actor comes from LINE's event, never from the data
-            self.answer(event, self.t("line.bad_postback"))
-            return
-        if postback.action == "sat":  # a customer's answer: thanked by the event's reply token
-            self.services.desk.rate(
-                postback.ref, str(source.user_id), str(postback.answer), event.reply_token or None
-            )
-            return
-        if postback.action == "rm":
-            self.answer(event, self.t("line.reassign.prompt", ref=postback.ref), reassign_menu=postback.ref)
-            return
-        if postback.action == "reply_customer":  # the person's next message in this chat is the reply
-            self.services.desk.expect_reply(postback.ref, str(source.user_id), LINE, chat_id(source))
-            name = self.names.lookup(str(source.user_id), chat_id(source))
-            self.answer(event, self.t("line.reply_prompt", actor=name, ref=postback.ref))
-            return
-        actor = str(source.user_id)
-        if postback.action == "ft":
-            self.send_full_text(event, postback.ref, actor)
-            return
-        done = self.act(postback, actor)
-        name = self.names.lookup(actor, chat_id(source))
-        self.answer(event, self.t("line.done", actor=name, text=done))
-
-    def act(self, postback: Postback, actor: str) -> str:
-        service, ref = self.services, postback.ref
-        if postback.action == "ack":
-            return self.t("done.acknowledged", ref=service.acknowledge(ref, actor).ref)
-        if postback.action == "res":
-            return self.t("done.resolved", ref=service.resolve(ref, actor).ref)
-        if postback.action == "not_complaint":
-            return self.t("done.not_complaint", ref=service.not_a_complaint(ref, actor).ref)
-        if postback.action == "sn":
-            ticket = service.snooze(ref, actor, float(postback.hours or 0))
-            return snoozed(self.t, ticket, self.services.config.tz)
-        if postback.action == "claim":
-            return self.t("done.owned", ref=self.services.desk.claim(ref, actor).ref)
-        if postback.action == "wait":
-            return self.t("done.waiting", ref=self.services.desk.wait(ref, actor).ref)
-        ticket = service.reassign(ref, actor, str(postback.department))
-        name = self.services.writer.department_name(ticket.department)
-        return self.t("done.reassigned", ref=ref, department=name)
-
-    def send_full_text(self, event: Any, ref: int, actor: str) -> None:
-        """The unmasked complaint as a 1:1 push to the person who asked (never to the group)."""
-        text = self.services.full_text(ref, actor)
-        self.send_privately(event, actor, text, self.t("line.full_text.sent", ref=ref), ref)
-
-    def send_privately(self, event: Any, actor: str, text: str, notice: str, ref: int) -> None:
-        """``text`` as a 1:1 push to ``actor``; the chat the event came from only hears ``notice``."""
-        self.services.post(OutboundMessage(LINE, actor, "private", text, {}, ref))
-        self.answer(event, notice)
-
-    # -- helpers --------------------------------------------------------------------------------
-
-    def first_time(self, event: Any) -> bool:
-        """Records the event id; False when it was handled before (a redelivery)."""
-        return self.services.first_time(LINE, str(event.webhook_event_id))
-
-    def first_of_set(self, image_set: str) -> bool:
-        """False when another photo of the same imageSet was answered already."""
-        return self.services.first_time(LINE, f"imageset:{image_set}")
-
-    def answer(self, event: Any, text: str, **data: Any) -> None:
-        """Queues ``text`` for the chat the event came from, with its reply token when it has one."""
-        source = getattr(event, "source", None)
-        if source is None or not chat_id(source):
-            return
-        token = getattr(event, "reply_token", None)
-        if token:
-            data["reply_token"] = str(token)
-        self.services.post(OutboundMessage(LINE, chat_id(source), "notice", text, data))
+            self.chat.answer(event, self.t(key, group_id=chat_id(event.source)))
 
 
 MAX_ID_CHARS = 128
@@ -423,9 +306,3 @@ def _short_ids(event: Any) -> bool:
     ids = [getattr(event, "webhook_event_id", None)]
     ids += [getattr(source, name, None) for name in ("user_id", "group_id", "room_id")]
     return all(len(str(value)) <= MAX_ID_CHARS for value in ids if value is not None)
-
-
-def chat_id(source: Any) -> str:
-    """Where to answer: the group, the room, or the user's 1:1 chat."""
-    field = {"group": "group_id", "room": "room_id"}.get(getattr(source, "type", ""), "user_id")
-    return str(getattr(source, field, None) or "")

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import create_engine, select, text
 
 from bot.config import Config
 from bot.core.clock import FakeClock
 from bot.core.ports import SendError
+from bot.runtime.inbox_admin import inbox_command
+from bot.runtime.outbox_admin import outbox_command
 from bot.runtime.services import create_app
 from storage.models import OutboxRow
 from tests.cli_runner import run_cli
@@ -113,3 +117,24 @@ def test_retry_all_puts_every_dead_letter_back_and_they_are_delivered(config: Co
     assert statuses(config) == {reply: ("sent", 0), card: ("sent", 0)}
     empty = run_cli("outbox", "list", cwd=tmp_path, env={"DATABASE_URL": config.database_url})
     assert empty.stdout.strip() == "配信できなかったメッセージ（デッドレター）はありません。"
+
+
+@pytest.mark.parametrize(
+    "database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+def test_admin_commands_refuse_a_postgresql_schema_behind_the_code(config: Config) -> None:
+    """SQLite is migrated by the command itself; PostgreSQL is migrated by the release step only."""
+    engine = create_engine(config.database_url)
+    with engine.begin() as connection:  # as if the release step had not run the newest migration yet
+        connection.execute(text("UPDATE alembic_version SET version_num = '0009'"))
+    engine.dispose()
+    config = replace(config, language="en")
+
+    for command in (
+        lambda out, err: outbox_command(config, FakeClock(START), "list", [], out=out, err=err),
+        lambda out, err: inbox_command(config, FakeClock(START), "retry", [1], out=out, err=err),
+    ):
+        out, err = io.StringIO(), io.StringIO()
+        assert command(out, err) == 1
+        assert err.getvalue() == "The database schema is not current: run `triage-bot db upgrade` first.\n"
+        assert out.getvalue() == ""
