@@ -3,7 +3,9 @@
 - ``bot/core`` imports none of ``bot.platforms``, ``bot.runtime``, ``storage`` or a platform SDK, web
   framework or database library;
 - the core, the config and the CLI name no chat platform: the registry is the only list of them;
-- a platform's folder does not reach into another platform's.
+- a platform's folder does not reach into another platform's;
+- no module is over 400 lines and no function over 60, so that each reads in one sitting (a
+  migration's ``upgrade`` declares a schema and is left whole).
 """
 
 from __future__ import annotations
@@ -75,3 +77,27 @@ def test_a_platform_does_not_reach_into_another(name: str) -> None:
 def test_every_platform_folder_is_registered() -> None:
     folders = {p.name for p in (ROOT / "bot/platforms").iterdir() if (p / "__init__.py").exists()}
     assert folders == set(PLATFORMS)
+
+
+MAX_MODULE_LINES = 400
+MAX_FUNCTION_LINES = 60
+SIZED = [
+    path
+    for folder in ("bot", "classifiers", "storage", "benchmarks")
+    for path in modules(folder)
+    if "migrations" not in path.parts
+]
+
+
+@pytest.mark.parametrize("path", SIZED, ids=lambda p: str(p.relative_to(ROOT)))
+def test_modules_and_functions_stay_short(path: Path) -> None:
+    source = path.read_text(encoding="utf-8")
+    assert len(source.splitlines()) <= MAX_MODULE_LINES
+    long = {
+        f"{node.name} (line {node.lineno}): {node.end_lineno - node.lineno + 1} lines"
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.end_lineno is not None
+        and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES
+    }
+    assert long == set()
