@@ -36,8 +36,9 @@ class SqlFigures:
         """For each [start, end) window: per department, complaints, those measurable against their
         deadline by ``until`` (answered, or deadline passed) and those answered in time."""
         answered = TicketRow.first_response_at.is_not(None)
-        measured = func.sum(case((or_(answered, TicketRow.due_at <= until), 1), else_=0))
-        kept = func.sum(case((and_(answered, TicketRow.first_response_at <= TicketRow.due_at), 1), else_=0))
+        first_due = func.coalesce(TicketRow.first_due_at, TicketRow.due_at)  # a later round moves due_at
+        measured = func.sum(case((or_(answered, first_due <= until), 1), else_=0))
+        kept = func.sum(case((and_(answered, TicketRow.first_response_at <= first_due), 1), else_=0))
         results: list[dict[str | None, DayFigures]] = []
         with self.session_factory() as session:
             for start, end in bounds:
@@ -99,7 +100,8 @@ def _window_tickets(session: Session, rows: WeekRows, start: datetime, end: date
 
 def _open_tickets(session: Session, rows: WeekRows, end: datetime, now: datetime) -> None:
     """Open and overdue counts per department, with its longest-overdue tickets."""
-    overdue = and_(TicketRow.first_response_at.is_(None), TicketRow.due_at < now)
+    owed = or_(TicketRow.first_response_at.is_(None), TicketRow.awaiting_since.is_not(None))
+    overdue = and_(owed, TicketRow.due_at < now)
     # Written as the partial index ix_tickets_unresolved's own condition, with the literal,
     # so SQLite and PostgreSQL read the few unresolved tickets from it instead of the whole
     # history (SQLite's statistics otherwise pick (department, created_at): 3 s at 1M).

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.core.domain import Status, Ticket
@@ -45,7 +45,7 @@ class SqlReminderLog:
                 TicketRow.status == Status.OPEN.value,
                 TicketRow.due_at > start,
                 TicketRow.due_at <= end,
-                TicketRow.first_response_at.is_(None),
+                or_(TicketRow.first_response_at.is_(None), TicketRow.awaiting_since.is_not(None)),
                 TicketRow.waiting_since.is_(None),
             )
             .order_by(TicketRow.due_at, TicketRow.id)

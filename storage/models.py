@@ -103,6 +103,11 @@ class TicketRow(Base):
     """Names to mask in the text besides the customer (erased with the text)."""
     not_complaint: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql_text("false"))
     """Closed as "not a complaint": out of the digest's figures."""
+    awaiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """The customer wrote again after an answer: another answer is owed by ``due_at``."""
+    answer_round: Mapped[int] = mapped_column(Integer, default=0, server_default=sql_text("0"))
+    first_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """The first response's deadline once a later round moved ``due_at``."""
 
     __table_args__ = (
         # The reminder sweep reads the open tickets whose next reminder is due, so it costs what is

@@ -41,6 +41,9 @@ _TICKET_FIELDS = (
     "reply_token_at",
     "note",
     "not_complaint",
+    "awaiting_since",
+    "answer_round",
+    "first_due_at",
 )
 
 

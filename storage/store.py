@@ -8,10 +8,10 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, tuple_, update
+from sqlalchemy import Connection, bindparam, delete, insert, or_, select, tuple_, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.core.domain import AuditEntry, DuplicateEvent, OutboundMessage, Status, Ticket
+from bot.core.domain import AuditEntry, DuplicateEvent, OutboundMessage, Status, Ticket, newest_current
 from bot.core.outbox import priority
 from bot.core.ports import EventKey, TicketQuery
 from storage.database import NUL_STAND_IN
@@ -150,20 +150,21 @@ class SqlUnitOfWork(SqlReminderLog, SqlDigestLog):
         ).first()
         return to_ticket(row) if row else None
 
-    def open_tickets_of(self, platform: str, contacts: Sequence[str]) -> dict[str, Ticket]:
+    def open_tickets_of(
+        self, platform: str, contacts: Sequence[str], *, resolved_since: datetime | None = None
+    ) -> dict[str, Ticket]:
         found: dict[str, Ticket] = {}
         unique = sorted(set(contacts))
+        current = TicketRow.status != Status.RESOLVED.value
+        if resolved_since is not None:
+            current = or_(current, TicketRow.resolved_at >= resolved_since)
         for i in range(0, len(unique), CHUNK):
             rows = self.session.scalars(
                 select(TicketRow)
-                .where(
-                    TicketRow.platform == platform,
-                    TicketRow.contact.in_(unique[i : i + CHUNK]),
-                    TicketRow.status != Status.RESOLVED.value,
-                )
+                .where(TicketRow.platform == platform, TicketRow.contact.in_(unique[i : i + CHUNK]), current)
                 .order_by(TicketRow.id)
             )
-            found.update({str(row.contact): to_ticket(row) for row in rows})  # the newest wins
+            found.update(newest_current(to_ticket(row) for row in rows))
         return found
 
     def waiting_since_before(self, cutoff: datetime, *, limit: int) -> list[Ticket]:

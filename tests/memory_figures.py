@@ -35,8 +35,9 @@ class MemoryFigures:
                 answered = ticket.first_response_at
                 figures = counts[ticket.department]
                 figures[0] += 1
-                figures[1] += answered is not None or ticket.due_at <= until
-                figures[2] += answered is not None and answered <= ticket.due_at
+                first_due = ticket.first_due_at or ticket.due_at
+                figures[1] += answered is not None or first_due <= until
+                figures[2] += answered is not None and answered <= first_due
             results.append({dept: DayFigures(*numbers) for dept, numbers in counts.items()})
         return results
 
@@ -61,7 +62,7 @@ class MemoryFigures:
         for ticket in self._tickets(datetime.min.replace(tzinfo=end.tzinfo), end):
             if ticket.status is Status.RESOLVED:
                 continue
-            late = ticket.first_response_at is None and ticket.due_at < now
+            late = not ticket.answered and ticket.due_at < now
             rows.open_count[ticket.department] += 1
             rows.overdue_count[ticket.department] += late
             if late:

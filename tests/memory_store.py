@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.core.access import AccessEntry
-from bot.core.domain import AuditEntry, DuplicateEvent, OutboundMessage, Status, Ticket
+from bot.core.domain import AuditEntry, DuplicateEvent, OutboundMessage, Status, Ticket, newest_current
 from bot.core.ports import EventKey, TicketQuery
 
 
@@ -206,7 +206,7 @@ class MemoryUnitOfWork:
     def unanswered_due_between(self, start: datetime, end: datetime) -> list[tuple[Ticket, frozenset[str]]]:
         return self._with_sent(
             self._tickets(
-                lambda t: t.status is Status.OPEN and start < t.due_at <= end and t.first_response_at is None,
+                lambda t: t.status is Status.OPEN and start < t.due_at <= end and not t.answered,
                 key=lambda t: (t.due_at, t.ref),
             )
         )
@@ -245,17 +245,23 @@ class MemoryUnitOfWork:
 
     # -- customers ------------------------------------------------------------------------------
 
-    def open_tickets_of(self, platform: str, contacts: Sequence[str]) -> dict[str, Ticket]:
-        found: dict[str, Ticket] = {}
-        for ref in sorted(self.state.tickets):  # the newest wins
-            ticket = self.state.tickets[ref]
-            if (
-                ticket.platform == platform
-                and ticket.contact in contacts
-                and ticket.status is not Status.RESOLVED
-            ):
-                found[str(ticket.contact)] = copy.deepcopy(ticket)
-        return found
+    def open_tickets_of(
+        self, platform: str, contacts: Sequence[str], *, resolved_since: datetime | None = None
+    ) -> dict[str, Ticket]:
+        def current(ticket: Ticket) -> bool:
+            if ticket.status is not Status.RESOLVED:
+                return True
+            return (
+                resolved_since is not None
+                and ticket.resolved_at is not None
+                and ticket.resolved_at >= resolved_since
+            )
+
+        return newest_current(
+            copy.deepcopy(t)
+            for t in self.state.tickets.values()
+            if t.platform == platform and t.contact in contacts and current(t)
+        )
 
     def waiting_since_before(self, cutoff: datetime, *, limit: int) -> list[Ticket]:
         waiting = [

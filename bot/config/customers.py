@@ -28,6 +28,9 @@ class CustomerSettings:
     """``three``: 満足／普通／不満; ``five``: 1 to 5."""
     waiting_days: int = 7
     """A ticket waiting for the customer this long is resolved automatically, with a note."""
+    reopen_hours: int = 72
+    """For this long after a resolve the customer's next message belongs to that ticket: their
+    thanks joins its thread, anything more reopens it (0: every later message is a new ticket)."""
 
 
 def _customers(raw: Mapping[str, Any], departments: set[str]) -> CustomerSettings:
@@ -45,12 +48,18 @@ def _customers(raw: Mapping[str, Any], departments: set[str]) -> CustomerSetting
             _check_fields(text, f"templates.{key}")
         lists[key] = texts
     customers = _table_of(raw, "customers")
-    _reject_unknown(customers, "customers.", {"satisfaction_scale", "waiting_days"})
+    _reject_unknown(customers, "customers.", {"satisfaction_scale", "waiting_days", "reopen_hours"})
     scale = _choice(customers, "customers.satisfaction_scale", "satisfaction_scale", SCALES, "three")
-    days = _number(customers, "customers.waiting_days", "waiting_days", 7, low=1, high=90)
-    if days != int(days):
-        raise ConfigError("customers.waiting_days", f"a whole number of days, got {days!r}")
-    return CustomerSettings(acknowledgement, lists, scale, int(days))
+    days = _whole(customers, "waiting_days", 7, low=1, high=90)
+    hours = _whole(customers, "reopen_hours", 72, low=0, high=720)
+    return CustomerSettings(acknowledgement, lists, scale, days, hours)
+
+
+def _whole(customers: Mapping[str, Any], key: str, default: int, *, low: int, high: int) -> int:
+    value = _number(customers, f"customers.{key}", key, default, low=low, high=high)
+    if value != int(value):
+        raise ConfigError(f"customers.{key}", f"a whole number, got {value!r}")
+    return int(value)
 
 
 def _table_of(raw: Mapping[str, Any], key: str) -> Mapping[str, Any]:

@@ -250,6 +250,9 @@ class CardWriter:
         waiting = self.waiting_text(ticket)
         if waiting:
             fields.append(Field("waiting", Phrase((waiting,))))
+        if ticket.awaiting_since is not None and ticket.status is not Status.RESOLVED:
+            since = t.moment(ticket.awaiting_since, self.config.tz)
+            fields.append(Field("awaiting", Phrase.of(t, "card.awaiting", since=since)))
         if ticket.satisfaction:
             answer = self.satisfaction_label(ticket.satisfaction)
             fields.append(Field("satisfaction", Phrase.of(t, "card.satisfaction", answer=answer)))

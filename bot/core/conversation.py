@@ -1,5 +1,5 @@
-"""A customer who writes in themselves (a shop's customer channel): what they hear and how their
-later messages join their open ticket. No platform here: their chat is ``ticket.contact`` on
+"""A customer who writes in themselves (a shop's customer channel): what they hear (their later
+messages: :mod:`bot.core.followups`). No platform here: their chat is ``ticket.contact`` on
 ``ticket.platform``; staff see the conversation in the card's thread (outbox kind ``thread``).
 """
 
@@ -7,19 +7,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from bot.config import Config
-from bot.core.card_data import card_data
 from bot.core.cards import CardWriter
-from bot.core.domain import AuditEntry, OutboundMessage, Ticket
+from bot.core.domain import OutboundMessage, Ticket
 from bot.core.draft import Draft
 from bot.core.i18n import Translator
 from bot.core.ports import UnitOfWork
 from bot.core.routing import Directory
-from bot.core.sla import SlaPolicies, SlaPolicy
+from bot.core.sla import SlaPolicies
 
 log = logging.getLogger(__name__)
 
@@ -49,21 +47,6 @@ def satisfaction_lines(t: Translator, answers: Sequence[tuple[int, str]]) -> lis
     return lines
 
 
-def resume(ticket: Ticket, policy: SlaPolicy, now: datetime) -> timedelta | None:
-    """Restarts a paused deadline clock with the time that was left; returns how long it was paused."""
-    since = ticket.waiting_since
-    if since is None:
-        return None
-    ticket.waiting_since = None
-    if ticket.due_at > since:
-        ticket.due_at = policy.calendar.add(now, policy.working_left(ticket.due_at, since))
-    else:  # already overdue when paused: still as much overdue
-        ticket.due_at = now - (since - ticket.due_at)
-    if ticket.first_response_at is None:
-        ticket.remind_at = now  # the sweep schedules the reminders from the new deadline
-    return now - since
-
-
 def take_reply_token(ticket: Ticket, now: datetime) -> str | None:
     """The customer's free reply token while it is fresh; a token is good once, so it is cleared."""
     token, at = ticket.reply_token, ticket.reply_token_at
@@ -71,40 +54,6 @@ def take_reply_token(ticket: Ticket, now: datetime) -> str | None:
     if token and at is not None and now - at < timedelta(seconds=REPLY_TOKEN_SECONDS):
         return token
     return None
-
-
-@dataclass
-class CustomerThreads:
-    """Within one intake batch: which customer messages join an open ticket instead of opening one."""
-
-    open: dict[tuple[str, str], Ticket | Draft] = field(default_factory=dict)
-    joined: list[tuple[Draft, Ticket | Draft]] = field(default_factory=list)
-
-    @classmethod
-    def of(cls, uow: UnitOfWork, drafts: Sequence[Draft]) -> CustomerThreads:
-        """The open tickets of the batch's customers, found in one query per platform."""
-        contacts: dict[str, set[str]] = {}
-        for draft in drafts:
-            if draft.message.from_customer:
-                contacts.setdefault(draft.message.platform, set()).add(draft.message.channel)
-        threads = cls()
-        for platform, chats in contacts.items():
-            for chat, ticket in uow.open_tickets_of(platform, sorted(chats)).items():
-                threads.open[(platform, chat)] = ticket
-        return threads
-
-    def join(self, draft: Draft) -> bool:
-        """True when ``draft`` is a follow-up of its customer's open ticket (or of one this batch opens)."""
-        message = draft.message
-        target = self.open.get((message.platform, message.channel)) if message.from_customer else None
-        if target is None:
-            return False
-        self.joined.append((draft, target))
-        return True
-
-    def opened(self, draft: Draft) -> None:
-        if draft.message.from_customer:
-            self.open[(draft.message.platform, draft.message.channel)] = draft
 
 
 class Conversation:
@@ -180,57 +129,3 @@ class Conversation:
         text = self.t("customer.satisfaction.question", ref=ticket.ref)
         token = take_reply_token(ticket, now)
         uow.queue(self.to_customer(ticket, text, {"satisfaction": choices}, token), now)
-
-    def follow_ups(
-        self, uow: UnitOfWork, joined: Sequence[tuple[Draft, Ticket | Draft]], now: datetime
-    ) -> None:
-        """A customer's later messages: on their ticket's card thread, in its audit trail; a paused
-        clock restarts; the newest reply token is kept for a reply from the card."""
-        entries: list[AuditEntry] = []
-        queued: list[OutboundMessage] = []
-        for draft, target in joined:
-            ref = target.created.ref if isinstance(target, Draft) else target.ref
-            ticket = uow.get_ticket(ref, for_update=True)
-            if ticket is None:  # pragma: no cover - the ticket was read or written in this transaction
-                raise LookupError(ref)
-            draft.joined = ticket
-            entry, messages = self._follow_up(draft, ticket, now)
-            uow.save_ticket(ticket)
-            entries.append(entry)
-            queued += messages
-            log.info(
-                "customer follow-up joined its ticket", extra={"ref": ref, "event_id": draft.message.event_id}
-            )
-        if joined:
-            uow.attach_events(
-                {draft.key: draft.joined.ref for draft, _ in joined if draft.joined is not None}
-            )
-            uow.audit_many(entries)
-            uow.queue_many(queued, now)
-
-    def _follow_up(
-        self, draft: Draft, ticket: Ticket, now: datetime
-    ) -> tuple[AuditEntry, list[OutboundMessage]]:
-        message, ref = draft.message, ticket.ref
-        paused = resume(ticket, self.sla.for_ticket(ticket), now)
-        if message.reply_token:
-            ticket.reply_token, ticket.reply_token_at = message.reply_token, draft.received_at
-        detail: dict[str, Any] = {"event": f"{message.platform}:{message.event_id}", "chars": len(draft.text)}
-        masked = self.writer.masker.mask(draft.text, names=[ticket.customer] if ticket.customer else [])
-        queued = self.to_thread(ticket, self.t("thread.customer_wrote", ref=ref, text=masked))
-        if paused is not None:
-            detail["paused_minutes"] = int(paused.total_seconds() // 60)
-            change = {
-                "actor": message.forwarder,
-                "action": "resumed",
-                "at": now,
-                "action_text": self.t("action.resumed"),
-                "by_customer": True,  # the card names no customer
-            }
-            card = self.writer.card(ticket, now, change)
-            text, data = card.to_text(), card_data(card)
-            queued += [
-                OutboundMessage(platform, channel, "card_update", text, data, ref)
-                for platform, channel in self.directory.ticket_targets(ticket)
-            ]
-        return AuditEntry(ref, now, message.forwarder, "customer_wrote", detail), queued

@@ -72,7 +72,7 @@ class CustomerDesk:
         def change(ticket: Ticket, now: datetime) -> dict[str, Any]:
             if ticket.contact is None:
                 raise NotCustomerTicket(ticket.ref)
-            ticket.first_response_at = ticket.first_response_at or now
+            ticket.mark_answered(now)
             ticket.remind_at = None
             return {"chars": len(body)}  # the words are in the customer's chat, not in the audit trail
 
@@ -190,7 +190,7 @@ class CustomerDesk:
                 if ticket.status is Status.RESOLVED:
                     continue
                 ticket.status, ticket.resolved_at, ticket.waiting_since = Status.RESOLVED, now, None
-                ticket.first_response_at = ticket.first_response_at or now
+                ticket.mark_answered(now)
                 uow.save_ticket(ticket)
                 detail = {"days": days}
                 uow.audit(ticket.ref, now, SYSTEM_ACTOR, "auto_resolved", detail)

@@ -7,6 +7,7 @@ LINE or SQL.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -126,6 +127,33 @@ class Ticket:
     """Names to mask in the text besides the customer (erased with the text)."""
     not_complaint: bool = False
     """Closed as "not a complaint": left out of the digest's figures, and an out-of-scope label."""
+    awaiting_since: datetime | None = None
+    """The customer wrote again after an answer (or after the resolve) then: the team owes another
+    answer by ``due_at`` (``None``: nothing owed beyond the first response)."""
+    answer_round: int = 0
+    """How many times the customer wrote again after an answer: each round's reminders are its own."""
+    first_due_at: datetime | None = None
+    """The first response's deadline, kept when a later round moves ``due_at`` (the digest's figure)."""
+
+    @property
+    def answered(self) -> bool:
+        """The team answered and the customer has not written since (no reminders are owed)."""
+        return self.first_response_at is not None and self.awaiting_since is None
+
+    def mark_answered(self, now: datetime) -> None:
+        """The team answered now: the first response, or the answer a later round owed."""
+        self.first_response_at = self.first_response_at or now
+        self.awaiting_since = None
+
+
+def newest_current(tickets: Iterable[Ticket]) -> dict[str, Ticket]:
+    """Each customer's ticket their next message belongs to, by ``contact``: the newest unresolved
+    one, else the newest resolved one (``tickets`` holds only those resolved recently)."""
+    found: dict[str, Ticket] = {}
+    for ticket in sorted(tickets, key=lambda t: (t.status is not Status.RESOLVED, t.ref)):
+        if ticket.contact is not None:
+            found[ticket.contact] = ticket
+    return found
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,10 @@ class Draft:
     a label for the classifier all the same."""
     created_as: dict[str, Any] | None = None
     """The ``created`` audit detail, taken before the forwarder's choice applied."""
+    trivial: bool = False
+    """A customer's greeting, thanks or acknowledgement: it joins their ticket, else is refused."""
+    refused: NotAComplaint | None = None
+    """Why a trivial message opened nothing: its customer has no ticket it could join."""
 
     @classmethod
     def of(cls, index: int, message: IncomingMessage) -> Draft:
@@ -78,6 +82,20 @@ class Draft:
         if len(text) > MAX_COMPLAINT_CHARS:
             text, flags = text[:MAX_COMPLAINT_CHARS], (*flags, "truncated")
         return cls(index, message, text, flags)
+
+    @classmethod
+    def of_customer(cls, index: int, message: IncomingMessage) -> Draft:
+        """:meth:`of`, except that a customer's thanks is kept (:attr:`trivial`) to join their ticket."""
+        try:
+            return cls.of(index, message)
+        except NotAComplaint:
+            if not message.from_customer:
+                raise
+            return cls(index, message, message.text, (), trivial=True)
+
+    def refuse(self) -> None:
+        """A trivial message with no ticket to join: refused as :meth:`of` would have."""
+        self.refused = NotAComplaint(trivial_language(self.text))
 
     @property
     def key(self) -> EventKey:

@@ -10,9 +10,10 @@ from datetime import datetime, timedelta
 
 from bot.config import Config
 from bot.core.access import Guard, Permission
-from bot.core.conversation import Conversation, CustomerThreads
+from bot.core.conversation import Conversation
 from bot.core.domain import AuditEntry, DuplicateEvent, IncomingMessage, OutboundMessage, Ticket, TriageError
 from bot.core.draft import Draft, choose_department, created_detail, new_ticket, record_originals
+from bot.core.followups import CustomerThreads, FollowUps
 from bot.core.i18n import Translator
 from bot.core.ports import Classifier, Clock, EventKey, Prediction, Store, UnitOfWork
 from bot.core.priority import REPEAT_WINDOW_DAYS
@@ -65,6 +66,7 @@ class Intake:
         self.sla = sla
         self.guard = guard
         self.conversation = conversation
+        self.follow_ups = FollowUps(conversation)
         self.t = translator
         self.cards = cards
         """A new ticket's cards for its teams."""
@@ -123,7 +125,7 @@ class Intake:
         """The checks of a message, before anything is written (a refusal is audited on its own)."""
         if self.guard is not None and not message.from_customer:  # a customer needs no role to write
             self.guard.require(message.forwarder, Permission.FORWARD, "forward")
-        return Draft.of(index, message)
+        return Draft.of_customer(index, message)
 
     def _open_tickets(
         self, uow: UnitOfWork, drafts: Sequence[Draft], predictions: Sequence[Prediction]
@@ -137,19 +139,23 @@ class Intake:
         since = min(draft.received_at for draft in drafts) - timedelta(days=REPEAT_WINDOW_DAYS)
         times = uow.customer_ticket_times(customers, since) if customers else {}
         created: list[Draft] = []
-        threads = CustomerThreads.of(uow, drafts)
+        window = timedelta(hours=self.config.customers.reopen_hours)
+        threads = CustomerThreads.of(uow, drafts, window)
         for draft, prediction in zip(drafts, predictions, strict=True):
             if draft.key in known:
                 draft.duplicate_of = known[draft.key]
-            elif draft.key in recorded and not threads.join(draft):
+            elif draft.key not in recorded or threads.join(draft):
+                continue  # recorded before without a ticket (see ``_outcome``), or a customer's follow-up
+            elif draft.trivial:
+                draft.refuse()
+            else:
                 draft.ticket = known[draft.key] = new_ticket(draft, prediction, times, self.config, self.sla)
                 threads.opened(draft)
                 choose_department(draft, self.sla)
                 created.append(draft)
-            # else: recorded before without a ticket (see ``_outcome``), or a customer's follow-up
         uow.add_tickets([draft.created for draft in created])
         uow.attach_events({draft.key: draft.created.ref for draft in created})
-        self.conversation.follow_ups(uow, threads.joined, self.clock.now())
+        self.follow_ups.join(uow, threads.joined, self.clock.now())
         record_originals(uow, created)
         return created
 
@@ -171,6 +177,8 @@ class Intake:
             return IntakeResult(draft.ticket, True, draft.reply)
         if draft.joined is not None:
             return IntakeResult(draft.joined, False, "")
+        if draft.refused is not None:
+            return draft.refused
         if draft.duplicate_of is None:
             return DuplicateEvent(f"{draft.key[0]}:{draft.key[1]}")
         ref = draft.duplicate_of.ref

@@ -93,10 +93,10 @@ class ReminderSweep:
 
     def decide(self, ticket: Ticket, sent: frozenset[str], now: datetime) -> Decision:
         """The reminders ``ticket`` is owed at ``now`` and when to look at it again."""
-        if ticket.first_response_at is not None or ticket.waiting_since is not None:
+        if ticket.answered or ticket.waiting_since is not None:
             return Decision()  # answered, or waiting for the customer (the clock is paused)
         policy = self.sla.for_ticket(ticket)
-        upcoming = [m for m in policy.milestones(ticket.due_at) if m.key not in sent]
+        upcoming = [m for m in policy.milestones(ticket.due_at, ticket.answer_round) if m.key not in sent]
         due = tuple(m for m in upcoming if m.at <= now)
         next_at = next((m.at for m in upcoming if m.at > now), None)
         if not due:

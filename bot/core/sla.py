@@ -68,17 +68,24 @@ class SlaPolicy:
         """The deadline promised for a complaint received at ``created_at``."""
         return self.calendar.add(created_at, self.target)
 
-    def milestones(self, due_at: datetime) -> tuple[Milestone, ...]:
-        """Every reminder a ticket due at ``due_at`` is owed, earliest first."""
+    def milestones(self, due_at: datetime, answer_round: int = 0) -> tuple[Milestone, ...]:
+        """Every reminder a ticket due at ``due_at`` is owed, earliest first. A later round's keys
+        carry its number (``warning#2``), so the reminders of the first round never hold them back."""
         add, subtract, opening = self.calendar.add, self.calendar.subtract, self.calendar.next_open
+        suffix = f"#{answer_round}" if answer_round else ""
         return (
-            Milestone(Stage.WARNING.value, Stage.WARNING, subtract(due_at, self.warning_before)),
-            Milestone(Stage.LAST_CALL.value, Stage.LAST_CALL, subtract(due_at, self.last_call_before)),
-            Milestone(Stage.OVERDUE.value, Stage.OVERDUE, due_at),
+            Milestone(Stage.WARNING.value + suffix, Stage.WARNING, subtract(due_at, self.warning_before)),
+            Milestone(
+                Stage.LAST_CALL.value + suffix, Stage.LAST_CALL, subtract(due_at, self.last_call_before)
+            ),
+            Milestone(Stage.OVERDUE.value + suffix, Stage.OVERDUE, due_at),
             *(
                 # A nudge that lands on a closing (12:00, lunch) comes when the team is back.
                 Milestone(
-                    f"{Stage.NUDGE.value}_{n}", Stage.NUDGE, opening(add(due_at, self.nudge_every * n)), n
+                    f"{Stage.NUDGE.value}_{n}{suffix}",
+                    Stage.NUDGE,
+                    opening(add(due_at, self.nudge_every * n)),
+                    n,
                 )
                 for n in range(1, self.max_nudges + 1)
             ),

@@ -97,7 +97,7 @@ class TriageService:
                 raise TriageError("error.already_acknowledged", ref=ref, actor=ticket.acknowledged_by or "?")
             ticket.status = Status.ACKNOWLEDGED
             ticket.acknowledged_by = actor
-            ticket.first_response_at = ticket.first_response_at or now
+            ticket.mark_answered(now)
             return {}
 
         return self._act(ref, actor, "acknowledged", change, "acknowledge")
@@ -106,7 +106,7 @@ class TriageService:
         """A team member replied in the card's thread: that is the first response."""
 
         def change(ticket: Ticket, now: datetime) -> dict[str, Any]:
-            ticket.first_response_at = ticket.first_response_at or now
+            ticket.mark_answered(now)
             ticket.remind_at = None  # answered: no more reminders
             return {}
 
@@ -141,7 +141,7 @@ class TriageService:
         def change(ticket: Ticket, now: datetime) -> dict[str, Any]:
             ticket.status = Status.RESOLVED
             ticket.resolved_at = now
-            ticket.first_response_at = ticket.first_response_at or now
+            ticket.mark_answered(now)
             ticket.waiting_since = None
             return {}
 

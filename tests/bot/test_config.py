@@ -87,6 +87,8 @@ def test_environment_overrides_file_and_holds_the_secrets(tmp_path: Path) -> Non
         ("[templates]\ndefault = []", "templates.default"),
         ('[customers]\nsatisfaction_scale = "ten"', "customers.satisfaction_scale"),
         ("[customers]\nwaiting_days = 0.5", "customers.waiting_days"),
+        ("[customers]\nreopen_hours = 1.5", "customers.reopen_hours"),
+        ("[customers]\nreopen_hours = -1", "customers.reopen_hours"),
     ],
 )
 def test_bad_values_are_refused_naming_the_key(tmp_path: Path, toml: str, key: str) -> None:
@@ -170,11 +172,12 @@ def test_customer_channel_settings(tmp_path: Path) -> None:
     path = tmp_path / "c.toml"
     path.write_text(
         '[line]\nmode = "customers"\n[templates]\ndefault = ["{customer}様 {ticket}"]\n'
-        '[customers]\nsatisfaction_scale = "five"\nwaiting_days = 3\n',
+        '[customers]\nsatisfaction_scale = "five"\nwaiting_days = 3\nreopen_hours = 24\n',
         encoding="utf-8",
     )
     config = load_config(path, {})
     assert getattr(config.platform("line"), "mode", None) == "customers"
     assert config.customers.templates == {"default": ("{customer}様 {ticket}",)}
     assert (config.customers.satisfaction_scale, config.customers.waiting_days) == ("five", 3)
+    assert (config.customers.reopen_hours, parse_config({}, {}).customers.reopen_hours) == (24, 72)
     assert getattr(parse_config({}, {}).platform("line"), "mode", None) == "staff"

@@ -162,8 +162,12 @@ class DigestLog(Protocol):
 class CustomerTickets(Protocol):
     """Tickets of customers who write in themselves, and ``/find``."""
 
-    def open_tickets_of(self, platform: str, contacts: Sequence[str]) -> dict[str, Ticket]:
-        """Each customer's newest unresolved ticket, by their own chat on ``platform`` (``contact``)."""
+    def open_tickets_of(
+        self, platform: str, contacts: Sequence[str], *, resolved_since: datetime | None = None
+    ) -> dict[str, Ticket]:
+        """Each customer's newest unresolved ticket, by their own chat on ``platform`` (``contact``);
+        with ``resolved_since``, else their newest ticket resolved since then
+        (:func:`bot.core.domain.newest_current`)."""
         ...
 
     def waiting_since_before(self, cutoff: datetime, *, limit: int) -> list[Ticket]:

@@ -17,6 +17,7 @@ TEXTS: dict[str, str] = {
     "card.customer": "Customer: {customer} ({platform})",
     "card.owner": "Owner: {owner}",
     "card.waiting": "⏸ Waiting for the customer since {since} (deadline clock paused)",
+    "card.awaiting": "💬 The customer wrote again at {since}: an answer is needed",
     "card.satisfaction": "Customer satisfaction: {answer}",
     "card.customer_change": "{action} ({at})",
     "list.waiting": "⏸ waiting",

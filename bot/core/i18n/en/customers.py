@@ -23,6 +23,9 @@ TEXTS: dict[str, str] = {
     "template.marketing": "Dear {customer},\nWe are sorry for the trouble with our campaign. We are looking into it and will get back to you.",
     "template.support": "Dear {customer},\nWe sincerely apologise for how we handled your request. We take your feedback seriously and will get back to you.",
     "thread.customer_wrote": "💬 The customer wrote (#{ref}): {text}",
+    "thread.customer_thanked": "🙏 The customer said thanks (#{ref}): {text} (no answer needed)",
+    "thread.customer_reopened": "🔄 #{ref} reopened by the customer's message (new deadline: {deadline}): {text}",
+    "customer.reopened": "Dear {customer}, thank you for your message. We have reopened your inquiry #{ref} and will get back to you by {deadline}.",
     "thread.replied": "↩️ {actor} replied to the customer: {text}",
     "thread.auto_resolved": "#{ref} waited {days} days for the customer and was resolved automatically.",
 }

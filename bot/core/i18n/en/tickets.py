@@ -29,6 +29,8 @@ TEXTS: dict[str, str] = {
     "action.owned": "took the ticket",
     "action.waiting": "set it to waiting for the customer (the deadline clock is paused)",
     "action.resumed": "the customer wrote: the deadline clock runs again",
+    "action.asked_again": "the customer wrote again: an answer is needed",
+    "action.reopened": "reopened by the customer's message",
     "action.rated": "the customer answered the satisfaction question",
     "action.auto_resolved": "resolved it automatically: no answer from the customer",
     "attempt.reply_customer": "reply to the customer",

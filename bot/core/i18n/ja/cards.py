@@ -17,6 +17,7 @@ TEXTS: dict[str, str] = {
     "card.customer": "お客様：{customer}（{platform}）",
     "card.owner": "担当者：{owner}",
     "card.waiting": "⏸ お客様の返信待ち（{since}から。期限の時計は停止中）",
+    "card.awaiting": "💬 お客様から新しいメッセージ（{since}）：返信が必要です",
     "card.satisfaction": "お客様満足度：{answer}",
     "card.customer_change": "{action}（{at}）",
     "list.waiting": "⏸ 返信待ち",

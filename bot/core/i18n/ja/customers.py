@@ -23,6 +23,9 @@ TEXTS: dict[str, str] = {
     "template.marketing": "{customer}様\nキャンペーン・ご案内の件でご迷惑をおかけし、申し訳ございません。内容を確認のうえ、改めてご連絡いたします。",
     "template.support": "{customer}様\nご対応にご不満をおかけし、誠に申し訳ございません。いただいたご意見を真摯に受け止め、改めてご連絡いたします。",
     "thread.customer_wrote": "💬 お客様からのメッセージ（#{ref}）：{text}",
+    "thread.customer_thanked": "🙏 お客様からのお礼・了解（#{ref}）：{text}（返信は不要です）",
+    "thread.customer_reopened": "🔄 お客様からのメッセージで#{ref}を再開しました（新しい期限：{deadline}）：{text}",
+    "customer.reopened": "{customer}様、メッセージありがとうございます。お問い合わせ#{ref}の対応を再開いたしました。担当者より{deadline}までにご返信いたします。",
     "thread.replied": "↩️ {actor}さんがお客様に返信しました：{text}",
     "thread.auto_resolved": "#{ref}はお客様の返信を{days}日間お待ちしたため、自動で解決済みにしました。",
 }

@@ -31,6 +31,8 @@ TEXTS: dict[str, str] = {
     "action.owned": "担当になりました",
     "action.waiting": "お客様の返信待ちにしました（期限の時計は停止中）",
     "action.resumed": "お客様の返信で期限の時計を再開しました",
+    "action.asked_again": "お客様から新しいメッセージ：改めて返信が必要です",
+    "action.reopened": "お客様からのメッセージで再開しました",
     "action.rated": "お客様が満足度に回答しました",
     "action.auto_resolved": "お客様の返信がないため自動で解決済みにしました",
     "attempt.reply_customer": "お客様に返信",

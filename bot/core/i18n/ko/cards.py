@@ -17,6 +17,7 @@ TEXTS: dict[str, str] = {
     "card.customer": "고객: {customer}({platform})",
     "card.owner": "담당자: {owner}",
     "card.waiting": "⏸ {since}부터 고객 답변 대기 중(기한 시계 정지)",
+    "card.awaiting": "💬 {since}에 고객이 다시 메시지를 보냈습니다: 답변이 필요합니다",
     "card.satisfaction": "고객 만족도: {answer}",
     "card.customer_change": "{action}({at})",
     "list.waiting": "⏸ 답변 대기",

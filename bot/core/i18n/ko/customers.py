@@ -23,6 +23,9 @@ TEXTS: dict[str, str] = {
     "template.marketing": "{customer}님\n캠페인·안내 관련하여 불편을 드려 죄송합니다. 내용을 확인한 후 다시 연락드리겠습니다.",
     "template.support": "{customer}님\n응대로 불쾌함을 드려 진심으로 죄송합니다. 주신 의견을 무겁게 받아들이고 다시 연락드리겠습니다.",
     "thread.customer_wrote": "💬 고객 메시지(#{ref}): {text}",
+    "thread.customer_thanked": "🙏 고객의 감사·확인 메시지(#{ref}): {text} (답변 불필요)",
+    "thread.customer_reopened": "🔄 고객 메시지로 #{ref}을(를) 다시 열었습니다(새 기한: {deadline}): {text}",
+    "customer.reopened": "{customer}님, 메시지 감사합니다. 문의 #{ref}의 처리를 다시 시작했습니다. 담당자가 {deadline}까지 답변드리겠습니다.",
     "thread.replied": "↩️ {actor}님이 고객에게 답변했습니다: {text}",
     "thread.auto_resolved": "#{ref}은(는) 고객의 답변을 {days}일간 기다려 자동으로 해결됨으로 처리했습니다.",
 }

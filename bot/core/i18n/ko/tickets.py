@@ -29,6 +29,8 @@ TEXTS: dict[str, str] = {
     "action.owned": "담당자가 되었습니다",
     "action.waiting": "고객 답변 대기로 설정했습니다(기한 시계 정지)",
     "action.resumed": "고객의 답변으로 기한 시계가 다시 시작되었습니다",
+    "action.asked_again": "고객이 다시 메시지를 보냈습니다: 답변이 필요합니다",
+    "action.reopened": "고객의 메시지로 다시 열었습니다",
     "action.rated": "고객이 만족도에 응답했습니다",
     "action.auto_resolved": "고객 답변이 없어 자동으로 해결됨으로 처리했습니다",
     "attempt.reply_customer": "고객에게 답변",

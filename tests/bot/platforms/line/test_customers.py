@@ -171,3 +171,25 @@ def test_the_same_words_sent_twice_reach_the_customer_twice(shop: Line) -> None:
         shop.deliver()
 
     assert sum("確認いたします" in call for call in pushed_to(shop, CUSTOMER)) == 2
+
+
+def test_after_the_resolve_a_thanks_joins_the_ticket_unanswered_and_a_question_reopens_it(shop: Line) -> None:
+    shop.post(body(text("荷物が届きません", "01CU0001", user(CUSTOMER))))
+    [ticket] = shop.tickets()
+    shop.app.service.resolve(ticket.ref, MEMBER)
+    shop.deliver()
+    replies = len(shop.api.to("/v2/bot/message/reply"))
+
+    shop.post(body(text("ありがとうございました！", "01CU0002", user(CUSTOMER))))
+    shop.deliver()
+    assert len(shop.api.to("/v2/bot/message/reply")) == replies  # no "send us your complaint" answer
+    assert "ありがとうございました" in pushed_to(shop, GROUP)[-1]
+    shop.post(body(text("届いた箱が潰れていました", "01CU0003", user(CUSTOMER))))
+    shop.deliver()
+
+    [reopened] = shop.tickets()
+    assert reopened.ref == ticket.ref and reopened.status is Status.OPEN
+    answer = shop.api.to("/v2/bot/message/reply")[-1]
+    assert answer.body["replyToken"] == "rt-01CU0003" and "再開" in json.dumps(
+        answer.body, ensure_ascii=False
+    )
