@@ -1,7 +1,7 @@
 """A fake LINE Messaging API on a free loopback port, over real HTTP.
 
 Records every call (method, path, headers, JSON body) and answers like LINE: reply, push (a
-repeated ``X-Line-Retry-Key`` gets 409), profiles, group summary, quota. Failures are scripted per
+repeated ``X-Line-Retry-Key`` gets 409), profiles, group summary, quota, users' content. Failures are scripted per
 path suffix with :meth:`FakeLineApi.fail` (or :meth:`FakeLineApi.hang` past the client's timeout);
 reply tokens listed in ``expired_tokens`` get 400.
 """
@@ -51,6 +51,8 @@ class FakeLineApi:
     webhook_active: bool = True
     groups: set[str] = field(default_factory=set)
     """The groups the bot is in, for the group summary (empty: every group)."""
+    contents: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    """Users' photos and files by message id, with their content type (else 404, as once expired)."""
     _failures: dict[str, list[Failure]] = field(default_factory=dict)
     _accepted_keys: set[str] = field(default_factory=set)
     _ids: int = 0
@@ -136,6 +138,11 @@ class FakeLineApi:
                 return 200, {**bot, "chatMode": "bot", "markAsReadMode": "manual"}, {}
             if path.endswith("/channel/webhook/endpoint"):
                 return 200, {"endpoint": self.webhook_endpoint, "active": self.webhook_active}, {}
+            if path.startswith("/v2/bot/message/") and path.endswith("/content"):
+                found = self.contents.get(path.split("/")[-2])
+                if found is None:
+                    return 404, {"message": "Not found"}, {}
+                return 200, found[0], {"Content-Type": found[1]}
             if path.endswith("/summary"):
                 if path.split("/")[-2] not in self.groups and self.groups:
                     return 404, {"message": "Not found"}, {}

@@ -114,10 +114,14 @@ class Conversation:
             data["reply_token"] = reply_token
         return OutboundMessage(ticket.platform, ticket.contact, "customer", text, data, ticket.ref)
 
-    def to_thread(self, ticket: Ticket, text: str) -> list[OutboundMessage]:
-        """``text`` under the ticket's card on every team target (in its thread where threads exist)."""
+    def to_thread(
+        self, ticket: Ticket, text: str, media: dict[str, Any] | None = None
+    ) -> list[OutboundMessage]:
+        """``text`` under the ticket's card on every team target (in its thread where threads exist);
+        with ``media``, a customer's photo that a platform able to show it shows instead of ``text``."""
+        data: dict[str, Any] = {"ref": ticket.ref} if media is None else {"ref": ticket.ref, "media": media}
         return [
-            OutboundMessage(platform, channel, "thread", text, {"ref": ticket.ref}, ticket.ref)
+            OutboundMessage(platform, channel, "thread", text, data, ticket.ref)
             for platform, channel in self.directory.ticket_targets(ticket)
         ]
 

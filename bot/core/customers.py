@@ -26,6 +26,10 @@ SYSTEM_ACTOR = "bot"
 REPLY_WINDOW = timedelta(minutes=10)
 """How long after お客様に返信 without a form the person's next message is taken as the reply."""
 WAITING_BATCH = 200
+MEDIA_KINDS = frozenset({"image", "video", "audio", "file"})
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+"""The largest photo copied into a card's thread (10 MB: a phone's photo as LINE delivers it is
+well under it, and the worker holds it in memory); a larger one is a note, seen in LINE."""
 
 
 class NotCustomerTicket(TriageError):
@@ -116,15 +120,21 @@ class CustomerDesk:
         return self.reply(ref, actor, text)
 
     def attach(self, platform: str, contact: str, kind: str, reference: str) -> Ticket | None:
-        """A customer's photo or file: noted on their open ticket and in its card's thread."""
+        """A customer's photo, video, audio or file: noted on their open ticket and in its card's
+        thread, where a platform that can show a photo shows it (up to ``MAX_PHOTO_BYTES``)."""
         now = self.clock.now()
         with self.service.store.transaction() as uow:
             ticket = uow.open_tickets_of(platform, [contact]).get(contact)
             if ticket is None:
                 return None
             uow.audit(ticket.ref, now, contact, "attached", {"kind": kind, "reference": reference})
-            note = self.t("thread.customer_attached", ref=ticket.ref)
-            uow.queue_many(self.conversation.to_thread(ticket, note), now)
+            what = self.t(f"media.{kind}") if kind in MEDIA_KINDS else self.t("media.file")
+            note = self.t("thread.customer_attached", ref=ticket.ref, what=what)
+            media = None
+            if kind == "image":
+                caption = self.t("thread.customer_photo", ref=ticket.ref)
+                media = {"platform": platform, "id": reference, "caption": caption, "limit": MAX_PHOTO_BYTES}
+            uow.queue_many(self.conversation.to_thread(ticket, note, media), now)
         return ticket
 
     def claim(self, ref: int, actor: str) -> Ticket:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bot.config import Config, PlatformSection
 from bot.core.access import GroupMembers
-from bot.core.ports import Clock, Sender
+from bot.core.ports import Clock, MediaSource, Sender
 from bot.core.routing import Addresses, ChartDelivery, ConfiguredAddresses
 
 if TYPE_CHECKING:
@@ -38,7 +38,10 @@ class Platform:
     section: PlatformSection | None = None
     """Its part of config.toml and the environment (``None``: the console needs none)."""
     chart_delivery: ChartDelivery = "none"
-    make_sender: Callable[[Config], Sender] | None = None
+    make_sender: Callable[[Config, Mapping[str, MediaSource]], Sender] | None = None
+    """Its sender, given the other platforms' customers' media (to show a photo to the team)."""
+    make_media: Callable[[Config], MediaSource] | None = None
+    """Where its customers' photos can be fetched (a customer channel)."""
     register_web: Callable[[Flask, Services], Sequence[Background]] | None = None
     """Adds its endpoints (events, webhooks) to the web app; returns what must run beside it."""
     group_members: Callable[[Config, Clock], GroupMembers | None] | None = None

@@ -23,8 +23,9 @@ def enabled(config: Config) -> list[Platform]:
 
 
 def build_senders(config: Config) -> dict[str, Sender]:
-    """One sender per configured chat platform."""
-    return {p.name: p.make_sender(config) for p in enabled(config) if p.make_sender is not None}
+    """One sender per configured chat platform, each handed the platforms' customers' media."""
+    media = {p.name: p.make_media(config) for p in enabled(config) if p.make_media is not None}
+    return {p.name: p.make_sender(config, media) for p in enabled(config) if p.make_sender is not None}
 
 
 def directory(config: Config, names: Sequence[str]) -> Directory:

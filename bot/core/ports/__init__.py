@@ -5,7 +5,7 @@ Adapters and storage implement these; the core never imports their libraries. Ea
 own module here; import them from this package.
 """
 
-from bot.core.ports.chat import Names, Pace, Sender, SendError, SendResult
+from bot.core.ports.chat import Media, MediaSource, Names, Pace, Sender, SendError, SendResult
 from bot.core.ports.classifier import DEFAULT_THRESHOLD, Classifier, ModelStore, Prediction
 from bot.core.ports.clock import Clock
 from bot.core.ports.figures import DayFigures, Figures, WeekRows
@@ -37,6 +37,8 @@ __all__ = [
     "EventLog",
     "Figures",
     "InboxStore",
+    "Media",
+    "MediaSource",
     "ModelStore",
     "Names",
     "Outbox",

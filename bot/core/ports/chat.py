@@ -76,3 +76,25 @@ class Names(Protocol):
         platform does not tell (or the person is not of this platform). Never raises: a name is a
         nicety, never a reason to fail a delivery."""
         ...
+
+
+@dataclass(frozen=True)
+class Media:
+    """A customer's photo as their platform hands it out."""
+
+    content: bytes
+    content_type: str
+
+
+class MediaSource(Protocol):
+    """A platform's customers' media, for another platform's sender to show the team (a LINE
+    customer's photo uploaded into the card's Slack thread)."""
+
+    def fetch(self, reference: str, *, limit: int) -> Media | None:
+        """The content of ``reference`` (the platform's message id); ``None`` when the platform
+        no longer has it, refuses it, or it is larger than ``limit`` bytes.
+
+        Raises:
+            SendError: the platform could not answer now (the outbox retries the message).
+        """
+        ...

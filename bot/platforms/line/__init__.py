@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from bot.config import Config
-from bot.core.ports import Sender
+from bot.core.ports import MediaSource, Sender
 from bot.platforms.base import Background, Job, Platform
 from bot.platforms.line.settings import NAME, SECTION
 
@@ -16,10 +16,16 @@ if TYPE_CHECKING:
     from bot.core.usecases import Services
 
 
-def _sender(config: Config) -> Sender:
+def _sender(config: Config, media: Mapping[str, MediaSource]) -> Sender:
     from bot.platforms.line.sender import LineSender
 
-    return LineSender(config)
+    return LineSender(config)  # a photo cannot be pushed into a staff group by its bytes: the note goes
+
+
+def _media(config: Config) -> MediaSource:
+    from bot.platforms.line.media import LineMedia
+
+    return LineMedia(config)
 
 
 def _web(web: Flask, services: Services) -> list[Background]:
@@ -47,6 +53,7 @@ PLATFORM = Platform(
     section=SECTION,
     chart_delivery="url",
     make_sender=_sender,
+    make_media=_media,
     register_web=_web,
     jobs=(Job("check_line_quota", 30, _quota_watch),),
     check=_check,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from bot.config import Config
 from bot.core.access import GroupMembers
-from bot.core.ports import Clock, Sender
+from bot.core.ports import Clock, MediaSource, Sender
 from bot.platforms.base import Background, Platform
 from bot.platforms.slack.settings import NAME, SECTION
 
@@ -16,10 +17,10 @@ if TYPE_CHECKING:
     from bot.core.usecases import Services
 
 
-def _sender(config: Config) -> Sender:
+def _sender(config: Config, media: Mapping[str, MediaSource]) -> Sender:
     from bot.platforms.slack.sender import SlackSender
 
-    return SlackSender(config)
+    return SlackSender(config, media=media)
 
 
 def _web(web: Flask, services: Services) -> list[Background]:

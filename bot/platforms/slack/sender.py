@@ -28,7 +28,7 @@ from bot.config import Config
 from bot.core.card_data import CardFormatError, read_card
 from bot.core.charts import render_chart
 from bot.core.domain import OutboundMessage
-from bot.core.ports import Pace, SendError, SendResult
+from bot.core.ports import MediaSource, Pace, SendError, SendResult
 from bot.platforms.slack.blocks import Block, BlockWriter, fallback
 from bot.platforms.slack.settings import NAME, settings
 
@@ -66,6 +66,7 @@ POST_PER_SECOND, POST_BURST = 1.0, 3
 TIER_3, TIER_4 = 50 / 60, 100 / 60
 """Per minute per workspace: chat.update (tier 3); chat.postEphemeral and the file upload methods
 (tier 4). A quarter of a minute's allowance may go at once (a week's digest charts, say)."""
+PHOTO_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp"}
 LOOKBACK = 100
 """How many of a channel's (or thread's) latest messages a retry after an unanswered post reads."""
 
@@ -186,13 +187,20 @@ class SlackSender:
     """The :class:`~bot.core.ports.Sender` for Slack. Message ids are the messages' ``ts`` (a file's id
     for an uploaded digest chart)."""
 
-    def __init__(self, config: Config, client: WebClient | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        client: WebClient | None = None,
+        media: Mapping[str, MediaSource] | None = None,
+    ) -> None:
         self.client = client or make_client(config)
         self.blocks = BlockWriter(config)
         self.names = UserNames(self.client)
+        self.media = dict(media or {})
+        """Where a customer's photo comes from, by their platform (LINE's message content)."""
 
     def pace(self, message: OutboundMessage, *, editing: bool) -> Pace:
-        if message.kind == "digest_chart":
+        if message.kind == "digest_chart" or self.photo_source(message) is not None:
             return Pace("files.upload", TIER_4, 25)
         if editing:
             return Pace("chat.update", TIER_3, 12)
@@ -210,6 +218,10 @@ class SlackSender:
     ) -> SendResult:
         if message.kind == "digest_chart":
             return self.upload_chart(message)
+        if self.photo_source(message) is not None:
+            uploaded = self.upload_photo(message)
+            if uploaded is not None:
+                return uploaded
         if unsure and outbox_id is not None and not edit_message_id and not message.data.get("private_to"):
             found = self.find_posted(message, outbox_id)
             if found is not None:
@@ -300,13 +312,44 @@ class SlackSender:
         name = f"digest-{data.get('team', 'team')}-{data.get('week', '')}.png"
         period = data.get("period") or data.get("week", "")
         title = self.blocks.t("chart.title", team=data.get("team_name", ""), week=period)
+        return self.upload(channel=message.channel, content=png, filename=name, title=title, alt_txt=title)
+
+    def photo_source(self, message: OutboundMessage) -> MediaSource | None:
+        """Where a thread message's customer photo comes from, when this sender can fetch it."""
+        media = message.data.get("media")
+        if message.kind != "thread" or not isinstance(media, dict):
+            return None
+        return self.media.get(str(media.get("platform")))
+
+    def upload_photo(self, message: OutboundMessage) -> SendResult | None:
+        """A customer's photo uploaded into the card's thread, captioned; ``None`` when their
+        platform no longer has it or it is too large (the message's text is posted instead)."""
+        media, source = message.data["media"], self.photo_source(message)
+        if source is None:  # pragma: no cover - checked by the caller
+            return None
+        photo = source.fetch(str(media.get("id")), limit=int(media.get("limit") or 0))
+        if photo is None:
+            return None
+        caption = str(media.get("caption") or "")
+        extension = PHOTO_EXTENSIONS.get(photo.content_type.split(";")[0].strip(), "jpg")
+        return self.upload(
+            channel=message.channel,
+            thread_ts=message.thread,
+            content=photo.content,
+            filename=f"ticket-{message.ticket_ref}-{media.get('id')}.{extension}",
+            title=caption,
+            alt_txt=caption,
+            initial_comment=caption,
+        )
+
+    def upload(self, **arguments: Any) -> SendResult:
+        """``files_upload_v2``: get an upload URL, send the bytes there, complete the upload into
+        the channel (the thread with ``thread_ts``); the message id is the file's."""
         try:
-            response = self.client.files_upload_v2(
-                channel=message.channel, content=png, filename=name, title=title, alt_txt=title
-            )
+            response = self.client.files_upload_v2(**arguments)
         except SlackApiError as error:
             raise to_send_error(error) from None
         except (SlackClientError, OSError) as error:  # the upload URL refused the bytes, timeouts
-            raise SendError(f"slack: chart upload {type(error).__name__}") from None
+            raise SendError(f"slack: upload {type(error).__name__}") from None
         file = response.get("file") or {}
         return SendResult(message_id=str(file.get("id")) if file.get("id") else None)

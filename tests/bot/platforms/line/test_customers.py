@@ -144,7 +144,7 @@ def test_a_customers_photo_joins_their_ticket_and_a_sticker_is_left_unanswered(s
     assert "文章でお送りください" in replies["rt-01IM0001"]
     assert f"受け取りました（#{ticket.ref}）" in replies["rt-01IM0002"]
     assert "rt-01ST0002" not in replies
-    assert any("画像・ファイルを送りました" in call for call in pushed_to(shop, GROUP))
+    assert any("写真を送りました" in call for call in pushed_to(shop, GROUP))
 
 
 def test_the_cards_take_and_wait_buttons(shop: Line) -> None:
