@@ -1,9 +1,9 @@
 """A fake LINE Messaging API on a free loopback port, over real HTTP.
 
 Records every call (method, path, headers, JSON body) and answers like LINE: reply, push (a
-repeated ``X-Line-Retry-Key`` gets 409), profiles, group summary, quota, users' content. Failures are scripted per
-path suffix with :meth:`FakeLineApi.fail` (or :meth:`FakeLineApi.hang` past the client's timeout);
-reply tokens listed in ``expired_tokens`` get 400.
+repeated ``X-Line-Retry-Key`` gets 409), profiles, group summary, quota, users' content (the
+data host's). Failures are scripted per path suffix with :meth:`FakeLineApi.fail` (or
+:meth:`FakeLineApi.hang` past the client's timeout); reply tokens listed in ``expired_tokens`` get 400.
 """
 
 from __future__ import annotations

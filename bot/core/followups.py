@@ -5,8 +5,8 @@ does there, as a support person would read it.
   answer: a new deadline counted from the message, reminders again (a new round). A paused clock
   (お客様の返信待ち) restarts with the time that was left.
 - A greeting, thanks or acknowledgement (:mod:`classifiers.trivial`) joins the thread and owes
-  nothing: no new deadline, and no answer to the customer (a bot's "you're welcome" invites another
-  thank-you, and the satisfaction question has just asked them what they thought).
+  nothing: no new deadline, a paused clock stays paused, and no answer to the customer (a bot's
+  "you're welcome" invites another thank-you, and the satisfaction question has just asked them).
 - Within ``[customers] reopen_hours`` of a resolve the customer's message belongs to that ticket
   too: a thanks joins it as above; anything more reopens it, as Zendesk reopens a solved ticket
   when the customer replies (one conversation, one number, the history in one thread). The
