@@ -297,6 +297,14 @@ class SqlStore:
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self.session_factory = session_factory
+        # Built once: every LINE text asks it, with only the values bound.
+        self._expects_reply = select(
+            exists().where(
+                PendingReplyRow.platform == bindparam("platform"),
+                PendingReplyRow.chat == bindparam("chat"),
+                PendingReplyRow.actor == bindparam("actor"),
+            )
+        )
 
     @contextmanager
     def transaction(self) -> Iterator[SqlUnitOfWork]:
@@ -305,8 +313,6 @@ class SqlStore:
 
     def expects_reply(self, platform: str, chat: str, actor: str) -> bool:
         """A read only, without SQLite's write lock: every LINE text asks, and few are replies."""
-        pending = exists().where(
-            PendingReplyRow.platform == platform, PendingReplyRow.chat == chat, PendingReplyRow.actor == actor
-        )
+        values = {"platform": platform, "chat": chat, "actor": actor}
         with self.session_factory.kw["bind"].connect() as connection:
-            return bool(connection.execution_options(**{READ_ONLY: True}).scalar(select(pending)))
+            return bool(connection.execution_options(**{READ_ONLY: True}).scalar(self._expects_reply, values))
