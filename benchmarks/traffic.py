@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import http.client
 import itertools
+import math
 import random
-import statistics
 import threading
 import time
 from collections import Counter
@@ -23,6 +23,12 @@ TEXTS = [
     "The parcel never arrived and tracking has not moved for a week",
     "배송이 너무 늦어요",
 ]
+
+
+def percentile(latencies: list[float], share: float) -> float:
+    """The nearest-rank percentile: the smallest latency that ``share`` of the requests did not exceed."""
+    ordered = sorted(latencies) or [0.0]
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
 @dataclass
@@ -43,14 +49,19 @@ class Run:
                 self.acknowledged.add(number)
 
     def line(self, name: str) -> str:
-        count = sum(self.statuses.values())
-        ordered = sorted(self.latencies) or [0.0]
-        p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
-        errors = count - self.statuses[200]
+        errors = sum(self.statuses.values()) - self.statuses[200]
         return (
-            f"{name:<28} {count / self.elapsed:8.1f} ev/s   p50 {statistics.median(ordered) * 1000:6.1f} ms"
-            f"   p99 {p99 * 1000:7.1f} ms   errors {errors} {dict(self.statuses)}"
+            f"{name:<28} {self.rate:8.1f} ev/s   p50 {self.p50 * 1000:6.1f} ms"
+            f"   p99 {self.p99 * 1000:7.1f} ms   errors {errors} {dict(self.statuses)}"
         )
+
+    @property
+    def p50(self) -> float:
+        return percentile(self.latencies, 0.50)
+
+    @property
+    def p99(self) -> float:
+        return percentile(self.latencies, 0.99)
 
     @property
     def rate(self) -> float:

@@ -14,6 +14,9 @@ SQLITE_BUSY_SECONDS = 30
 """How long a SQLite writer waits for another's transaction before it gives up."""
 AUTOCHECKPOINT_PAGES = 25_000
 """About 100 MB of log (SQLite's default is 1,000 pages)."""
+READ_ONLY = "triage_read_only"
+"""An execution option: a connection with it set only reads, so on SQLite its transaction begins
+deferred (in WAL mode a reader neither waits for a writer nor holds one up)."""
 
 
 def with_driver(url: str) -> str:
@@ -63,7 +66,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql(
+            "BEGIN" if connection.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE"
+        )
 
     _fresh_connections_after_fork(engine)
     return engine

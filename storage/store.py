@@ -8,13 +8,13 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, insert, or_, select, tuple_, update
+from sqlalchemy import Connection, bindparam, delete, exists, insert, or_, select, tuple_, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.domain import AuditEntry, DuplicateEvent, OutboundMessage, Status, Ticket, newest_current
 from bot.core.outbox import priority
 from bot.core.ports import EventKey, TicketQuery
-from storage.database import NUL_STAND_IN
+from storage.database import NUL_STAND_IN, READ_ONLY
 from storage.logs import SqlDigestLog, SqlReminderLog
 from storage.models import (
     InboundEventRow,
@@ -298,8 +298,22 @@ class SqlStore:
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self.session_factory = session_factory
+        # Built once: every LINE text asks it, with only the values bound.
+        self._expects_reply = select(
+            exists().where(
+                PendingReplyRow.platform == bindparam("platform"),
+                PendingReplyRow.chat == bindparam("chat"),
+                PendingReplyRow.actor == bindparam("actor"),
+            )
+        )
 
     @contextmanager
     def transaction(self) -> Iterator[SqlUnitOfWork]:
         with self.session_factory() as session, session.begin():
             yield SqlUnitOfWork(session)
+
+    def expects_reply(self, platform: str, chat: str, actor: str) -> bool:
+        """A read only, without SQLite's write lock: every LINE text asks, and few are replies."""
+        values = {"platform": platform, "chat": chat, "actor": actor}
+        with self.session_factory.kw["bind"].connect() as connection:
+            return bool(connection.execution_options(**{READ_ONLY: True}).scalar(self._expects_reply, values))

@@ -317,6 +317,10 @@ class MemoryStore:
             yield MemoryUnitOfWork(work)
             self.state = work  # reached only without an error: the commit
 
+    def expects_reply(self, platform: str, chat: str, actor: str) -> bool:
+        with self.lock:
+            return (platform, chat, actor) in self.state.pending_replies
+
     # -- the access log (bot.core.access.AccessLog) ---------------------------------------------
 
     def log_access(self, entry: AccessEntry) -> None:

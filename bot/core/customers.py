@@ -108,6 +108,8 @@ class CustomerDesk:
     def reply_expected(self, platform: str, chat: str, actor: str, text: str, event_id: str) -> Ticket | None:
         """The reply ``actor`` announced with :meth:`expect_reply`, else ``None`` (an ordinary message).
         The message's event is recorded with it, so a redelivery is never a complaint of its own."""
+        if not self.service.store.expects_reply(platform, chat, actor):
+            return None
         since = self.clock.now() - REPLY_WINDOW
         with self.service.store.transaction() as uow:
             ref = uow.take_expected_reply(platform, chat, actor, since)

@@ -1,5 +1,6 @@
 """The inbox's acknowledgement path: many request threads storing at once (a group commit), on
-SQLite and PostgreSQL, and SQLite's single writer lock held by another process."""
+SQLite and PostgreSQL, and SQLite's single writer lock held by another process (which the LINE
+webhook's question "is this text an announced reply?" does not wait for)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from bot.core.domain import IncomingMessage
 from storage.database import checkpoint, make_engine, make_session_factory
 from storage.inbox import GroupCommit, SqlInbox
 from storage.migrate import upgrade
+from storage.store import SqlStore
 
 
 def message(number: int) -> IncomingMessage:
@@ -158,6 +160,24 @@ def test_on_sqlite_the_acknowledgement_waits_out_a_lock_held_by_another_process(
         assert stored == [True] and inbox.waiting() == 1
         inbox.add(message(2))
         assert inbox.waiting() == 2
+    finally:
+        other.dispose()
+        engine.dispose()
+
+
+def test_on_sqlite_asking_whether_a_reply_is_expected_does_not_wait_for_the_write_lock(
+    sqlite_url: str,
+) -> None:
+    engine = make_engine(sqlite_url)
+    upgrade(engine)
+    store = SqlStore(make_session_factory(engine))
+    other = make_engine(sqlite_url)
+    try:
+        with other.begin() as connection:
+            connection.execute(text("SELECT 1"))  # BEGIN IMMEDIATE: the write lock is taken
+            began = time.monotonic()
+            assert not store.expects_reply("line", "U1", "U1")
+            assert time.monotonic() - began < 1  # the busy timeout would be 30 s
     finally:
         other.dispose()
         engine.dispose()

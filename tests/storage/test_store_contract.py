@@ -315,3 +315,15 @@ def test_figures_of_a_week(ports: Ports) -> None:
     )
     assert dict(rows.overdue) == {"logistics": [(3, T0 + 3 * day)], None: [(5, T0 - day)]}
     assert (rows.moved_away, rows.moved_to) == ({None: 1}, {"billing": 1})
+
+
+def test_an_announced_reply_is_expected_until_taken(ports: Ports) -> None:
+    (ref,) = add(ports.store, ticket())
+    assert not ports.store.expects_reply("line", "U1", "U1")
+    with ports.store.transaction() as uow:
+        uow.expect_reply("line", "U1", "U1", ref, T0)
+    assert ports.store.expects_reply("line", "U1", "U1")
+    assert not ports.store.expects_reply("line", "U1", "U2")
+    with ports.store.transaction() as uow:
+        assert uow.take_expected_reply("line", "U1", "U1", T0) == ref
+    assert not ports.store.expects_reply("line", "U1", "U1")

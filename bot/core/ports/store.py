@@ -209,3 +209,8 @@ class Store(Protocol):
     def transaction(self) -> AbstractContextManager[UnitOfWork]:
         """A unit of work that commits on success and rolls back on error."""
         ...
+
+    def expects_reply(self, platform: str, chat: str, actor: str) -> bool:
+        """``actor`` has announced a reply in ``chat`` (:meth:`PendingReplies.expect_reply`): read
+        outside any unit of work, so that an ordinary message costs no write transaction."""
+        ...
