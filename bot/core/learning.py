@@ -243,10 +243,20 @@ class Learner:
         self.models = models
         self._labels_seen: str | None = None
 
-    def initial_set(self) -> TrainingSet:
+    def initial_set(self, labels: Sequence[Label] | None = None) -> TrainingSet:
         """What a freshly started app trains on: bundled data and the labels that are not held back."""
-        trained, _held = split_labels(to_examples(self.source.labels(), self.config.department_keys))
+        examples = to_examples(
+            self.source.labels() if labels is None else labels, self.config.department_keys
+        )
+        trained, _held = split_labels(examples)
         return training_set(self.config.department_keys, trained)
+
+    def _stored_model_knows(self, labels: Sequence[Label]) -> bool:
+        """Whether the newest stored model was trained on the bundled data and exactly ``labels``, as
+        the start trains it: retraining on them would only make the same model again."""
+        found = self.models.latest() if self.models is not None else None
+        trained_on = found[1].metadata.get("training_data_hash") if found is not None else None
+        return trained_on is not None and trained_on == self.initial_set(labels).digest()
 
     def retrain_weekly(self, now: datetime) -> Decision | None:
         """The weekly job, a full rebuild: once per ISO week across all workers (the run key is unique)."""
@@ -256,8 +266,12 @@ class Learner:
     def retrain_on_new_labels(self, now: datetime) -> Decision | None:
         """The quick job: retrains when the labels changed since the last look, once per state of the
         labels across all workers (the run key is their hash). None when nothing changed."""
-        digest = labels_digest(self.source.labels())
+        labels = self.source.labels()
+        digest = labels_digest(labels)
         if digest == self._labels_seen:
+            return None
+        if self._labels_seen is None and self._stored_model_knows(labels):
+            self._labels_seen = digest  # a worker's first look: the stored model has learnt these
             return None
         decision = self.retrain(now, trigger="corrections", run_key=f"labels:{digest[:48]}")
         self._labels_seen = digest

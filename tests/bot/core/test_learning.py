@@ -244,3 +244,31 @@ def test_a_start_loads_the_stored_model_and_retrains_another_versions_once(
         assert trained == [1, 1]
     finally:
         first.close()
+
+
+def test_a_workers_first_look_does_not_retrain_what_the_stored_model_already_learnt(
+    config: Config, clock: FakeClock
+) -> None:
+    app = create_app(
+        config, clock=clock, senders={"console": RecordingSender()}, classifier=KeywordClassifier()
+    )
+    try:
+        teach(app, gift_texts(3), "marketing")
+        labels, models = SqlLabels(app.session_factory), SqlModels(app.session_factory, MODEL_VERSION)
+        learner = Learner(app.config, labels, models=models)
+        # The model the start trained and stored: the bundled data and these labels.
+        packed = tiny_model(bundled_digest())
+        models.add(
+            replace(
+                packed, metadata={**packed.metadata, "training_data_hash": learner.initial_set().digest()}
+            ),
+            START,
+        )
+
+        assert learner.retrain_on_new_labels(clock.now()) is None
+        assert labels.trainings() == []  # nothing trained, nothing claimed
+        teach(app, gift_texts(1), "product")  # a new label: the next look has something to learn
+        assert learner.retrain_on_new_labels(clock.now()) is not None
+        assert [trigger for _, trigger, _, _ in labels.trainings()] == ["corrections"]
+    finally:
+        app.close()
