@@ -41,7 +41,7 @@ def resume(ticket: Ticket, policy: SlaPolicy, now: datetime) -> timedelta | None
         ticket.due_at = policy.calendar.add(now, policy.working_left(ticket.due_at, since))
     else:  # already overdue when paused: still as much overdue
         ticket.due_at = now - (since - ticket.due_at)
-    if ticket.first_response_at is None:
+    if not ticket.answered:
         ticket.remind_at = now  # the sweep schedules the reminders from the new deadline
     return now - since
 

@@ -172,6 +172,24 @@ def test_a_message_after_the_answer_owes_another_answer_with_its_own_reminders(
     assert app.sweep.run(ticket.due_at + timedelta(hours=1)).count == 0
 
 
+def test_a_later_round_paused_for_the_customer_is_reminded_again_when_they_write(
+    app: App, clock: FakeClock
+) -> None:
+    ref = app.service.intake(written(clock, "荷物が届きません", "ev-1")).ticket.ref
+    app.desk.reply(ref, TEAM, "確認いたします")
+    clock.advance(timedelta(hours=2))
+    app.service.intake(written(clock, "いつ届きますか？", "ev-2"))  # round 1: an answer owed
+    clock.advance(timedelta(hours=1))
+    app.desk.wait(ref, TEAM)  # お客様の返信待ち before answering: the clock pauses
+    clock.advance(timedelta(hours=5))
+    app.service.intake(written(clock, "注文番号はA-15001です", "ev-3"))
+
+    ticket = app.service.get(ref)
+    assert ticket.waiting_since is None and not ticket.answered
+    assert ticket.remind_at == clock.now()  # the sweep looks at it again
+    assert app.sweep.run(ticket.due_at).count == 1  # the owed answer is chased, as in round 0
+
+
 def test_an_acknowledged_ticket_is_open_again_when_the_customer_writes(app: App, clock: FakeClock) -> None:
     ref = app.service.intake(written(clock, "荷物が届きません", "ev-1")).ticket.ref
     app.service.acknowledge(ref, TEAM)
