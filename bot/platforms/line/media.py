@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import logging
 
-from linebot.v3.messaging import ApiClient, ApiException, Configuration, MessagingApiBlob
+from linebot.v3.messaging import ApiException, MessagingApiBlob
 from urllib3.exceptions import HTTPError
 
 from bot.config import Config
 from bot.core.ports import Media, SendError
-from bot.platforms.line.sender import TIMEOUT, to_send_error
-from bot.platforms.line.settings import settings
+from bot.platforms.line.sender import TIMEOUT, api_client, to_send_error
 
 log = logging.getLogger(__name__)
 
@@ -22,9 +21,7 @@ DATA_API_URL = "https://api-data.line.me"
 
 
 def make_blob_api(config: Config) -> MessagingApiBlob:
-    host = (settings(config).api_url or DATA_API_URL).rstrip("/")
-    configuration = Configuration(host=host, access_token=config.secrets.get("LINE_CHANNEL_ACCESS_TOKEN"))
-    return MessagingApiBlob(ApiClient(configuration))
+    return MessagingApiBlob(api_client(config, DATA_API_URL))
 
 
 class LineMedia:

@@ -47,11 +47,17 @@ USER_ID = re.compile(r"(?<![0-9A-Za-z])U[0-9a-f]{32}(?![0-9a-f])")  # Japanese t
 CARD_KINDS = ("card", "card_update")
 
 
-def make_api(config: Config) -> MessagingApi:
-    """The SDK client for ``[line] api_url`` (LINE itself when unset), with the channel token."""
-    host = (settings(config).api_url or DEFAULT_API_URL).rstrip("/")
+def api_client(config: Config, default_host: str = DEFAULT_API_URL) -> ApiClient:
+    """The SDK's HTTP client for ``[line] api_url`` (``default_host``, LINE itself, when unset),
+    with the channel token."""
+    host = (settings(config).api_url or default_host).rstrip("/")
     configuration = Configuration(host=host, access_token=config.secrets.get("LINE_CHANNEL_ACCESS_TOKEN"))
-    return MessagingApi(ApiClient(configuration))
+    return ApiClient(configuration)
+
+
+def make_api(config: Config) -> MessagingApi:
+    """The Messaging API (pushes, replies, profiles, quota)."""
+    return MessagingApi(api_client(config))
 
 
 def retry_key(message: OutboundMessage, outbox_id: int | None) -> str:
